@@ -1,0 +1,496 @@
+/* packet-tcpstate.c - Wireshark glue for the tcpstate postdissector.
+ *
+ * Runs after the TCP dissector.  On the first pass over a capture it reads
+ * each TCP layer of a frame (the header bytes, tcp.len and tcp.stream), feeds
+ * the segment to the connection's state machine (tcpstate_fsm.c) and keeps
+ * the result, indexed by frame number.  On every pass it only shows the kept
+ * result, so one-pass, two-pass (-2) and random access in the GUI agree.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define WS_BUILD_DLL
+#include <epan/expert.h>
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/proto.h>
+#include <epan/proto_data.h>
+#include <epan/ftypes/ftypes.h>
+#include <ws_version.h>
+
+#include "packet-tcpstate.h"
+#include "tcpstate_fsm.h"
+
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
+#define FINFO_UINT(fi) fvalue_get_uinteger((fi)->value)
+#else
+#define FINFO_UINT(fi) fvalue_get_uinteger(&(fi)->value)
+#endif
+
+/* More TCP layers than this in one frame are left alone. */
+#define MAX_TCP_LAYERS 8
+
+static int proto_tcpstate = -1;
+
+static int hf_client = -1;
+static int hf_server = -1;
+static int hf_client_prev = -1;
+static int hf_server_prev = -1;
+static int hf_sender = -1;
+static int hf_transition = -1;
+static int hf_seq = -1;
+static int hf_ack = -1;
+static int hf_nxtseq = -1;
+static int hf_isn_client = -1;
+static int hf_isn_server = -1;
+static int hf_handshake = -1;
+static int hf_teardown = -1;
+static int hf_inferred = -1;
+static int hf_icmp_quoted = -1;
+
+static gint ett_tcpstate = -1;
+
+static expert_field ei_retransmission = EI_INIT;
+static expert_field ei_rst_out_of_window = EI_INIT;
+static expert_field ei_rst_not_exact = EI_INIT;
+static expert_field ei_rst_unacceptable = EI_INIT;
+static expert_field ei_syn_ignored = EI_INIT;
+static expert_field ei_bad_synack = EI_INIT;
+static expert_field ei_data_after_fin = EI_INIT;
+static expert_field ei_time_wait_expired = EI_INIT;
+static expert_field ei_syn_unanswered = EI_INIT;
+static expert_field ei_invalid_flags = EI_INIT;
+static expert_field ei_ack_unseen = EI_INIT;
+static expert_field ei_closed_peer = EI_INIT;
+static expert_field ei_icmp_quoted = EI_INIT;
+
+/* The TCP dissector's fields we read. */
+static int proto_tcp = -1;
+static int hf_tcp_len = -1;
+static int hf_tcp_stream = -1;
+static int proto_icmp = -1;
+static int proto_icmpv6 = -1;
+
+static guint pref_msl_s = 30;
+
+/* One kept result: what the state machine said about one TCP layer of a
+ * frame (20 bytes).  Results of a frame's first TCP layer live in an array
+ * indexed by frame number; further layers, rare, in the frame's proto data. */
+typedef struct {
+    struct tcps_result r;
+    guint32 stream : 31;
+    guint32 icmp_quoted : 1;    /* a header quoted by an ICMP error: no state change */
+} frame_result_t;
+
+/* Per capture file: connections indexed by tcp.stream, results by frame. */
+static struct tcps_conn *conns;
+static guint32 conns_len;
+static frame_result_t *results;
+static guint32 results_len;
+
+static void tcpstate_reset(void)
+{
+    g_free(conns);
+    conns = NULL;
+    conns_len = 0;
+    g_free(results);
+    results = NULL;
+    results_len = 0;
+}
+
+static guint32 grown(guint32 have, guint32 need)
+{
+    guint32 n = have ? have : 1024;
+    while (n <= need)
+        n *= 2;
+    return n;
+}
+
+static struct tcps_conn *conn_for_stream(guint32 stream)
+{
+    if (stream >= conns_len) {
+        guint32 n = grown(conns_len, stream);
+        conns = g_renew(struct tcps_conn, conns, n);
+        for (guint32 i = conns_len; i < n; i++)
+            tcps_conn_init(&conns[i]);
+        conns_len = n;
+    }
+    return &conns[stream];
+}
+
+static frame_result_t *result_slot(guint32 frame)
+{
+    if (frame >= results_len) {
+        guint32 n = grown(results_len, frame);
+        results = g_renew(frame_result_t, results, n);
+        memset(results + results_len, 0, (n - results_len) * sizeof *results);
+        results_len = n;
+    }
+    return &results[frame];
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading the TCP layers of a frame                                          */
+
+typedef struct {
+    field_info *tcp;     /* the "tcp" protocol item: the header bytes */
+    field_info *len;     /* tcp.len: absent for quoted or truncated headers */
+    field_info *stream;  /* tcp.stream */
+} tcp_layer_t;
+
+static field_info *field_of_layer(GPtrArray *fields, int layer)
+{
+    if (!fields)
+        return NULL;
+    for (guint i = 0; i < fields->len; i++) {
+        field_info *fi = (field_info *)g_ptr_array_index(fields, i);
+        if (fi->proto_layer_num == layer)
+            return fi;
+    }
+    return NULL;
+}
+
+static guint collect_tcp_layers(proto_tree *tree, tcp_layer_t *layers)
+{
+    GPtrArray *tcps = proto_get_finfo_ptr_array(tree, proto_tcp);
+    GPtrArray *lens, *streams;
+    guint n = 0;
+
+    if (!tcps || tcps->len == 0)
+        return 0;
+    lens = proto_get_finfo_ptr_array(tree, hf_tcp_len);
+    streams = proto_get_finfo_ptr_array(tree, hf_tcp_stream);
+    for (guint i = 0; i < tcps->len && n < MAX_TCP_LAYERS; i++) {
+        field_info *fi = (field_info *)g_ptr_array_index(tcps, i);
+        layers[n].tcp = fi;
+        layers[n].len = field_of_layer(lens, fi->proto_layer_num);
+        layers[n].stream = field_of_layer(streams, fi->proto_layer_num);
+        if (layers[n].stream)
+            n++;
+    }
+    return n;
+}
+
+/* Is the k-th TCP layer of this frame inside an ICMP or ICMPv6 error? */
+static gboolean inside_icmp_error(packet_info *pinfo, int tcp_layer_num)
+{
+    gboolean seen_icmp = FALSE;
+    int tcp_seen = 0;
+
+    for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f)) {
+        int proto = GPOINTER_TO_INT(wmem_list_frame_data(f));
+        if (proto == proto_icmp || proto == proto_icmpv6)
+            seen_icmp = TRUE;
+        else if (proto == proto_tcp && ++tcp_seen == tcp_layer_num)
+            return seen_icmp;
+    }
+    return FALSE;
+}
+
+/* The fixed header, read from the bytes behind the TCP item.  FALSE when
+ * fewer than 20 bytes were captured or the data offset is impossible. */
+static gboolean read_segment(packet_info *pinfo, const tcp_layer_t *layer, struct tcps_segment *seg)
+{
+    tvbuff_t *tvb = layer->tcp->ds_tvb;
+    gint off = layer->tcp->start;
+    gint have, hlen;
+
+    if (!tvb || !layer->len || off < 0)
+        return FALSE;
+    have = tvb_captured_length_remaining(tvb, off);
+    if (have < 20)
+        return FALSE;
+    hlen = (tvb_get_guint8(tvb, off + 12) >> 4) * 4;
+    if (hlen < 20)
+        return FALSE;
+
+    memset(seg, 0, sizeof *seg);
+    seg->time_us = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
+    seg->sport = tvb_get_ntohs(tvb, off);
+    seg->dport = tvb_get_ntohs(tvb, off + 2);
+    seg->seq = tvb_get_ntohl(tvb, off + 4);
+    seg->ack = tvb_get_ntohl(tvb, off + 8);
+    seg->flags = tvb_get_guint8(tvb, off + 13);
+    seg->win = tvb_get_ntohs(tvb, off + 14);
+    seg->len = FINFO_UINT(layer->len);
+    seg->src_addr = add_address_to_hash(0, &pinfo->src);
+    seg->dst_addr = add_address_to_hash(0, &pinfo->dst);
+    seg->wscale = -1;
+
+    if (seg->flags & TCPS_SYN) {
+        /* Options, as far as they were captured: only the window scale matters. */
+        gint end = off + MIN(hlen, have);
+        for (gint o = off + 20; o < end;) {
+            guint8 kind = tvb_get_guint8(tvb, o);
+            guint8 olen;
+            if (kind == 0)
+                break;
+            if (kind == 1) {
+                o++;
+                continue;
+            }
+            if (o + 1 >= end)
+                break;
+            olen = tvb_get_guint8(tvb, o + 1);
+            if (olen < 2 || o + olen > end)
+                break;
+            if (kind == 3 && olen == 3)
+                seg->wscale = (gint8)MIN(tvb_get_guint8(tvb, o + 2), 14);
+            o += olen;
+        }
+    }
+    return TRUE;
+}
+
+/* First pass: run the state machine for every TCP layer of the frame. */
+static void analyse_frame(packet_info *pinfo, proto_tree *tree)
+{
+    tcp_layer_t layers[MAX_TCP_LAYERS];
+    guint n = collect_tcp_layers(tree, layers);
+    const struct tcps_config cfg = { .msl_s = pref_msl_s };
+
+    for (guint i = 0; i < n; i++) {
+        frame_result_t res;
+        struct tcps_segment seg;
+        guint32 stream = FINFO_UINT(layers[i].stream);
+        struct tcps_conn *conn = conn_for_stream(stream);
+
+        memset(&res, 0, sizeof res);
+        res.stream = stream;
+        if (inside_icmp_error(pinfo, layers[i].tcp->proto_layer_num)) {
+            /* News about the connection, never a segment of it. */
+            res.icmp_quoted = 1;
+            res.r.states = res.r.prev = (guint8)(conn->state[TCPS_CLIENT] << 4 | conn->state[TCPS_SERVER]);
+        } else if (read_segment(pinfo, &layers[i], &seg)) {
+            tcps_segment_seen(conn, &cfg, &seg, &res.r);
+        } else {
+            continue; /* truncated header: nothing to learn */
+        }
+        if (i == 0) {
+            *result_slot(pinfo->num) = res;
+        } else {
+            frame_result_t *extra = wmem_new(wmem_file_scope(), frame_result_t);
+            *extra = res;
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, i, extra);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Showing a result                                                           */
+
+static const char *side_transition(enum tcps_side side, const struct tcps_result *r)
+{
+    enum tcps_state before = tcps_result_prev(r, side), after = tcps_result_state(r, side);
+
+    if (before == after || before == TCPS_NONE)
+        return NULL;
+    return wmem_strdup_printf(wmem_packet_scope(), "%s %s -> %s", tcps_side_name(side),
+                              tcps_state_name(before), tcps_state_name(after));
+}
+
+static void add_notes(proto_tree *tree, packet_info *pinfo, proto_item *ti, guint16 notes)
+{
+    static const struct {
+        guint16 note;
+        expert_field *ei;
+    } experts[] = {
+        { TCPS_NOTE_RETRANSMISSION, &ei_retransmission },
+        { TCPS_NOTE_RST_OUT_OF_WINDOW, &ei_rst_out_of_window },
+        { TCPS_NOTE_RST_NOT_EXACT, &ei_rst_not_exact },
+        { TCPS_NOTE_RST_UNACCEPTABLE, &ei_rst_unacceptable },
+        { TCPS_NOTE_SYN_IGNORED, &ei_syn_ignored },
+        { TCPS_NOTE_BAD_SYNACK, &ei_bad_synack },
+        { TCPS_NOTE_DATA_AFTER_FIN, &ei_data_after_fin },
+        { TCPS_NOTE_TW_EXPIRED, &ei_time_wait_expired },
+        { TCPS_NOTE_SYN_UNANSWERED, &ei_syn_unanswered },
+        { TCPS_NOTE_INVALID_FLAGS, &ei_invalid_flags },
+        { TCPS_NOTE_ACK_UNSEEN, &ei_ack_unseen },
+        { TCPS_NOTE_CLOSED_PEER, &ei_closed_peer },
+    };
+    (void)tree;
+    for (size_t i = 0; i < G_N_ELEMENTS(experts); i++)
+        if (notes & experts[i].note)
+            expert_add_info(pinfo, ti, experts[i].ei);
+}
+
+static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *res)
+{
+    const struct tcps_result *r = &res->r;
+    enum tcps_state client = tcps_result_state(r, TCPS_CLIENT);
+    enum tcps_state server = tcps_result_state(r, TCPS_SERVER);
+    const struct tcps_conn *conn = res->stream < conns_len ? &conns[res->stream] : NULL;
+    const char *tc, *ts, *name;
+    proto_item *ti, *pi;
+    proto_tree *st;
+
+    ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
+    st = proto_item_add_subtree(ti, ett_tcpstate);
+    if (res->icmp_quoted) {
+        pi = proto_tree_add_boolean(st, hf_icmp_quoted, tvb, 0, 0, TRUE);
+        proto_item_set_generated(pi);
+        expert_add_info(pinfo, pi, &ei_icmp_quoted);
+        if (client == TCPS_NONE) {
+            proto_item_append_text(ti, ": ICMP error about a connection not seen");
+            return;
+        }
+    }
+    proto_item_append_text(ti, ": client %s, server %s", tcps_state_name(client), tcps_state_name(server));
+
+    proto_item_set_generated(proto_tree_add_string(st, hf_client, tvb, 0, 0, tcps_state_name(client)));
+    proto_item_set_generated(proto_tree_add_string(st, hf_server, tvb, 0, 0, tcps_state_name(server)));
+    if (res->icmp_quoted)
+        return;
+    proto_item_set_generated(proto_tree_add_string(st, hf_client_prev, tvb, 0, 0,
+                             tcps_state_name(tcps_result_prev(r, TCPS_CLIENT))));
+    proto_item_set_generated(proto_tree_add_string(st, hf_server_prev, tvb, 0, 0,
+                             tcps_state_name(tcps_result_prev(r, TCPS_SERVER))));
+    proto_item_set_generated(proto_tree_add_string(st, hf_sender, tvb, 0, 0,
+                             tcps_side_name((enum tcps_side)r->sender)));
+
+    tc = side_transition(TCPS_CLIENT, r);
+    ts = side_transition(TCPS_SERVER, r);
+    if (tc || ts) {
+        const char *both = (tc && ts) ? wmem_strdup_printf(wmem_packet_scope(), "%s, %s", tc, ts)
+                                      : (tc ? tc : ts);
+        proto_item_set_generated(proto_tree_add_string(st, hf_transition, tvb, 0, 0, both));
+    }
+    if ((name = tcps_handshake_name((enum tcps_handshake)r->handshake)) != NULL)
+        proto_item_set_generated(proto_tree_add_string(st, hf_handshake, tvb, 0, 0, name));
+    if ((name = tcps_teardown_name((enum tcps_teardown)r->teardown)) != NULL)
+        proto_item_set_generated(proto_tree_add_string(st, hf_teardown, tvb, 0, 0, name));
+
+    proto_item_set_generated(proto_tree_add_uint(st, hf_seq, tvb, 0, 0, r->seq));
+    if (r->notes & TCPS_NOTE_ACK)
+        proto_item_set_generated(proto_tree_add_uint(st, hf_ack, tvb, 0, 0, r->ack));
+    proto_item_set_generated(proto_tree_add_uint(st, hf_nxtseq, tvb, 0, 0, r->seq + r->seglen));
+    if (conn && (r->notes & TCPS_NOTE_ISN_CLIENT))
+        proto_item_set_generated(proto_tree_add_uint(st, hf_isn_client, tvb, 0, 0, conn->isn[TCPS_CLIENT]));
+    if (conn && (r->notes & TCPS_NOTE_ISN_SERVER))
+        proto_item_set_generated(proto_tree_add_uint(st, hf_isn_server, tvb, 0, 0, conn->isn[TCPS_SERVER]));
+    proto_item_set_generated(proto_tree_add_boolean(st, hf_inferred, tvb, 0, 0,
+                             (r->notes & TCPS_NOTE_INFERRED) != 0));
+    add_notes(st, pinfo, ti, r->notes);
+}
+
+static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    if (!PINFO_FD_VISITED(pinfo) && tree)
+        analyse_frame(pinfo, tree);
+    if (!tree || pinfo->num >= results_len)
+        return 0;
+    if (results[pinfo->num].r.states == 0 && !results[pinfo->num].icmp_quoted)
+        return 0;
+    show_result(tree, tvb, pinfo, &results[pinfo->num]);
+    for (guint i = 1; i < MAX_TCP_LAYERS; i++) {
+        const frame_result_t *extra = (const frame_result_t *)p_get_proto_data(wmem_file_scope(), pinfo,
+                                                                              proto_tcpstate, i);
+        if (extra)
+            show_result(tree, tvb, pinfo, extra);
+    }
+    return tvb_captured_length(tvb);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Registration                                                               */
+
+void proto_register_tcpstate(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_client, { "Client state", "tcpstate.client", FT_STRING, BASE_NONE, NULL, 0x0,
+          "State of the client (the end that sent the first SYN) after this segment", HFILL } },
+        { &hf_server, { "Server state", "tcpstate.server", FT_STRING, BASE_NONE, NULL, 0x0,
+          "State of the server after this segment", HFILL } },
+        { &hf_client_prev, { "Client state before", "tcpstate.client.prev", FT_STRING, BASE_NONE, NULL, 0x0,
+          "State of the client before this segment", HFILL } },
+        { &hf_server_prev, { "Server state before", "tcpstate.server.prev", FT_STRING, BASE_NONE, NULL, 0x0,
+          "State of the server before this segment", HFILL } },
+        { &hf_sender, { "Sender", "tcpstate.sender", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Who sent this segment: client or server", HFILL } },
+        { &hf_transition, { "Transition", "tcpstate.transition", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The state changes this segment caused", HFILL } },
+        { &hf_seq, { "Sequence number (relative to ISN)", "tcpstate.seq", FT_UINT32, BASE_DEC, NULL, 0x0,
+          "Sequence number relative to the sender's ISN", HFILL } },
+        { &hf_ack, { "Acknowledgment number (relative to ISN)", "tcpstate.ack", FT_UINT32, BASE_DEC, NULL, 0x0,
+          "Acknowledgment number relative to the receiver's ISN", HFILL } },
+        { &hf_nxtseq, { "Next sequence number (relative to ISN)", "tcpstate.nxtseq", FT_UINT32, BASE_DEC, NULL, 0x0,
+          "Sequence number after this segment: seq + payload + SYN + FIN", HFILL } },
+        { &hf_isn_client, { "Client ISN", "tcpstate.isn.client", FT_UINT32, BASE_HEX, NULL, 0x0,
+          "The client's raw initial sequence number", HFILL } },
+        { &hf_isn_server, { "Server ISN", "tcpstate.isn.server", FT_UINT32, BASE_HEX, NULL, 0x0,
+          "The server's raw initial sequence number", HFILL } },
+        { &hf_handshake, { "Handshake", "tcpstate.handshake", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The segment's role in the opening handshake", HFILL } },
+        { &hf_teardown, { "Teardown", "tcpstate.teardown", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The segment's role in the closing", HFILL } },
+        { &hf_inferred, { "Inferred", "tcpstate.inferred", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+          "Roles and states inferred: the opening handshake was not captured", HFILL } },
+        { &hf_icmp_quoted, { "Quoted in an ICMP error", "tcpstate.icmp_quoted", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+          "A TCP header quoted by an ICMP error: shows the connection's states, changes none", HFILL } },
+    };
+    static gint *ett[] = { &ett_tcpstate };
+    static ei_register_info ei[] = {
+        { &ei_retransmission, { "tcpstate.retransmission", PI_SEQUENCE, PI_NOTE,
+          "Sequence space seen before: no state change", EXPFILL } },
+        { &ei_rst_out_of_window, { "tcpstate.rst.out_of_window", PI_SEQUENCE, PI_WARN,
+          "RST outside the receive window: ignored (RFC 5961)", EXPFILL } },
+        { &ei_rst_not_exact, { "tcpstate.rst.not_exact", PI_SEQUENCE, PI_WARN,
+          "RST in the window but not at RCV.NXT: challenge ACK, ignored (RFC 5961)", EXPFILL } },
+        { &ei_rst_unacceptable, { "tcpstate.rst.unacceptable", PI_SEQUENCE, PI_WARN,
+          "RST not acceptable in the receiver's state: ignored", EXPFILL } },
+        { &ei_syn_ignored, { "tcpstate.syn.ignored", PI_SEQUENCE, PI_WARN,
+          "SYN on a synchronized connection: challenge ACK, no reset (RFC 5961)", EXPFILL } },
+        { &ei_bad_synack, { "tcpstate.synack.bad_ack", PI_SEQUENCE, PI_WARN,
+          "SYN-ACK does not acknowledge the SYN: the client answers with RST", EXPFILL } },
+        { &ei_data_after_fin, { "tcpstate.data_after_fin", PI_PROTOCOL, PI_WARN,
+          "Data beyond the sender's own FIN", EXPFILL } },
+        { &ei_time_wait_expired, { "tcpstate.time_wait.expired", PI_SEQUENCE, PI_CHAT,
+          "2*MSL passed since TIME_WAIT began: that end is CLOSED", EXPFILL } },
+        { &ei_syn_unanswered, { "tcpstate.syn.unanswered", PI_SEQUENCE, PI_WARN,
+          "SYN retransmitted without an answer: the server did not take it", EXPFILL } },
+        { &ei_invalid_flags, { "tcpstate.flags.invalid", PI_PROTOCOL, PI_WARN,
+          "Flag combination no TCP stack sends: no state change", EXPFILL } },
+        { &ei_ack_unseen, { "tcpstate.ack.unseen", PI_SEQUENCE, PI_WARN,
+          "Acknowledges data the capture does not show (capture gap)", EXPFILL } },
+        { &ei_closed_peer, { "tcpstate.closed_peer", PI_SEQUENCE, PI_WARN,
+          "Segment from or to an endpoint that is CLOSED", EXPFILL } },
+        { &ei_icmp_quoted, { "tcpstate.icmp_error", PI_SEQUENCE, PI_NOTE,
+          "ICMP error about this connection: not used for its state", EXPFILL } },
+    };
+    module_t *module;
+    expert_module_t *expert;
+
+    proto_tcpstate = proto_register_protocol("TCP endpoint state", "TCP State", "tcpstate");
+    proto_register_field_array(proto_tcpstate, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert = expert_register_protocol(proto_tcpstate);
+    expert_register_field_array(expert, ei, array_length(ei));
+
+    module = prefs_register_protocol(proto_tcpstate, NULL);
+    prefs_register_uint_preference(module, "msl", "Maximum segment lifetime (seconds)",
+        "TIME_WAIT lasts twice this long. 30 s gives Linux's 60 s TIME_WAIT; 120 s gives RFC 9293's 240 s.",
+        10, &pref_msl_s);
+
+    register_init_routine(tcpstate_reset);
+    register_cleanup_routine(tcpstate_reset);
+}
+
+void proto_reg_handoff_tcpstate(void)
+{
+    dissector_handle_t handle;
+    GArray *wanted;
+
+    proto_tcp = proto_get_id_by_filter_name("tcp");
+    proto_icmp = proto_get_id_by_filter_name("icmp");
+    proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    hf_tcp_len = proto_registrar_get_id_byname("tcp.len");
+    hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
+
+    handle = create_dissector_handle(dissect_tcpstate, proto_tcpstate);
+    register_postdissector(handle);
+
+    wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    g_array_append_val(wanted, proto_tcp);
+    g_array_append_val(wanted, hf_tcp_len);
+    g_array_append_val(wanted, hf_tcp_stream);
+    set_postdissector_wanted_hfids(handle, wanted);
+}

@@ -1,0 +1,742 @@
+/* tcpstate_fsm.c - the TCP endpoint state machine of a passive observer.
+ *
+ * Reading guide.  tcps_segment_seen() takes one segment through four steps:
+ *   1. pick_up()        the first segment of a connection decides the roles;
+ *   2. expire_timers()  2*MSL after TIME_WAIT began, that end is CLOSED;
+ *   3. the sender's send transition     (send_syn, send_synack, send_fin);
+ *   4. the receiver's receive transition, in RFC 9293 3.10.7 order:
+ *      RST (rcv_rst, with RFC 5961 acceptability), SYN, ACK, FIN.
+ * Every state change is one line of the form  conn->state[x] = TCPS_...;
+ * under a comment naming the RFC event, and each (state, event) pair
+ * appears once.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "tcpstate_fsm.h"
+
+#include <string.h>
+
+/* Connection flags (tcps_conn.flags).  Per-side flags are the client bit,
+ * shifted left by the side: CF_SIDE(CF_BASE_C, TCPS_SERVER) is the server's. */
+#define CF_STARTED     0x0001u /* a segment was seen: roles are fixed */
+#define CF_INFERRED    0x0002u /* no opening SYN: roles and states were inferred */
+#define CF_ISN_C       0x0004u /* the side's real ISN is known */
+#define CF_BASE_C      0x0010u /* isn[side] holds a base for relative numbers */
+#define CF_NXT_C       0x0040u /* nxt[side] is known */
+#define CF_FIN_C       0x0100u /* fin[side] holds the side's FIN */
+#define CF_WIN_C       0x0400u /* win[side] holds a window the side advertised */
+#define CF_SYNACK      0x1000u /* the server answered the SYN */
+#define CF_SIMOPEN     0x2000u /* both ends sent a SYN: simultaneous open */
+#define CF_PASSIVE     0x4000u /* the server came from LISTEN (RFC 9293: an RST in SYN_RCVD returns it there) */
+#define CF_TW_TIMER    0x8000u /* tw_since_us is running */
+#define CF_SIDE(flag, side) ((uint16_t)((flag) << (side)))
+
+#define US_PER_S 1000000ull
+
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+
+static inline enum tcps_side other(enum tcps_side side)
+{
+    return side == TCPS_CLIENT ? TCPS_SERVER : TCPS_CLIENT;
+}
+
+static inline bool has(const struct tcps_conn *conn, uint16_t flag, enum tcps_side side)
+{
+    return (conn->flags & CF_SIDE(flag, side)) != 0;
+}
+
+/* What one segment is doing to the connection, while it is processed. */
+struct seg_ctx {
+    const struct tcps_segment *seg;
+    enum tcps_side s;   /* sender */
+    enum tcps_side r;   /* receiver */
+    uint32_t end;       /* seq + payload + SYN + FIN */
+    bool retrans;       /* all of its sequence space was sent before */
+    bool fin_again;     /* the sender had sent a FIN before */
+    bool delivered;     /* false when the evidence says the receiver did not take it */
+    uint16_t notes;
+    uint8_t teardown;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Names                                                                      */
+
+static const char *const state_names[TCPS_STATE_COUNT] = {
+    NULL, "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED",
+    "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT",
+};
+
+const char *tcps_state_name(enum tcps_state state)
+{
+    return (unsigned)state < TCPS_STATE_COUNT ? state_names[state] : NULL;
+}
+
+const char *tcps_handshake_name(enum tcps_handshake hs)
+{
+    switch (hs) {
+    case TCPS_HS_SYN:            return "SYN (1/3)";
+    case TCPS_HS_SYN_RETRANS:    return "SYN (1/3), retransmission";
+    case TCPS_HS_SYNACK:         return "SYN-ACK (2/3)";
+    case TCPS_HS_SYNACK_RETRANS: return "SYN-ACK (2/3), retransmission";
+    case TCPS_HS_ACK:            return "ACK (3/3)";
+    case TCPS_HS_SIM_SYN:        return "SYN (simultaneous open)";
+    case TCPS_HS_SIM_SYNACK:     return "SYN-ACK (simultaneous open)";
+    case TCPS_HS_NONE:           break;
+    }
+    return NULL;
+}
+
+const char *tcps_teardown_name(enum tcps_teardown td)
+{
+    switch (td) {
+    case TCPS_TD_FIN_FIRST:        return "FIN (1st: active close)";
+    case TCPS_TD_ACK_FIRST:        return "ACK of 1st FIN";
+    case TCPS_TD_FIN_SECOND:       return "FIN (2nd: passive close)";
+    case TCPS_TD_FIN_PIGGYBACK:    return "FIN+ACK (2nd FIN on the ACK of the 1st: 3-segment close)";
+    case TCPS_TD_ACK_SECOND:       return "ACK of 2nd FIN (last ACK)";
+    case TCPS_TD_FIN_SIMULTANEOUS: return "FIN (simultaneous close)";
+    case TCPS_TD_ACK_SIMULTANEOUS: return "ACK of FIN (simultaneous close)";
+    case TCPS_TD_FIN_RETRANS:      return "FIN, retransmission";
+    case TCPS_TD_RST_REFUSED:      return "RST (connection refused)";
+    case TCPS_TD_RST_ABORT:        return "RST (connection aborted)";
+    case TCPS_TD_RST_IGNORED:      return "RST (ignored by the receiver)";
+    case TCPS_TD_NONE:
+    case TCPS_TD_COUNT:            break;
+    }
+    return NULL;
+}
+
+const char *tcps_side_name(enum tcps_side side)
+{
+    return side == TCPS_CLIENT ? "client" : "server";
+}
+
+/* ------------------------------------------------------------------------ */
+/* Roles                                                                      */
+
+void tcps_conn_init(struct tcps_conn *conn)
+{
+    memset(conn, 0, sizeof *conn);
+    conn->wscale[0] = conn->wscale[1] = -1;
+}
+
+enum tcps_side tcps_sender(const struct tcps_conn *conn, const struct tcps_segment *seg)
+{
+    if (seg->sport != seg->dport)
+        return seg->sport == conn->client_port ? TCPS_CLIENT : TCPS_SERVER;
+    return seg->src_addr == conn->client_addr ? TCPS_CLIENT : TCPS_SERVER;
+}
+
+/* Which end is the server when the opening SYN was not seen (README,
+ * "Inferred roles"): the sender of a SYN-ACK; else a port below 1024 facing
+ * one that is not; else a port below 32768 facing one in the ephemeral
+ * range; else the receiver of the first segment seen. */
+static bool sender_looks_like_server(const struct tcps_segment *seg)
+{
+    if ((seg->flags & (TCPS_SYN | TCPS_ACK)) == (TCPS_SYN | TCPS_ACK))
+        return true;
+    if ((seg->sport < 1024) != (seg->dport < 1024))
+        return seg->sport < 1024;
+    if ((seg->sport < 32768) != (seg->dport < 32768))
+        return seg->sport < 32768;
+    return false;
+}
+
+/* Flag combinations no TCP stack sends: a listener or a connection drops them. */
+static bool flags_invalid(uint8_t flags)
+{
+    if ((flags & TCPS_SYN) && (flags & (TCPS_FIN | TCPS_RST)))
+        return true;
+    return (flags & (TCPS_SYN | TCPS_ACK | TCPS_RST)) == 0;
+}
+
+/* The first segment of a connection: fix the roles and the states before it. */
+static void pick_up(struct tcps_conn *conn, const struct tcps_segment *seg)
+{
+    uint8_t fl = seg->flags;
+    bool sender_is_client;
+
+    conn->flags |= CF_STARTED;
+    if (!flags_invalid(fl) && (fl & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN) {
+        /* The opening SYN: its sender is the client, about to do an active
+         * OPEN; the server is taken to be listening. */
+        sender_is_client = true;
+        conn->state[TCPS_CLIENT] = TCPS_CLOSED;
+        conn->state[TCPS_SERVER] = TCPS_LISTEN;
+        conn->flags |= CF_PASSIVE;
+    } else {
+        conn->flags |= CF_INFERRED;
+        sender_is_client = !sender_looks_like_server(seg);
+        if (flags_invalid(fl)) {
+            /* Not part of any connection a stack would keep. */
+            conn->state[TCPS_CLIENT] = conn->state[TCPS_SERVER] = TCPS_CLOSED;
+        } else if (fl & TCPS_SYN) {
+            /* A SYN-ACK: the SYN was missed; the client waits for this reply. */
+            conn->state[TCPS_CLIENT] = TCPS_SYN_SENT;
+            conn->state[TCPS_SERVER] = TCPS_LISTEN;
+            conn->flags |= CF_PASSIVE;
+            conn->isn[TCPS_CLIENT] = seg->ack - 1;
+            conn->nxt[TCPS_CLIENT] = seg->ack;
+            conn->flags |= CF_ISN_C | CF_BASE_C | CF_NXT_C;
+        } else {
+            /* Mid-connection: segments with ACK (or an RST) belong to a
+             * synchronized connection. */
+            conn->state[TCPS_CLIENT] = conn->state[TCPS_SERVER] = TCPS_ESTABLISHED;
+        }
+    }
+    conn->client_port = sender_is_client ? seg->sport : seg->dport;
+    conn->client_addr = sender_is_client ? seg->src_addr : seg->dst_addr;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sequence numbers                                                           */
+
+/* Bases for relative numbers: the ISN from a SYN, else one below the first
+ * sequence number seen (so the first segment shows 1, as after a handshake). */
+static bool handshake_done(enum tcps_state state)
+{
+    return state >= TCPS_ESTABLISHED;
+}
+
+/* Is this a SYN carrying the sender's ISN, rather than a stray SYN that a
+ * synchronized connection ignores? */
+static bool opening_syn(const struct tcps_conn *conn, const struct seg_ctx *x)
+{
+    if (!(x->seg->flags & TCPS_SYN))
+        return false;
+    if (has(conn, CF_ISN_C, x->s))
+        return x->seg->seq == conn->isn[x->s];
+    return !handshake_done((enum tcps_state)conn->state[x->s]) || !has(conn, CF_BASE_C, x->s);
+}
+
+static void learn_bases(struct tcps_conn *conn, const struct seg_ctx *x)
+{
+    const struct tcps_segment *seg = x->seg;
+
+    if (!has(conn, CF_BASE_C, x->s) || (opening_syn(conn, x) && !has(conn, CF_ISN_C, x->s))) {
+        conn->isn[x->s] = (seg->flags & TCPS_SYN) ? seg->seq : seg->seq - 1;
+        conn->flags |= CF_SIDE(CF_BASE_C, x->s);
+        if (seg->flags & TCPS_SYN)
+            conn->flags |= CF_SIDE(CF_ISN_C, x->s);
+    }
+    if ((seg->flags & TCPS_ACK) && !has(conn, CF_BASE_C, x->r)) {
+        conn->isn[x->r] = seg->ack - 1;
+        conn->nxt[x->r] = seg->ack;
+        conn->flags |= CF_SIDE(CF_BASE_C, x->r) | CF_SIDE(CF_NXT_C, x->r);
+    }
+}
+
+/* Does this segment acknowledge the FIN of `side`? */
+static bool acks_fin_of(const struct tcps_conn *conn, const struct tcps_segment *seg, enum tcps_side side)
+{
+    return has(conn, CF_FIN_C, side) && (seg->flags & TCPS_ACK) && seq_gt(seg->ack, conn->fin[side]);
+}
+
+/* SND.UNA < SEG.ACK =< SND.NXT for an end that has sent only its SYN (and
+ * perhaps SYN data): the ACK acceptable in SYN_SENT. */
+static bool acks_syn_of(const struct tcps_conn *conn, const struct tcps_segment *seg, enum tcps_side side)
+{
+    return (seg->flags & TCPS_ACK) && seq_gt(seg->ack, conn->isn[side]) &&
+           (!has(conn, CF_NXT_C, side) || seq_leq(seg->ack, conn->nxt[side]));
+}
+
+/* The receive window `side` last advertised, in bytes.  Unknown scaling
+ * (handshake not seen) is taken as the largest, so that an RST is called
+ * out of window only when it surely is. */
+static uint32_t rcv_window(const struct tcps_conn *conn, enum tcps_side side)
+{
+    unsigned shift = 14;
+
+    if (!has(conn, CF_WIN_C, side))
+        return UINT32_MAX;
+    if (has(conn, CF_ISN_C, TCPS_CLIENT) && has(conn, CF_ISN_C, TCPS_SERVER))
+        shift = (conn->wscale[0] >= 0 && conn->wscale[1] >= 0) ? (unsigned)conn->wscale[side] : 0;
+    if (shift > 14)
+        shift = 14;
+    return (uint32_t)conn->win[side] << shift;
+}
+
+static void enter_time_wait(struct tcps_conn *conn, enum tcps_side side, uint64_t now)
+{
+    conn->state[side] = TCPS_TIME_WAIT;
+    if (!(conn->flags & CF_TW_TIMER)) {
+        conn->tw_since_us = now;
+        conn->flags |= CF_TW_TIMER;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Timers                                                                     */
+
+/* The 2*MSL timer: TIME_WAIT -> CLOSED.  One timer serves both ends; in a
+ * simultaneous close the second end entered TIME_WAIT an RTT later. */
+static void expire_timers(struct tcps_conn *conn, const struct tcps_config *cfg,
+                          uint64_t now, struct seg_ctx *x)
+{
+    if (!(conn->flags & CF_TW_TIMER) || now < conn->tw_since_us ||
+        now - conn->tw_since_us < 2ull * cfg->msl_s * US_PER_S)
+        return;
+    for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
+        if (conn->state[side] == TCPS_TIME_WAIT) {
+            /* Timeout = 2MSL: delete the TCB. */
+            conn->state[side] = TCPS_CLOSED;
+            x->notes |= TCPS_NOTE_TW_EXPIRED;
+        }
+    }
+    conn->flags &= (uint16_t)~CF_TW_TIMER;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The sender: what it must have done to put this segment on the wire.        */
+
+/* A SYN without ACK. */
+static void send_syn(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    enum tcps_side s = x->s, r = x->r;
+
+    switch (conn->state[s]) {
+    case TCPS_CLOSED:
+        /* Active OPEN: send SYN. */
+        conn->state[s] = TCPS_SYN_SENT;
+        break;
+    case TCPS_SYN_SENT:
+        if (x->retrans && s == TCPS_CLIENT && !(conn->flags & (CF_SYNACK | CF_SIMOPEN)) &&
+            (conn->state[r] == TCPS_SYN_RCVD || conn->state[r] == TCPS_LISTEN)) {
+            /* The SYN is sent again and nothing answered it: the server
+             * did not take it.  Correct the picture, and do not deliver
+             * this copy either. */
+            conn->state[r] = TCPS_LISTEN;
+            x->notes |= TCPS_NOTE_SYN_UNANSWERED;
+            x->delivered = false;
+        }
+        break;
+    case TCPS_LISTEN:
+    case TCPS_SYN_RCVD:
+        if (s == TCPS_SERVER && !(conn->flags & CF_SYNACK)) {
+            /* The server sends its own SYN, not a SYN-ACK: it had not
+             * taken the client's SYN yet.  Simultaneous open: its active
+             * OPEN came first, the client's SYN arrives after it. */
+            conn->flags |= CF_SIMOPEN;
+            conn->flags &= (uint16_t)~CF_PASSIVE;
+            conn->state[s] = conn->state[s] == TCPS_SYN_RCVD ? TCPS_SYN_RCVD : TCPS_SYN_SENT;
+        }
+        break;
+    default:
+        /* A synchronized end does not send SYNs; the receiver judges it. */
+        break;
+    }
+}
+
+/* A SYN-ACK. */
+static void send_synack(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    enum tcps_side s = x->s;
+
+    switch (conn->state[s]) {
+    case TCPS_LISTEN:
+    case TCPS_SYN_SENT:
+        /* It answers a SYN we had not counted as taken: SYN received. */
+        conn->state[s] = TCPS_SYN_RCVD;
+        break;
+    case TCPS_ESTABLISHED:
+        if (s == TCPS_SERVER && x->retrans && !(conn->flags & CF_SIMOPEN) &&
+            conn->nxt[s] == conn->isn[s] + 1) {
+            /* The server repeats its SYN-ACK and has sent nothing else:
+             * the ACK (3/3) never reached it. */
+            conn->state[s] = TCPS_SYN_RCVD;
+        }
+        break;
+    default:
+        break;
+    }
+    if (s == TCPS_SERVER)
+        conn->flags |= CF_SYNACK;
+}
+
+/* A FIN (with ACK). */
+static void send_fin(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    enum tcps_side s = x->s;
+
+    if (has(conn, CF_FIN_C, s)) {
+        x->fin_again = true;
+        return;
+    }
+    conn->fin[s] = x->seg->seq + x->seg->len;
+    conn->flags |= CF_SIDE(CF_FIN_C, s);
+    switch (conn->state[s]) {
+    case TCPS_SYN_RCVD:
+    case TCPS_ESTABLISHED:
+        /* CLOSE: send FIN. */
+        conn->state[s] = TCPS_FIN_WAIT_1;
+        break;
+    case TCPS_CLOSE_WAIT:
+        if (acks_fin_of(conn, x->seg, x->r)) {
+            /* CLOSE: send FIN. */
+            conn->state[s] = TCPS_LAST_ACK;
+        } else {
+            /* Its ACK field shows it had not received the peer's FIN:
+             * this FIN crossed it (simultaneous close).  It left
+             * ESTABLISHED for FIN_WAIT_1, then the peer's FIN arrived. */
+            conn->state[s] = TCPS_CLOSING;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The receiver: RFC 9293 3.10.7, SEGMENT ARRIVES.                             */
+
+/* RFC 9293 3.10.7.4 second check and RFC 5961 3.2: is this RST acceptable
+ * to the receiver?  Returns 0, or the TCPS_NOTE_RST_* saying why not. */
+static uint16_t rst_acceptability(const struct tcps_conn *conn, const struct seg_ctx *x)
+{
+    const struct tcps_segment *seg = x->seg;
+    enum tcps_side s = x->s, r = x->r;
+    uint32_t rcv_nxt, wnd;
+    bool in_window;
+
+    switch (conn->state[r]) {
+    case TCPS_LISTEN:
+        return TCPS_NOTE_RST_UNACCEPTABLE;
+    case TCPS_SYN_SENT:
+        return acks_syn_of(conn, seg, r) ? 0 : TCPS_NOTE_RST_UNACCEPTABLE;
+    default:
+        break;
+    }
+    if (!has(conn, CF_NXT_C, s))
+        return 0; /* nothing known of the sender's numbers */
+    rcv_nxt = conn->nxt[s];
+    if (seg->seq == rcv_nxt)
+        return 0;
+    /* Linux (tcp_reset_check) also takes an RST at the sequence number of
+     * the FIN it already received. */
+    if (seg->seq == rcv_nxt - 1 && (conn->state[r] == TCPS_CLOSE_WAIT ||
+        conn->state[r] == TCPS_LAST_ACK || conn->state[r] == TCPS_CLOSING))
+        return 0;
+    wnd = rcv_window(conn, r);
+    in_window = seq_geq(seg->seq, rcv_nxt) && seg->seq - rcv_nxt < (wnd ? wnd : 1);
+    /* An embryonic connection is reset by any RST in its window. */
+    if (in_window && conn->state[r] == TCPS_SYN_RCVD)
+        return 0;
+    return in_window ? TCPS_NOTE_RST_NOT_EXACT : TCPS_NOTE_RST_OUT_OF_WINDOW;
+}
+
+static void rcv_rst(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    enum tcps_side s = x->s, r = x->r;
+    uint16_t refusal;
+
+    if (conn->state[r] == TCPS_CLOSED) {
+        /* Nothing left to reset. */
+        x->notes |= TCPS_NOTE_CLOSED_PEER;
+        x->teardown = TCPS_TD_RST_IGNORED;
+        conn->state[s] = TCPS_CLOSED;
+        return;
+    }
+    refusal = rst_acceptability(conn, x);
+    if (refusal) {
+        x->notes |= refusal;
+        x->teardown = TCPS_TD_RST_IGNORED;
+        /* A listener ignores it, but its sender is gone all the same.
+         * Elsewhere an unacceptable RST may be spoofed: change nothing. */
+        if (conn->state[r] == TCPS_LISTEN)
+            conn->state[s] = TCPS_CLOSED;
+        return;
+    }
+    switch (conn->state[r]) {
+    case TCPS_SYN_SENT:
+        /* RST acknowledging our SYN: connection refused. */
+        conn->state[r] = TCPS_CLOSED;
+        x->teardown = TCPS_TD_RST_REFUSED;
+        break;
+    case TCPS_SYN_RCVD:
+        /* RST in SYN_RCVD: a passive OPEN returns to LISTEN. */
+        conn->state[r] = (conn->flags & CF_PASSIVE) ? TCPS_LISTEN : TCPS_CLOSED;
+        x->teardown = TCPS_TD_RST_ABORT;
+        break;
+    default:
+        /* RST in a synchronized state (in TIME_WAIT too, as Linux does by
+         * default: RFC 1337's "TIME-WAIT assassination"): connection reset. */
+        conn->state[r] = TCPS_CLOSED;
+        x->teardown = TCPS_TD_RST_ABORT;
+        break;
+    }
+    /* The sender aborted: send RST. */
+    conn->state[s] = TCPS_CLOSED;
+}
+
+static void rcv_in_listen(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    if ((x->seg->flags & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN) {
+        /* Passive OPEN: SYN received. */
+        conn->state[x->r] = TCPS_SYN_RCVD;
+        conn->flags |= CF_PASSIVE;
+    }
+    /* Anything else would be answered with an RST: no connection. */
+}
+
+static void rcv_in_syn_sent(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    const struct tcps_segment *seg = x->seg;
+    enum tcps_side r = x->r;
+
+    if ((seg->flags & TCPS_ACK) && !acks_syn_of(conn, seg, r)) {
+        /* Unacceptable ACK: the end answers with an RST and stays. */
+        if (seg->flags & TCPS_SYN)
+            x->notes |= TCPS_NOTE_BAD_SYNACK;
+        return;
+    }
+    if (!(seg->flags & TCPS_SYN))
+        return;
+    if (seg->flags & TCPS_ACK) {
+        /* SYN-ACK received: the connection is open. */
+        conn->state[r] = TCPS_ESTABLISHED;
+    } else {
+        /* SYN received in SYN_SENT: simultaneous open. */
+        conn->state[r] = TCPS_SYN_RCVD;
+        conn->flags |= CF_SIMOPEN;
+    }
+}
+
+/* SYN_RCVD and every state after it. */
+static void rcv_in_synchronized(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    const struct tcps_segment *seg = x->seg;
+    enum tcps_side s = x->s, r = x->r;
+
+    /* Fourth, the SYN bit (RFC 5961 4.2: challenge ACK, no reset). */
+    if (seg->flags & TCPS_SYN) {
+        bool peer_syn_again = seg->seq == conn->isn[s] && has(conn, CF_ISN_C, s);
+        bool simopen_synack = (seg->flags & TCPS_ACK) && conn->state[r] == TCPS_SYN_RCVD &&
+                              (conn->flags & CF_SIMOPEN);
+        if (!simopen_synack) {
+            if (!(peer_syn_again && conn->state[r] == TCPS_SYN_RCVD))
+                x->notes |= TCPS_NOTE_SYN_IGNORED;
+            return;
+        }
+    }
+
+    /* Fifth, the ACK field. */
+    if (!(seg->flags & TCPS_ACK))
+        return;
+    if (has(conn, CF_NXT_C, r) && seq_gt(seg->ack, conn->nxt[r])) {
+        /* It acknowledges more than the capture showed the receiver send. */
+        x->notes |= TCPS_NOTE_ACK_UNSEEN;
+        conn->nxt[r] = seg->ack;
+    }
+    switch (conn->state[r]) {
+    case TCPS_SYN_RCVD:
+        if (!seq_gt(seg->ack, conn->isn[r]))
+            return; /* unacceptable: answered with an RST */
+        /* ACK of our SYN received. */
+        conn->state[r] = TCPS_ESTABLISHED;
+        break;
+    case TCPS_FIN_WAIT_1:
+        if (acks_fin_of(conn, seg, r)) {
+            /* ACK of our FIN received. */
+            conn->state[r] = TCPS_FIN_WAIT_2;
+        }
+        break;
+    case TCPS_CLOSING:
+        if (acks_fin_of(conn, seg, r)) {
+            /* ACK of our FIN received. */
+            enter_time_wait(conn, r, seg->time_us);
+        }
+        break;
+    case TCPS_LAST_ACK:
+        if (acks_fin_of(conn, seg, r)) {
+            /* ACK of our FIN received: delete the TCB. */
+            conn->state[r] = TCPS_CLOSED;
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+
+    /* Eighth, the FIN bit. */
+    if (!(seg->flags & TCPS_FIN))
+        return;
+    switch (conn->state[r]) {
+    case TCPS_ESTABLISHED:
+        /* FIN received. */
+        conn->state[r] = TCPS_CLOSE_WAIT;
+        break;
+    case TCPS_FIN_WAIT_1:
+        /* FIN received, our FIN not yet acknowledged. */
+        conn->state[r] = TCPS_CLOSING;
+        break;
+    case TCPS_FIN_WAIT_2:
+        /* FIN received. */
+        enter_time_wait(conn, r, seg->time_us);
+        break;
+    case TCPS_TIME_WAIT:
+        /* A FIN again: acknowledge it and restart the 2 MSL timeout. */
+        conn->tw_since_us = seg->time_us;
+        conn->flags |= CF_TW_TIMER;
+        break;
+    default:
+        break;
+    }
+}
+
+static void segment_arrives(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    switch (conn->state[x->r]) {
+    case TCPS_NONE:
+    case TCPS_CLOSED:
+        /* A closed end answers with an RST. */
+        x->notes |= TCPS_NOTE_CLOSED_PEER;
+        break;
+    case TCPS_LISTEN:
+        rcv_in_listen(conn, x);
+        break;
+    case TCPS_SYN_SENT:
+        rcv_in_syn_sent(conn, x);
+        break;
+    default:
+        rcv_in_synchronized(conn, x);
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Labels                                                                     */
+
+static enum tcps_handshake handshake_role(const struct tcps_conn *conn, const struct seg_ctx *x,
+                                          const uint8_t before[2])
+{
+    uint8_t fl = x->seg->flags;
+
+    if ((fl & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN) {
+        if (x->s == TCPS_SERVER)
+            return TCPS_HS_SIM_SYN;
+        return x->retrans ? TCPS_HS_SYN_RETRANS : TCPS_HS_SYN;
+    }
+    if (fl & TCPS_SYN) {
+        if (conn->flags & CF_SIMOPEN)
+            return TCPS_HS_SIM_SYNACK;
+        return x->retrans ? TCPS_HS_SYNACK_RETRANS : TCPS_HS_SYNACK;
+    }
+    if (before[x->r] == TCPS_SYN_RCVD && conn->state[x->r] == TCPS_ESTABLISHED)
+        return TCPS_HS_ACK;
+    return TCPS_HS_NONE;
+}
+
+static enum tcps_teardown teardown_role(const struct tcps_conn *conn, const struct seg_ctx *x,
+                                        const uint8_t before[2])
+{
+    enum tcps_side s = x->s, r = x->r;
+
+    if (x->seg->flags & TCPS_FIN) {
+        if (x->fin_again)
+            return TCPS_TD_FIN_RETRANS;
+        if (conn->state[s] == TCPS_CLOSING ||
+            (before[r] == TCPS_FIN_WAIT_1 && conn->state[r] == TCPS_CLOSING))
+            return TCPS_TD_FIN_SIMULTANEOUS;
+        if (before[s] == TCPS_CLOSE_WAIT)
+            return before[r] == TCPS_FIN_WAIT_1 && conn->state[r] == TCPS_TIME_WAIT
+                       ? TCPS_TD_FIN_PIGGYBACK : TCPS_TD_FIN_SECOND;
+        if (conn->state[s] == TCPS_FIN_WAIT_1)
+            return TCPS_TD_FIN_FIRST;
+        return TCPS_TD_NONE;
+    }
+    if (before[r] == TCPS_FIN_WAIT_1 && conn->state[r] == TCPS_FIN_WAIT_2)
+        return TCPS_TD_ACK_FIRST;
+    if (before[r] == TCPS_LAST_ACK && conn->state[r] == TCPS_CLOSED)
+        return TCPS_TD_ACK_SECOND;
+    if (before[r] == TCPS_CLOSING && conn->state[r] == TCPS_TIME_WAIT)
+        return TCPS_TD_ACK_SIMULTANEOUS;
+    return TCPS_TD_NONE;
+}
+
+/* ------------------------------------------------------------------------ */
+
+void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
+                       const struct tcps_segment *seg, struct tcps_result *out)
+{
+    struct seg_ctx x;
+    uint8_t prev[2], before[2];
+    uint32_t seqlen;
+    bool invalid = flags_invalid(seg->flags);
+
+    memset(&x, 0, sizeof x);
+    x.seg = seg;
+    x.delivered = true;
+
+    if (!(conn->flags & CF_STARTED))
+        pick_up(conn, seg);
+    x.s = tcps_sender(conn, seg);
+    x.r = other(x.s);
+    prev[0] = conn->state[0];
+    prev[1] = conn->state[1];
+
+    expire_timers(conn, cfg, seg->time_us, &x);
+    before[0] = conn->state[0];
+    before[1] = conn->state[1];
+
+    learn_bases(conn, &x);
+    seqlen = seg->len + !!(seg->flags & TCPS_SYN) + !!(seg->flags & TCPS_FIN);
+    x.end = seg->seq + seqlen;
+    x.retrans = seqlen > 0 && has(conn, CF_NXT_C, x.s) && seq_leq(x.end, conn->nxt[x.s]);
+
+    if (invalid) {
+        x.notes |= TCPS_NOTE_INVALID_FLAGS;
+    } else if (seg->flags & TCPS_RST) {
+        rcv_rst(conn, &x);
+    } else {
+        if (conn->state[x.s] == TCPS_CLOSED &&
+            (seg->flags & (TCPS_SYN | TCPS_ACK)) != TCPS_SYN)
+            x.notes |= TCPS_NOTE_CLOSED_PEER; /* a closed end should not be sending */
+        if ((seg->flags & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN)
+            send_syn(conn, &x);
+        else if (seg->flags & TCPS_SYN)
+            send_synack(conn, &x);
+        else if (seg->flags & TCPS_FIN)
+            send_fin(conn, &x);
+        if (x.delivered)
+            segment_arrives(conn, &x);
+        if (seg->flags & TCPS_SYN)
+            conn->wscale[x.s] = seg->wscale;
+        if (seg->len && has(conn, CF_FIN_C, x.s) && seq_gt(seg->seq + seg->len, conn->fin[x.s]))
+            x.notes |= TCPS_NOTE_DATA_AFTER_FIN;
+        if ((!(seg->flags & TCPS_SYN) || opening_syn(conn, &x)) &&
+            (!has(conn, CF_NXT_C, x.s) || seq_gt(x.end, conn->nxt[x.s]))) {
+            conn->nxt[x.s] = x.end;
+            conn->flags |= CF_SIDE(CF_NXT_C, x.s);
+        }
+        conn->win[x.s] = seg->win;
+        conn->flags |= CF_SIDE(CF_WIN_C, x.s);
+    }
+
+    memset(out, 0, sizeof *out);
+    out->sender = x.s;
+    out->seq = seg->seq - conn->isn[x.s];
+    if (seg->flags & TCPS_ACK) {
+        out->ack = seg->ack - conn->isn[x.r];
+        x.notes |= TCPS_NOTE_ACK;
+    }
+    out->seglen = seqlen > 0xffffffu ? 0xffffffu : seqlen;
+    if (!invalid && !(seg->flags & TCPS_RST)) {
+        out->handshake = handshake_role(conn, &x, before);
+        x.teardown = (uint8_t)teardown_role(conn, &x, before);
+    }
+    out->teardown = x.teardown;
+    if (x.retrans)
+        x.notes |= TCPS_NOTE_RETRANSMISSION;
+    if (conn->flags & CF_INFERRED)
+        x.notes |= TCPS_NOTE_INFERRED;
+    if (has(conn, CF_ISN_C, TCPS_CLIENT))
+        x.notes |= TCPS_NOTE_ISN_CLIENT;
+    if (has(conn, CF_ISN_C, TCPS_SERVER))
+        x.notes |= TCPS_NOTE_ISN_SERVER;
+    out->notes = x.notes;
+    out->prev = (uint8_t)(prev[TCPS_CLIENT] << 4 | prev[TCPS_SERVER]);
+    out->states = (uint8_t)(conn->state[TCPS_CLIENT] << 4 | conn->state[TCPS_SERVER]);
+}

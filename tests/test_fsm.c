@@ -1,0 +1,204 @@
+/* test_fsm.c - unit tests of the state machine (no Wireshark).
+ *
+ * Each scenario is a list of segments, written the way tcpdump prints them,
+ * with the client and server states RFC 9293 gives after each one.
+ */
+#include "tcpstate_fsm.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { C = 0, S = 1 }; /* who sends */
+
+struct step {
+    int from;           /* C or S */
+    const char *flags;  /* "S", "SA", "A", "FA", "R", "RA", "PA", "SF", ... */
+    uint32_t seq, ack, len;
+    double t;           /* seconds */
+    const char *client, *server;  /* expected states after */
+    const char *hs, *td;          /* expected labels, NULL = don't care, "" = none */
+    uint16_t notes;               /* notes that must be set */
+};
+
+static int failures, checks;
+
+static uint8_t parse_flags(const char *f)
+{
+    uint8_t fl = 0;
+    for (; *f; f++) {
+        switch (*f) {
+        case 'S': fl |= TCPS_SYN; break;
+        case 'A': fl |= TCPS_ACK; break;
+        case 'F': fl |= TCPS_FIN; break;
+        case 'R': fl |= TCPS_RST; break;
+        case 'P': fl |= TCPS_PSH; break;
+        default: break;
+        }
+    }
+    return fl;
+}
+
+static void expect_str(const char *name, int i, const char *what, const char *got, const char *want)
+{
+    checks++;
+    if (!want)
+        return;
+    if (!got)
+        got = "";
+    if (strcmp(got, want) != 0) {
+        failures++;
+        printf("  FAIL %s step %d: %s is '%s', expected '%s'\n", name, i + 1, what, got, want);
+    }
+}
+
+/* Ports: client 40000, server 80 (unless the scenario swaps them). */
+static void run(const char *name, const struct step *steps, int n, uint32_t msl)
+{
+    struct tcps_conn conn;
+    struct tcps_config cfg = { .msl_s = msl };
+    int before = failures;
+
+    tcps_conn_init(&conn);
+    for (int i = 0; i < n; i++) {
+        const struct step *st = &steps[i];
+        struct tcps_segment seg;
+        struct tcps_result res;
+
+        memset(&seg, 0, sizeof seg);
+        seg.time_us = (uint64_t)(st->t * 1e6);
+        seg.seq = st->seq;
+        seg.ack = st->ack;
+        seg.len = st->len;
+        seg.flags = parse_flags(st->flags);
+        seg.sport = st->from == C ? 40000 : 80;
+        seg.dport = st->from == C ? 80 : 40000;
+        seg.src_addr = st->from == C ? 1 : 2;
+        seg.dst_addr = st->from == C ? 2 : 1;
+        seg.win = 1000;
+        seg.wscale = (seg.flags & TCPS_SYN) ? 7 : -1;
+        tcps_segment_seen(&conn, &cfg, &seg, &res);
+
+        expect_str(name, i, "client", tcps_state_name(tcps_result_state(&res, TCPS_CLIENT)), st->client);
+        expect_str(name, i, "server", tcps_state_name(tcps_result_state(&res, TCPS_SERVER)), st->server);
+        expect_str(name, i, "handshake", tcps_handshake_name((enum tcps_handshake)res.handshake), st->hs);
+        expect_str(name, i, "teardown", tcps_teardown_name((enum tcps_teardown)res.teardown), st->td);
+        checks++;
+        if ((res.notes & st->notes) != st->notes) {
+            failures++;
+            printf("  FAIL %s step %d: notes 0x%04x lack 0x%04x\n", name, i + 1, res.notes, st->notes);
+        }
+    }
+    printf("%s %s\n", failures == before ? "ok  " : "FAIL", name);
+}
+
+#define RUN(name, steps) run(name, steps, (int)(sizeof steps / sizeof steps[0]), 30)
+
+/* The seed's exchange: curl -> Apache, client closes, the server's FIN rides on its ACK. */
+static const struct step seed[] = {
+    { C, "S", 3401804541u, 0, 0, 0.0, "SYN_SENT", "SYN_RCVD", "SYN (1/3)", "", 0 },
+    { S, "SA", 2666924726u, 3401804542u, 0, 0.004, "ESTABLISHED", "SYN_RCVD", "SYN-ACK (2/3)", "", 0 },
+    { C, "A", 3401804542u, 2666924727u, 0, 0.008, "ESTABLISHED", "ESTABLISHED", "ACK (3/3)", "", 0 },
+    { C, "PA", 3401804542u, 2666924727u, 77, 0.009, "ESTABLISHED", "ESTABLISHED", "", "", 0 },
+    { S, "A", 2666924727u, 3401804619u, 0, 0.010, "ESTABLISHED", "ESTABLISHED", "", "", 0 },
+    { S, "PA", 2666924727u, 3401804619u, 243, 0.011, "ESTABLISHED", "ESTABLISHED", "", "", 0 },
+    { C, "A", 3401804619u, 2666924970u, 0, 0.020, "ESTABLISHED", "ESTABLISHED", "", "", 0 },
+    { C, "FA", 3401804619u, 2666924970u, 0, 0.021, "FIN_WAIT_1", "CLOSE_WAIT", "", "FIN (1st: active close)", 0 },
+    { S, "FA", 2666924970u, 3401804620u, 0, 0.030, "TIME_WAIT", "LAST_ACK", "",
+      "FIN+ACK (2nd FIN on the ACK of the 1st: 3-segment close)", 0 },
+    { C, "A", 3401804620u, 2666924971u, 0, 0.040, "TIME_WAIT", "CLOSED", "", "ACK of 2nd FIN (last ACK)", 0 },
+};
+
+/* Four-segment close started by the server. */
+static const struct step server_close[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", NULL, NULL, 0 },
+    { C, "A", 101, 501, 0, 0, "ESTABLISHED", "ESTABLISHED", NULL, NULL, 0 },
+    { S, "FA", 501, 101, 0, 1, "CLOSE_WAIT", "FIN_WAIT_1", "", "FIN (1st: active close)", 0 },
+    { C, "A", 101, 502, 0, 1, "CLOSE_WAIT", "FIN_WAIT_2", "", "ACK of 1st FIN", 0 },
+    { C, "PA", 101, 502, 10, 2, "CLOSE_WAIT", "FIN_WAIT_2", "", "", 0 },   /* half-close: data still flows */
+    { S, "A", 502, 111, 0, 2, "CLOSE_WAIT", "FIN_WAIT_2", "", "", 0 },
+    { C, "FA", 111, 502, 0, 3, "LAST_ACK", "TIME_WAIT", "", "FIN (2nd: passive close)", 0 },
+    { S, "A", 502, 112, 0, 3, "CLOSED", "TIME_WAIT", "", "ACK of 2nd FIN (last ACK)", 0 },
+    /* 2*MSL (60 s) later a stray ACK: the server's TIME_WAIT is over. */
+    { C, "A", 112, 502, 0, 64, "CLOSED", "CLOSED", "", "", TCPS_NOTE_TW_EXPIRED | TCPS_NOTE_CLOSED_PEER },
+};
+
+static const struct step simultaneous_open[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN (1/3)", NULL, 0 },
+    { S, "S", 500, 0, 0, 0, "SYN_RCVD", "SYN_RCVD", "SYN (simultaneous open)", NULL, 0 },
+    { C, "SA", 100, 501, 0, 0, "SYN_RCVD", "ESTABLISHED", "SYN-ACK (simultaneous open)", NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "ESTABLISHED", "SYN-ACK (simultaneous open)", NULL, 0 },
+};
+
+static const struct step simultaneous_close[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", NULL, NULL, 0 },
+    { C, "A", 101, 501, 0, 0, "ESTABLISHED", "ESTABLISHED", NULL, NULL, 0 },
+    { C, "FA", 101, 501, 0, 1, "FIN_WAIT_1", "CLOSE_WAIT", "", "FIN (1st: active close)", 0 },
+    /* The server's FIN does not acknowledge the client's: they crossed. */
+    { S, "FA", 501, 101, 0, 1, "CLOSING", "CLOSING", "", "FIN (simultaneous close)", 0 },
+    { C, "A", 102, 502, 0, 1, "CLOSING", "TIME_WAIT", "", "ACK of FIN (simultaneous close)", 0 },
+    { S, "A", 502, 102, 0, 1, "TIME_WAIT", "TIME_WAIT", "", "ACK of FIN (simultaneous close)", 0 },
+};
+
+static const struct step refused[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", NULL, NULL, 0 },
+    { S, "RA", 0, 101, 0, 0, "CLOSED", "CLOSED", "", "RST (connection refused)", 0 },
+};
+
+static const struct step syn_unanswered[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN (1/3)", NULL, 0 },
+    { C, "S", 100, 0, 0, 1, "SYN_SENT", "LISTEN", "SYN (1/3), retransmission", NULL,
+      TCPS_NOTE_SYN_UNANSWERED | TCPS_NOTE_RETRANSMISSION },
+    { C, "S", 100, 0, 0, 3, "SYN_SENT", "LISTEN", "SYN (1/3), retransmission", NULL, TCPS_NOTE_SYN_UNANSWERED },
+    /* Finally answered. */
+    { S, "SA", 500, 101, 0, 3, "ESTABLISHED", "SYN_RCVD", "SYN-ACK (2/3)", NULL, 0 },
+    { C, "A", 101, 501, 0, 3, "ESTABLISHED", "ESTABLISHED", "ACK (3/3)", NULL, 0 },
+};
+
+static const struct step rst_checks[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", NULL, NULL, 0 },
+    { C, "A", 101, 501, 0, 0, "ESTABLISHED", "ESTABLISHED", NULL, NULL, 0 },
+    { C, "PA", 101, 501, 100, 0, "ESTABLISHED", "ESTABLISHED", NULL, NULL, 0 },
+    /* Far outside the server's window: ignored. */
+    { C, "R", 90000000u, 0, 0, 1, "ESTABLISHED", "ESTABLISHED", "", "RST (ignored by the receiver)",
+      TCPS_NOTE_RST_OUT_OF_WINDOW },
+    /* In the window, not at RCV.NXT (201): challenge ACK, ignored. */
+    { C, "R", 250, 0, 0, 1, "ESTABLISHED", "ESTABLISHED", "", "RST (ignored by the receiver)", TCPS_NOTE_RST_NOT_EXACT },
+    /* A SYN on the established connection does not reset it. */
+    { C, "S", 7777, 0, 0, 1, "ESTABLISHED", "ESTABLISHED", NULL, NULL, TCPS_NOTE_SYN_IGNORED },
+    /* Exactly at RCV.NXT: the connection is reset. */
+    { C, "RA", 201, 501, 0, 2, "CLOSED", "CLOSED", "", "RST (connection aborted)", 0 },
+};
+
+static const struct step retransmitted_fin[] = {
+    { C, "S", 100, 0, 0, 0, NULL, NULL, NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, NULL, NULL, NULL, NULL, 0 },
+    { C, "A", 101, 501, 0, 0, "ESTABLISHED", "ESTABLISHED", NULL, NULL, 0 },
+    { C, "FA", 101, 501, 0, 1, "FIN_WAIT_1", "CLOSE_WAIT", "", "FIN (1st: active close)", 0 },
+    { C, "FA", 101, 501, 0, 2, "FIN_WAIT_1", "CLOSE_WAIT", "", "FIN, retransmission", TCPS_NOTE_RETRANSMISSION },
+    { S, "A", 501, 102, 0, 2, "FIN_WAIT_2", "CLOSE_WAIT", "", "ACK of 1st FIN", 0 },
+};
+
+/* Capture starting mid-connection: data both ways, then the server closes. */
+static const struct step midstream[] = {
+    { C, "PA", 1000, 9000, 10, 0, "ESTABLISHED", "ESTABLISHED", "", "", TCPS_NOTE_INFERRED },
+    { S, "A", 9000, 1010, 0, 0, "ESTABLISHED", "ESTABLISHED", "", "", TCPS_NOTE_INFERRED },
+    { S, "FA", 9000, 1010, 0, 1, "CLOSE_WAIT", "FIN_WAIT_1", "", "FIN (1st: active close)", TCPS_NOTE_INFERRED },
+};
+
+int main(void)
+{
+    RUN("seed: open, request, 3-segment close", seed);
+    RUN("server-initiated close with half-close data", server_close);
+    RUN("simultaneous open", simultaneous_open);
+    RUN("simultaneous close", simultaneous_close);
+    RUN("connection refused", refused);
+    RUN("unanswered SYN retransmitted", syn_unanswered);
+    RUN("RST acceptability (RFC 5961)", rst_checks);
+    RUN("retransmitted FIN", retransmitted_fin);
+    RUN("mid-connection pick-up", midstream);
+    printf("%d passed, %d failed\n", checks - failures, failures);
+    return failures ? 1 : 0;
+}
