@@ -1,0 +1,88 @@
+"""Running tshark with the freshly built plugin, for every test.
+
+tshark run as root ignores WIRESHARK_PLUGIN_DIR, so as root tshark runs as
+the unprivileged user `nobody`.  Every call asks for tcpstate fields or
+filters, which tshark rejects when the plugin did not load: a test cannot
+silently pass without the plugin.
+"""
+import csv
+import io
+import os
+import subprocess
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# The per-packet columns of captures/*.expected.tsv.
+FIELDS = [
+    "frame.number", "frame.time_epoch", "tcp.stream", "tcp.srcport", "tcp.dstport",
+    "tcp.flags.str", "tcpstate.sender", "tcpstate.client.prev", "tcpstate.server.prev",
+    "tcpstate.client", "tcpstate.server", "tcpstate.transition", "tcpstate.handshake",
+    "tcpstate.teardown", "tcpstate.seq", "tcpstate.ack", "tcpstate.nxtseq",
+    "tcpstate.isn.client", "tcpstate.isn.server", "tcpstate.inferred",
+]
+
+_home = None
+
+
+def plugin_dir():
+    return os.environ.get("TCPSTATE_PLUGIN_DIR") or os.path.join(ROOT, "build", "plugins")
+
+
+def _nobody_home():
+    global _home
+    if _home is None:
+        _home = tempfile.mkdtemp(prefix="tcpstate-home-")
+        os.chmod(_home, 0o777)
+    return _home
+
+
+def tshark(args, check=True):
+    """Run tshark with the plugin; returns the CompletedProcess (text)."""
+    env = ["HOME=" + _nobody_home(), "WIRESHARK_PLUGIN_DIR=" + plugin_dir(), "LC_ALL=C.UTF-8",
+           "PATH=" + os.environ.get("PATH", "/usr/bin:/bin")]
+    cmd = ["env", "-i", *env, "tshark", *args]
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "nobody", "--", *cmd]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"tshark {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc
+
+
+def readable(path):
+    """tshark runs as nobody: make sure it can read this file."""
+    path = os.path.abspath(path)
+    os.chmod(path, os.stat(path).st_mode | 0o044)
+    d = os.path.dirname(path)
+    while d and d != "/":
+        mode = os.stat(d).st_mode
+        if not mode & 0o001:
+            os.chmod(d, mode | 0o011)
+        d = os.path.dirname(d)
+    return path
+
+
+def fields(pcap, names=FIELDS, display_filter="tcp", extra=()):
+    """Per-packet rows (dicts) of the given fields."""
+    args = ["-r", readable(pcap), "-n", "-T", "fields", "-E", "header=y", "-E", "separator=/t",
+            "-E", "occurrence=f", *extra]
+    if display_filter:
+        args += ["-Y", display_filter]
+    for name in names:
+        args += ["-e", name]
+    out = tshark(args).stdout
+    return list(csv.DictReader(io.StringIO(out), delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def write_tsv(path, rows, names=FIELDS):
+    with open(path, "w", newline="") as f:
+        f.write("\t".join(names) + "\n")
+        for row in rows:
+            f.write("\t".join(row.get(n, "") for n in names) + "\n")
+
+
+def read_tsv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
