@@ -78,8 +78,8 @@ def check(source, truth_path, name=None):
         ok = (got_a, got_b) == (t["state_a"], t["state_b"])
         agree += ok
         frame = last["frame.number"] if last else "-"
-        lines.append(f"  {'ok  ' if ok else 'DIFF'} {t['step']:<34} :{pa} truth {t["state_a"]:<11} "
-                     f"tcpstate {got_a:<11} | :{pb} truth {t["state_b"]:<11} tcpstate {got_b:<11} "
+        lines.append(f"  {'ok  ' if ok else 'DIFF'} {t['step']:<34} :{pa} truth {t['state_a']:<11} "
+                     f"tcpstate {got_a:<11} | :{pb} truth {t['state_b']:<11} tcpstate {got_b:<11} "
                      f"(frame {frame})")
     return agree, len(truth), lines
 
