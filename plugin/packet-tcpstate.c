@@ -62,6 +62,7 @@ static expert_field ei_invalid_flags = EI_INIT;
 static expert_field ei_ack_unseen = EI_INIT;
 static expert_field ei_closed_peer = EI_INIT;
 static expert_field ei_icmp_quoted = EI_INIT;
+static expert_field ei_truncated = EI_INIT;
 
 /* The TCP dissector's fields we read. */
 static int proto_tcp = -1;
@@ -77,8 +78,9 @@ static guint pref_msl_s = 30;
  * indexed by frame number; further layers, rare, in the frame's proto data. */
 typedef struct {
     struct tcps_result r;
-    guint32 stream : 31;
+    guint32 stream : 30;
     guint32 icmp_quoted : 1;    /* a header quoted by an ICMP error: no state change */
+    guint32 truncated : 1;      /* header or length not captured: no state change */
 } frame_result_t;
 
 /* Per capture file: connections indexed by tcp.stream, results by frame. */
@@ -259,12 +261,14 @@ static void analyse_frame(packet_info *pinfo, proto_tree *tree)
         if (inside_icmp_error(pinfo, layers[i].tcp->proto_layer_num)) {
             /* News about the connection, never a segment of it. */
             res.icmp_quoted = 1;
-            res.r.states = res.r.prev = (guint8)(conn->state[TCPS_CLIENT] << 4 | conn->state[TCPS_SERVER]);
         } else if (read_segment(pinfo, &layers[i], &seg)) {
             tcps_segment_seen(conn, &cfg, &seg, &res.r);
         } else {
-            continue; /* truncated header: nothing to learn */
+            /* Too little of it was captured to know what it did. */
+            res.truncated = 1;
         }
+        if (res.icmp_quoted || res.truncated)
+            res.r.states = res.r.prev = (guint8)(conn->state[TCPS_CLIENT] << 4 | conn->state[TCPS_SERVER]);
         if (i == 0) {
             *result_slot(pinfo->num) = res;
         } else {
@@ -329,17 +333,19 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         pi = proto_tree_add_boolean(st, hf_icmp_quoted, tvb, 0, 0, TRUE);
         proto_item_set_generated(pi);
         expert_add_info(pinfo, pi, &ei_icmp_quoted);
-        if (client == TCPS_NONE) {
-            proto_item_append_text(ti, ": ICMP error about a connection not seen");
-            return;
-        }
+    }
+    if (res->truncated)
+        expert_add_info(pinfo, ti, &ei_truncated);
+    if (client == TCPS_NONE) {
+        proto_item_append_text(ti, ": connection not seen yet");
+        return;
     }
     proto_item_append_text(ti, ": client %s, server %s", tcps_state_name(client), tcps_state_name(server));
 
     proto_item_set_generated(proto_tree_add_string(st, hf_client, tvb, 0, 0, tcps_state_name(client)));
     proto_item_set_generated(proto_tree_add_string(st, hf_server, tvb, 0, 0, tcps_state_name(server)));
-    if (res->icmp_quoted)
-        return;
+    if (res->icmp_quoted || res->truncated)
+        return; /* not a segment the state machine saw */
     proto_item_set_generated(proto_tree_add_string(st, hf_client_prev, tvb, 0, 0,
                              tcps_state_name(tcps_result_prev(r, TCPS_CLIENT))));
     proto_item_set_generated(proto_tree_add_string(st, hf_server_prev, tvb, 0, 0,
@@ -378,7 +384,7 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         analyse_frame(pinfo, tree);
     if (!tree || pinfo->num >= results_len)
         return 0;
-    if (results[pinfo->num].r.states == 0 && !results[pinfo->num].icmp_quoted)
+    if (results[pinfo->num].r.states == 0 && !results[pinfo->num].icmp_quoted && !results[pinfo->num].truncated)
         return 0;
     show_result(tree, tvb, pinfo, &results[pinfo->num]);
     for (guint i = 1; i < MAX_TCP_LAYERS; i++) {
@@ -455,6 +461,8 @@ void proto_register_tcpstate(void)
           "Segment from or to an endpoint that is CLOSED", EXPFILL } },
         { &ei_icmp_quoted, { "tcpstate.icmp_error", PI_SEQUENCE, PI_NOTE,
           "ICMP error about this connection: not used for its state", EXPFILL } },
+        { &ei_truncated, { "tcpstate.truncated", PI_SEQUENCE, PI_NOTE,
+          "TCP header or length not captured: segment not used for the state", EXPFILL } },
     };
     module_t *module;
     expert_module_t *expert;

@@ -54,7 +54,8 @@ def tshark(args, check=True):
 def readable(path):
     """tshark runs as nobody: make sure it can read this file."""
     path = os.path.abspath(path)
-    os.chmod(path, os.stat(path).st_mode | 0o044)
+    if not os.stat(path).st_mode & 0o004:
+        os.chmod(path, os.stat(path).st_mode | 0o044)
     d = os.path.dirname(path)
     while d and d != "/":
         mode = os.stat(d).st_mode

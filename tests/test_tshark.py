@@ -1,0 +1,267 @@
+#!/usr/bin/python3
+"""tshark-driven tests of the plugin; ctest runs each subcommand as a test.
+
+  plugin-loaded         the plugin loads from the staged dir; without it the fields are unknown
+  fields NAME           every tcpstate field of every packet of captures/NAME.pcap
+                        equals captures/NAME.expected.tsv
+  truth NAME            captures/NAME.expected.tsv and the live output agree with
+                        captures/NAME.truth.tsv (the kernel's or the article's states)
+  filters               -Y filters return exactly the frames the expected outputs say
+  custom-columns        every field works as a custom column (the GUI's mechanism)
+  two-pass              one-pass and two-pass (-2) output are identical
+  relative-numbers      tcpstate.seq/ack equal Wireshark's relative tcp.seq/ack
+                        wherever both ISNs were seen
+  icmp                  ICMP errors quoting TCP headers change no state
+  zeek-traces           every trace in ../shared/zeek/traces dissects (-V) without
+                        an error or a dissector bug, with tcpstate on its TCP packets
+"""
+import glob
+import os
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "kernel"))
+import tshark_run as t  # noqa: E402
+
+ROOT = t.ROOT
+CAPTURES = os.path.join(ROOT, "captures")
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+ZEEK = os.path.join(SHARED, "zeek", "traces")
+CONTRACT = [
+    "tcpstate.client", "tcpstate.server", "tcpstate.client.prev", "tcpstate.server.prev",
+    "tcpstate.sender", "tcpstate.transition", "tcpstate.seq", "tcpstate.ack", "tcpstate.nxtseq",
+    "tcpstate.isn.client", "tcpstate.isn.server", "tcpstate.handshake", "tcpstate.teardown",
+    "tcpstate.inferred",
+]
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL", msg)
+
+
+def capture_names():
+    return sorted(os.path.basename(p)[:-len(".expected.tsv")]
+                  for p in glob.glob(os.path.join(CAPTURES, "*.expected.tsv")))
+
+
+def zeek_traces():
+    traces = sorted(glob.glob(os.path.join(ZEEK, "**", "*.pcap*"), recursive=True))
+    if not traces:
+        fail(f"no traces found under {ZEEK}")
+    return traces
+
+
+def all_pcaps():
+    return [os.path.join(CAPTURES, n + ".pcap") for n in capture_names()] + zeek_traces()
+
+
+def test_plugin_loaded():
+    print("tcpstate.so loads; tshark rejects tcpstate fields without it")
+    out = t.tshark(["-G", "plugins"]).stdout
+    staged = os.path.join(t.plugin_dir(), "")
+    if not any("tcpstate.so" in line and staged in line for line in out.splitlines()):
+        fail(f"tcpstate.so not loaded from {staged}:\n{out}")
+    fields = {line.split("\t")[2] for line in t.tshark(["-G", "fields"]).stdout.splitlines()
+              if line.startswith("F\t")}
+    for name in CONTRACT:
+        if name not in fields:
+            fail(f"field {name} not registered")
+    # Negative control: with no plugin, asking for a tcpstate field must fail.
+    saved = os.environ.get("TCPSTATE_PLUGIN_DIR")
+    os.environ["TCPSTATE_PLUGIN_DIR"] = tempfile.mkdtemp(prefix="tcpstate-noplugin-")
+    os.chmod(os.environ["TCPSTATE_PLUGIN_DIR"], 0o755)
+    try:
+        proc = t.tshark(["-r", t.readable(os.path.join(CAPTURES, "seed.pcap")), "-T", "fields",
+                         "-e", "tcpstate.client"], check=False)
+        if proc.returncode == 0:
+            fail("tshark accepted tcpstate.client without the plugin: tests could pass without it")
+    finally:
+        if saved is None:
+            del os.environ["TCPSTATE_PLUGIN_DIR"]
+        else:
+            os.environ["TCPSTATE_PLUGIN_DIR"] = saved
+
+
+def compare_rows(label, got, want, columns):
+    if len(got) != len(want):
+        fail(f"{label}: {len(got)} packets, expected {len(want)}")
+    for g, w in zip(got, want):
+        diff = [f"{c}={g.get(c)!r} (expected {w.get(c)!r})" for c in columns if g.get(c) != w.get(c)]
+        if diff:
+            fail(f"{label} frame {w.get('frame.number')}: " + "; ".join(diff))
+
+
+def test_fields(name):
+    want = t.read_tsv(os.path.join(CAPTURES, name + ".expected.tsv"))
+    got = t.fields(os.path.join(CAPTURES, name + ".pcap"))
+    compare_rows(name, got, want, t.FIELDS)
+    print(f"{name}: {len(want)} packets x {len(t.FIELDS)} fields compared")
+
+
+def test_truth(name):
+    import ktruth
+    truth = os.path.join(CAPTURES, name + ".truth.tsv")
+    for source in (os.path.join(CAPTURES, name + ".expected.tsv"), os.path.join(CAPTURES, name + ".pcap")):
+        ok, n, lines = ktruth.check(source, truth)
+        print("\n".join(lines))
+        if n == 0 or ok != n:
+            fail(f"{os.path.basename(source)}: {ok}/{n} truth snapshots agree")
+
+
+# (filter, predicate over an expected row)
+FILTERS = [
+    ('tcpstate.client == "TIME_WAIT"', lambda r: r["tcpstate.client"] == "TIME_WAIT"),
+    ('tcpstate.server == "CLOSE_WAIT"', lambda r: r["tcpstate.server"] == "CLOSE_WAIT"),
+    ('tcpstate.server == "SYN_RCVD"', lambda r: r["tcpstate.server"] == "SYN_RCVD"),
+    ('tcpstate.client.prev == "FIN_WAIT_1" && tcpstate.client != "FIN_WAIT_1"',
+     lambda r: r["tcpstate.client.prev"] == "FIN_WAIT_1" and r["tcpstate.client"] != "FIN_WAIT_1"),
+    ('tcpstate.transition contains "CLOSED"', lambda r: "CLOSED" in r["tcpstate.transition"]),
+    ('tcpstate.handshake == "SYN (1/3)"', lambda r: r["tcpstate.handshake"] == "SYN (1/3)"),
+    ('tcpstate.teardown', lambda r: r["tcpstate.teardown"] != ""),
+    ('tcpstate.sender == "server" && tcpstate.seq == 1', lambda r: r["tcpstate.sender"] == "server" and r["tcpstate.seq"] == "1"),
+    ('tcpstate.inferred == 1', lambda r: r["tcpstate.inferred"] == "1"),
+    ('tcpstate && !tcpstate.transition', lambda r: r["tcpstate.transition"] == ""),
+]
+
+
+def test_filters():
+    checked = 0
+    for name in capture_names():
+        want_rows = t.read_tsv(os.path.join(CAPTURES, name + ".expected.tsv"))
+        pcap = os.path.join(CAPTURES, name + ".pcap")
+        for expr, pred in FILTERS:
+            want = [r["frame.number"] for r in want_rows if pred(r)]
+            got = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter=expr)]
+            if got != want:
+                fail(f"{name}: -Y '{expr}' gave frames {got}, expected {want}")
+            checked += 1
+    print(f"{checked} filter runs compared")
+
+
+def test_custom_columns():
+    pcap = os.path.join(CAPTURES, "seed.pcap")
+    fmt = ",".join(f'"{f}","%Cus:{f}:0:R"' for f in CONTRACT)
+    proc = t.tshark(["-r", t.readable(pcap), "-n", "-o", f"gui.column.format:{fmt}",
+                     "-T", "fields", *sum((["-e", f"_ws.col.{f}"] for f in CONTRACT), [])])
+    got = [line.split("\t") for line in proc.stdout.splitlines()]
+    want = t.fields(pcap, CONTRACT, display_filter=None)
+    for i, (g, w) in enumerate(zip(got, want)):
+        for f, value in zip(CONTRACT, g):
+            expected = w[f]
+            if f == "tcpstate.inferred" and expected in ("0", "1"):
+                expected = {"0": "False", "1": "True"}[expected]
+            if value != expected:
+                fail(f"frame {i + 1}: custom column {f} shows {value!r}, field is {w[f]!r}")
+    if len(got) != len(want) or not got:
+        fail(f"custom columns: {len(got)} rows, fields: {len(want)} rows")
+    print(f"{len(got)} packets x {len(CONTRACT)} custom columns compared")
+
+
+def test_two_pass():
+    names = [f for f in t.FIELDS if f != "frame.time_epoch"] + ["tcpstate.icmp_quoted"]
+    for pcap in all_pcaps():
+        one = t.fields(pcap, names, display_filter=None)
+        two = t.fields(pcap, names, display_filter=None, extra=["-2"])
+        if one != two:
+            diff = next(i for i, (a, b) in enumerate(zip(one, two)) if a != b) if len(one) == len(two) else -1
+            fail(f"{os.path.relpath(pcap, ROOT)}: one-pass and -2 differ (first at row {diff})")
+        if not any(r["tcpstate.client"] for r in one) and any(r["tcp.stream"] for r in one):
+            fail(f"{os.path.relpath(pcap, ROOT)}: TCP packets but no tcpstate output")
+    print(f"{len(all_pcaps())} captures: one-pass == two-pass")
+
+
+def test_relative_numbers():
+    names = ["frame.number", "tcp.seq", "tcp.ack", "tcp.flags.ack", "tcpstate.seq", "tcpstate.ack",
+             "tcpstate.isn.client", "tcpstate.isn.server", "tcpstate.icmp_quoted"]
+    compared = 0
+    for pcap in all_pcaps():
+        for r in t.fields(pcap, names):
+            if not (r["tcpstate.isn.client"] and r["tcpstate.isn.server"]) or r["tcpstate.icmp_quoted"]:
+                continue
+            # Without the ACK flag Wireshark still prints tcp.ack (0); tcpstate.ack is absent.
+            want_ack = r["tcp.ack"] if r["tcp.flags.ack"] == "1" else ""
+            if r["tcpstate.seq"] != r["tcp.seq"] or r["tcpstate.ack"] != want_ack:
+                fail(f"{os.path.relpath(pcap, ROOT)} frame {r['frame.number']}: tcpstate seq/ack "
+                     f"{r['tcpstate.seq']}/{r['tcpstate.ack']}, Wireshark {r['tcp.seq']}/{r['tcp.ack']}")
+            compared += 1
+    if compared < 1000:
+        fail(f"only {compared} packets compared")
+    print(f"{compared} packets: tcpstate.seq/ack == Wireshark's relative tcp.seq/ack")
+
+
+def test_icmp():
+    """smtp.pcap quotes four segments of stream 0 in ICMP 'fragmentation
+    needed' errors: they are marked, and removing them changes nothing."""
+    pcap = os.path.join(ZEEK, "smtp.pcap")
+    names = ["frame.number", "icmp.type", "tcp.seq_raw", "tcpstate.icmp_quoted"] + CONTRACT
+    rows = t.fields(pcap, names, display_filter="tcp")
+    quoted = [r for r in rows if r["icmp.type"]]
+    if len(quoted) != 4 or any(r["tcpstate.icmp_quoted"] != "1" for r in quoted):
+        fail(f"expected 4 ICMP-quoted TCP headers marked tcpstate.icmp_quoted, got {quoted}")
+    for r in quoted:
+        if r["tcpstate.transition"] or r["tcpstate.sender"] or r["tcpstate.client.prev"]:
+            fail(f"frame {r['frame.number']}: a quoted header shows a segment's fields: {r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)  # tshark may run as nobody
+        stripped = os.path.join(tmp, "no-icmp.pcap")
+        t.tshark(["-r", t.readable(pcap), "-Y", "!icmp", "-w", stripped])
+        plain = [r for r in rows if not r["icmp.type"]]
+        again = t.fields(stripped, names, display_filter="tcp")
+        drop = ("frame.number",)
+        if [{k: v for k, v in r.items() if k not in drop} for r in plain] != \
+           [{k: v for k, v in r.items() if k not in drop} for r in again]:
+            fail("removing the ICMP errors changed the TCP packets' tcpstate fields")
+    print(f"{len(quoted)} quoted headers, {len(plain)} TCP segments unchanged without them")
+
+
+def test_zeek_traces():
+    for pcap in zeek_traces():
+        proc = t.tshark(["-r", t.readable(pcap), "-n", "-V"], check=False)
+        rel = os.path.relpath(pcap, SHARED)
+        if proc.returncode != 0:
+            fail(f"{rel}: tshark exit {proc.returncode}: {proc.stderr.strip()[:300]}")
+        for line in proc.stdout.splitlines() + proc.stderr.splitlines():
+            if "Dissector bug" in line or "dissector bug" in line:
+                fail(f"{rel}: {line.strip()}")
+            if "Malformed" in line and "tcpstate" in line.lower():
+                fail(f"{rel}: {line.strip()}")
+        if proc.stderr.strip():
+            fail(f"{rel}: stderr: {proc.stderr.strip()[:300]}")
+        tcp_frames = t.fields(pcap, ["frame.number", "tcp.stream", "tcp.len", "tcpstate.client",
+                                     "tcpstate.sender", "tcpstate.icmp_quoted", "tcpstate.truncated"])
+        for r in tcp_frames:
+            if not r["tcp.stream"]:
+                continue
+            # Every TCP layer shows the states; one the state machine could
+            # not use (quoted by ICMP, or too short) says so.
+            if not r["tcpstate.client"] and not r["tcpstate.icmp_quoted"] and not r["tcpstate.truncated"]:
+                fail(f"{rel} frame {r['frame.number']}: TCP packet without tcpstate states")
+            if not r["tcp.len"] and not r["tcpstate.icmp_quoted"] and r["tcpstate.sender"]:
+                fail(f"{rel} frame {r['frame.number']}: a header without tcp.len drove the state machine")
+    print(f"{len(zeek_traces())} traces dissected with -V, tcpstate on every TCP packet")
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    cmd, args = sys.argv[1], sys.argv[2:]
+    tests = {
+        "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth,
+        "filters": test_filters, "custom-columns": test_custom_columns, "two-pass": test_two_pass,
+        "relative-numbers": test_relative_numbers, "icmp": test_icmp, "zeek-traces": test_zeek_traces,
+    }
+    if cmd == "list-captures":
+        print(";".join(capture_names()))
+        return
+    tests[cmd](*args)
+    if failures:
+        print(f"{len(failures)} failure(s)")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
