@@ -3,7 +3,7 @@
  * Reading guide.  tcps_segment_seen() takes one segment through four steps:
  *   1. pick_up()        the first segment of a connection decides the roles;
  *   2. expire_timers()  2*MSL after TIME_WAIT began, that end is CLOSED;
- *   3. the sender's send transition     (send_syn, send_synack, send_fin);
+ *   3. the sender's send transition     (send_syn, send_synack, send_ack, send_fin);
  *   4. the receiver's receive transition, in RFC 9293 3.10.7 order:
  *      RST (rcv_rst, with RFC 5961 acceptability), SYN, ACK, FIN.
  * Every state change is one line of the form  conn->state[x] = TCPS_...;
@@ -356,6 +356,18 @@ static void send_synack(struct tcps_conn *conn, struct seg_ctx *x)
         conn->flags |= CF_SYNACK;
 }
 
+/* An ACK without SYN. */
+static void send_ack(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    if (conn->state[x->s] == TCPS_SYN_SENT) {
+        /* It acknowledges the peer's SYN: a SYN-ACK the capture does not
+         * show reached it (a one-sided capture).  SYN-ACK received. */
+        conn->state[x->s] = TCPS_ESTABLISHED;
+        conn->flags |= CF_SYNACK;
+        x->notes |= TCPS_NOTE_ACK_UNSEEN;
+    }
+}
+
 /* A FIN (with ACK). */
 static void send_fin(struct tcps_conn *conn, struct seg_ctx *x)
 {
@@ -694,12 +706,15 @@ void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
         if (conn->state[x.s] == TCPS_CLOSED &&
             (seg->flags & (TCPS_SYN | TCPS_ACK)) != TCPS_SYN)
             x.notes |= TCPS_NOTE_CLOSED_PEER; /* a closed end should not be sending */
-        if ((seg->flags & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN)
+        if ((seg->flags & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN) {
             send_syn(conn, &x);
-        else if (seg->flags & TCPS_SYN)
+        } else if (seg->flags & TCPS_SYN) {
             send_synack(conn, &x);
-        else if (seg->flags & TCPS_FIN)
-            send_fin(conn, &x);
+        } else {
+            send_ack(conn, &x);
+            if (seg->flags & TCPS_FIN)
+                send_fin(conn, &x);
+        }
         if (x.delivered)
             segment_arrives(conn, &x);
         if (seg->flags & TCPS_SYN)

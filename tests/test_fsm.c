@@ -188,6 +188,60 @@ static const struct step midstream[] = {
     { S, "FA", 9000, 1010, 0, 1, "CLOSE_WAIT", "FIN_WAIT_1", "", "FIN (1st: active close)", TCPS_NOTE_INFERRED },
 };
 
+/* One-sided capture: only the client's segments.  Its ACK shows that the
+ * server's SYN-ACK reached it (zeek's mixed-vlan-mpls.pcap, stream 0). */
+static const struct step one_sided[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN (1/3)", NULL, 0 },
+    { C, "A", 101, 501, 0, 0, "ESTABLISHED", "ESTABLISHED", "ACK (3/3)", NULL, TCPS_NOTE_ACK_UNSEEN },
+    { C, "PA", 101, 501, 9, 0, "ESTABLISHED", "ESTABLISHED", "", "", 0 },
+    { C, "FA", 110, 520, 0, 1, "FIN_WAIT_1", "CLOSE_WAIT", "", "FIN (1st: active close)", 0 },
+};
+
+/* RST from either side, in every state it can arrive in. */
+static const struct step rst_in_fin_wait_2[] = {
+    { C, "S", 100, 0, 0, 0, NULL, NULL, NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, NULL, NULL, NULL, NULL, 0 },
+    { C, "A", 101, 501, 0, 0, NULL, NULL, NULL, NULL, 0 },
+    { C, "FA", 101, 501, 0, 1, "FIN_WAIT_1", "CLOSE_WAIT", NULL, NULL, 0 },
+    { S, "A", 501, 102, 0, 1, "FIN_WAIT_2", "CLOSE_WAIT", NULL, NULL, 0 },
+    /* The server aborts from CLOSE_WAIT (SO_LINGER 0): the client in FIN_WAIT_2 is reset. */
+    { S, "RA", 501, 102, 0, 2, "CLOSED", "CLOSED", "", "RST (connection aborted)", 0 },
+};
+
+static const struct step rst_in_syn_rcvd[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", NULL, NULL, 0 },
+    /* The client resets the half-open connection: the listener goes back to LISTEN. */
+    { C, "R", 101, 0, 0, 0, "CLOSED", "LISTEN", "", "RST (connection aborted)", 0 },
+};
+
+static const struct step rst_in_last_ack_and_time_wait[] = {
+    { C, "S", 100, 0, 0, 0, NULL, NULL, NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, NULL, NULL, NULL, NULL, 0 },
+    { C, "A", 101, 501, 0, 0, NULL, NULL, NULL, NULL, 0 },
+    { C, "FA", 101, 501, 0, 1, "FIN_WAIT_1", "CLOSE_WAIT", NULL, NULL, 0 },
+    { S, "FA", 501, 102, 0, 1, "TIME_WAIT", "LAST_ACK", NULL, NULL, 0 },
+    /* An RST at RCV.NXT reaches the TIME_WAIT end (Linux kills it: RFC 1337 assassination). */
+    { S, "R", 502, 0, 0, 2, "CLOSED", "CLOSED", "", "RST (connection aborted)", 0 },
+};
+
+static const struct step rst_in_closing[] = {
+    { C, "S", 100, 0, 0, 0, NULL, NULL, NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, NULL, NULL, NULL, NULL, 0 },
+    { C, "A", 101, 501, 0, 0, NULL, NULL, NULL, NULL, 0 },
+    { C, "FA", 101, 501, 0, 1, "FIN_WAIT_1", "CLOSE_WAIT", NULL, NULL, 0 },
+    { S, "FA", 501, 101, 0, 1, "CLOSING", "CLOSING", NULL, NULL, 0 },
+    /* RST at the FIN's own sequence number: Linux accepts it after the FIN. */
+    { S, "R", 501, 0, 0, 2, "CLOSED", "CLOSED", "", "RST (connection aborted)", 0 },
+};
+
+static const struct step rst_in_syn_sent_wrong_ack[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", NULL, NULL, 0 },
+    /* An RST whose ACK does not acknowledge the SYN is not acceptable in SYN_SENT. */
+    { S, "RA", 0, 999, 0, 0, "SYN_SENT", "SYN_RCVD", "", "RST (ignored by the receiver)", TCPS_NOTE_RST_UNACCEPTABLE },
+    { S, "SA", 500, 555, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN-ACK (2/3)", NULL, TCPS_NOTE_BAD_SYNACK },
+};
+
 int main(void)
 {
     RUN("seed: open, request, 3-segment close", seed);
@@ -199,6 +253,12 @@ int main(void)
     RUN("RST acceptability (RFC 5961)", rst_checks);
     RUN("retransmitted FIN", retransmitted_fin);
     RUN("mid-connection pick-up", midstream);
+    RUN("one-sided capture: the ACK shows the SYN-ACK arrived", one_sided);
+    RUN("RST in FIN_WAIT_2 from the server in CLOSE_WAIT", rst_in_fin_wait_2);
+    RUN("RST in SYN_RCVD returns a listener to LISTEN", rst_in_syn_rcvd);
+    RUN("RST in TIME_WAIT", rst_in_last_ack_and_time_wait);
+    RUN("RST in CLOSING at the FIN's sequence number", rst_in_closing);
+    RUN("RST and SYN-ACK with a wrong ACK in SYN_SENT", rst_in_syn_sent_wrong_ack);
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

@@ -12,6 +12,7 @@
   relative-numbers      tcpstate.seq/ack equal Wireshark's relative tcp.seq/ack
                         wherever both ISNs were seen
   icmp                  ICMP errors quoting TCP headers change no state
+  trace-states          states pinned on real traces, reasoned from RFC 9293/5961
   zeek-traces           every trace in ../shared/zeek/traces dissects (-V) without
                         an error or a dissector bug, with tcpstate on its TCP packets
 """
@@ -218,6 +219,42 @@ def test_icmp():
     print(f"{len(quoted)} quoted headers, {len(plain)} TCP segments unchanged without them")
 
 
+# (trace, display filter selecting one packet, expected fields).  Each
+# expectation is reasoned from the RFCs, not taken from tcpstate's output.
+TRACE_STATES = [
+    # One-sided capture (client -> server only): the client's ACK proves the
+    # SYN-ACK reached it; its FIN is never acknowledged in the capture.
+    ("mixed-vlan-mpls.pcap", "tcp.stream == 0 && tcp.flags.fin == 1",
+     {"tcpstate.client": "FIN_WAIT_1", "tcpstate.server": "CLOSE_WAIT", "tcpstate.inferred": "0"}),
+    ("mixed-vlan-mpls.pcap", "tcp.stream == 0 && frame.number == 2",
+     {"tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED", "tcpstate.handshake": "ACK (3/3)"}),
+    # SYN then an RST at the SYN's own sequence number: outside the
+    # SYN_RCVD end's window (RCV.NXT = ISN+1), so it resets nothing.
+    ("tcp/syn-then-rst.pcap", "frame.number == 2",
+     {"tcpstate.client": "SYN_SENT", "tcpstate.server": "SYN_RCVD", "tcpstate.rst.out_of_window": "*"}),
+    # A lone RST: a connection existed (inferred) and is reset on both ends.
+    ("tcp/single-rst.pcap", "frame.number == 1",
+     {"tcpstate.client": "CLOSED", "tcpstate.server": "CLOSED", "tcpstate.inferred": "1"}),
+    # VXLAN-encapsulated HTTP: the inner TCP goes through the whole handshake.
+    ("tunnels/vxlan-encapsulated-http.pcap", "frame.number == 3",
+     {"tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED", "tcpstate.handshake": "ACK (3/3)"}),
+]
+
+
+def test_trace_states():
+    for trace, selector, want in TRACE_STATES:
+        rows = t.fields(os.path.join(ZEEK, trace), ["frame.number", *want], display_filter=selector)
+        if not rows:
+            fail(f"{trace} [{selector}]: no packet")
+            continue
+        got = rows[-1]
+        for field, value in want.items():
+            ok = bool(got[field]) if value == "*" else got[field] == value
+            if not ok:
+                fail(f"{trace} [{selector}] frame {got['frame.number']}: {field}={got[field]!r}, expected {value!r}")
+    print(f"{len(TRACE_STATES)} pinned trace states checked")
+
+
 def test_zeek_traces():
     for pcap in zeek_traces():
         proc = t.tshark(["-r", t.readable(pcap), "-n", "-V"], check=False)
@@ -253,6 +290,7 @@ def main():
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth,
         "filters": test_filters, "custom-columns": test_custom_columns, "two-pass": test_two_pass,
         "relative-numbers": test_relative_numbers, "icmp": test_icmp, "zeek-traces": test_zeek_traces,
+        "trace-states": test_trace_states,
     }
     if cmd == "list-captures":
         print(";".join(capture_names()))
