@@ -78,14 +78,20 @@ static guint pref_msl_s = 30;
  * indexed by frame number; further layers, rare, in the frame's proto data. */
 typedef struct {
     struct tcps_result r;
-    guint32 stream : 30;
+    guint32 conn : 30;          /* index into conns[] */
     guint32 icmp_quoted : 1;    /* a header quoted by an ICMP error: no state change */
     guint32 truncated : 1;      /* header or length not captured: no state change */
 } frame_result_t;
 
-/* Per capture file: connections indexed by tcp.stream, results by frame. */
+/* Per capture file.  Connections are numbered as they appear; every
+ * tcp.stream maps to one.  Two streams share a connection when Wireshark
+ * split it at a SYN that its receiver takes as part of it (a SYN on an
+ * ESTABLISHED connection: RFC 5961 challenge ACK, no new connection). */
 static struct tcps_conn *conns;
-static guint32 conns_len;
+static guint32 conns_len, conns_used;
+static guint32 *stream_conn;       /* per tcp.stream: connection index + 1, 0 = none yet */
+static guint32 stream_conn_len;
+static wmem_map_t *tuple_stream;   /* 4-tuple digest -> latest tcp.stream + 1 */
 static frame_result_t *results;
 static guint32 results_len;
 
@@ -93,7 +99,10 @@ static void tcpstate_reset(void)
 {
     g_free(conns);
     conns = NULL;
-    conns_len = 0;
+    conns_len = conns_used = 0;
+    g_free(stream_conn);
+    stream_conn = NULL;
+    stream_conn_len = 0;
     g_free(results);
     results = NULL;
     results_len = 0;
@@ -107,16 +116,58 @@ static guint32 grown(guint32 have, guint32 need)
     return n;
 }
 
-static struct tcps_conn *conn_for_stream(guint32 stream)
+static guint32 *stream_slot(guint32 stream)
 {
-    if (stream >= conns_len) {
-        guint32 n = grown(conns_len, stream);
-        conns = g_renew(struct tcps_conn, conns, n);
-        for (guint32 i = conns_len; i < n; i++)
-            tcps_conn_init(&conns[i]);
-        conns_len = n;
+    if (stream >= stream_conn_len) {
+        guint32 n = grown(stream_conn_len, stream);
+        stream_conn = g_renew(guint32, stream_conn, n);
+        memset(stream_conn + stream_conn_len, 0, (n - stream_conn_len) * sizeof *stream_conn);
+        stream_conn_len = n;
     }
-    return &conns[stream];
+    return &stream_conn[stream];
+}
+
+static guint32 new_conn(void)
+{
+    if (conns_used == conns_len) {
+        conns_len = grown(conns_len, conns_used);
+        conns = g_renew(struct tcps_conn, conns, conns_len);
+    }
+    tcps_conn_init(&conns[conns_used]);
+    return conns_used++;
+}
+
+/* The two ends, in either direction, as one 64-bit digest. */
+static guint64 tuple_key(const struct tcps_segment *seg)
+{
+    guint64 a = (guint64)seg->src_addr << 16 | seg->sport;
+    guint64 b = (guint64)seg->dst_addr << 16 | seg->dport;
+    guint64 lo = MIN(a, b), hi = MAX(a, b);
+    return lo * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15) ^ hi;
+}
+
+/* The connection a segment belongs to; its stream's first segment decides. */
+static guint32 conn_of_segment(guint32 stream, const struct tcps_segment *seg)
+{
+    guint32 *slot = stream_slot(stream);
+    guint64 key, *stored;
+    guint32 prev_stream;
+
+    if (*slot)
+        return *slot - 1;
+    key = tuple_key(seg);
+    prev_stream = GPOINTER_TO_UINT(wmem_map_lookup(tuple_stream, &key));
+    if (prev_stream && (seg->flags & (TCPS_SYN | TCPS_ACK | TCPS_RST)) == TCPS_SYN) {
+        guint32 prev_conn = *stream_slot(prev_stream - 1);
+        if (prev_conn && tcps_syn_stays_in_connection(&conns[prev_conn - 1], seg))
+            *slot = prev_conn;
+    }
+    if (!*slot)
+        *slot = new_conn() + 1;
+    stored = wmem_new(wmem_file_scope(), guint64);
+    *stored = key;
+    wmem_map_insert(tuple_stream, stored, GUINT_TO_POINTER(stream + 1));
+    return *slot - 1;
 }
 
 static frame_result_t *result_slot(guint32 frame)
@@ -254,21 +305,23 @@ static void analyse_frame(packet_info *pinfo, proto_tree *tree)
         frame_result_t res;
         struct tcps_segment seg;
         guint32 stream = FINFO_UINT(layers[i].stream);
-        struct tcps_conn *conn = conn_for_stream(stream);
 
         memset(&res, 0, sizeof res);
-        res.stream = stream;
         if (inside_icmp_error(pinfo, layers[i].tcp->proto_layer_num)) {
             /* News about the connection, never a segment of it. */
             res.icmp_quoted = 1;
         } else if (read_segment(pinfo, &layers[i], &seg)) {
-            tcps_segment_seen(conn, &cfg, &seg, &res.r);
+            res.conn = conn_of_segment(stream, &seg);
+            tcps_segment_seen(&conns[res.conn], &cfg, &seg, &res.r);
         } else {
             /* Too little of it was captured to know what it did. */
             res.truncated = 1;
         }
-        if (res.icmp_quoted || res.truncated)
+        if ((res.icmp_quoted || res.truncated) && *stream_slot(stream)) {
+            const struct tcps_conn *conn = &conns[*stream_slot(stream) - 1];
+            res.conn = *stream_slot(stream) - 1;
             res.r.states = res.r.prev = (guint8)(conn->state[TCPS_CLIENT] << 4 | conn->state[TCPS_SERVER]);
+        }
         if (i == 0) {
             *result_slot(pinfo->num) = res;
         } else {
@@ -322,7 +375,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     const struct tcps_result *r = &res->r;
     enum tcps_state client = tcps_result_state(r, TCPS_CLIENT);
     enum tcps_state server = tcps_result_state(r, TCPS_SERVER);
-    const struct tcps_conn *conn = res->stream < conns_len ? &conns[res->stream] : NULL;
+    const struct tcps_conn *conn = res->conn < conns_used ? &conns[res->conn] : NULL;
     const char *tc, *ts, *name;
     proto_item *ti, *pi;
     proto_tree *st;
@@ -478,6 +531,7 @@ void proto_register_tcpstate(void)
         "TIME_WAIT lasts twice this long. 30 s gives Linux's 60 s TIME_WAIT; 120 s gives RFC 9293's 240 s.",
         10, &pref_msl_s);
 
+    tuple_stream = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
     register_init_routine(tcpstate_reset);
     register_cleanup_routine(tcpstate_reset);
 }

@@ -130,6 +130,16 @@ enum tcps_side tcps_sender(const struct tcps_conn *conn, const struct tcps_segme
     return seg->src_addr == conn->client_addr ? TCPS_CLIENT : TCPS_SERVER;
 }
 
+bool tcps_syn_stays_in_connection(const struct tcps_conn *conn, const struct tcps_segment *seg)
+{
+    enum tcps_state receiver;
+
+    if (!(conn->flags & CF_STARTED))
+        return false;
+    receiver = (enum tcps_state)conn->state[other(tcps_sender(conn, seg))];
+    return receiver >= TCPS_ESTABLISHED && receiver != TCPS_TIME_WAIT;
+}
+
 /* Which end is the server when the opening SYN was not seen (README,
  * "Inferred roles"): the sender of a SYN-ACK; else a port below 1024 facing
  * one that is not; else a port below 32768 facing one in the ephemeral

@@ -92,7 +92,9 @@ class Lab:
         time.sleep(seconds)
 
     def hold(self, what, hook="output"):
-        rule = NFT_FLAGS[what]
+        """Drop outgoing (or, hook="input", incoming) segments: `what` is
+        "syn", "fin" or an nftables match expression."""
+        rule = NFT_FLAGS.get(what, what)
         nft = (f"add table inet tcpstate_hold\n"
                f"add chain inet tcpstate_hold c {{ type filter hook {hook} priority 0; }}\n"
                f"add rule inet tcpstate_hold c {rule} drop\n")
@@ -103,6 +105,19 @@ class Lab:
         if self.held:
             subprocess.run(["nft", "delete", "table", "inet", "tcpstate_hold"], check=True)
             self.held = False
+
+    def next_seq(self, sport, dport):
+        """The next sequence number the end at sport will send (its peer's
+        RCV.NXT), read from what tcpdump has captured so far."""
+        from scapy.all import TCP, rdpcap
+        best = None
+        for pkt in rdpcap(self.pcap):
+            if TCP in pkt and pkt[TCP].sport == sport and pkt[TCP].dport == dport:
+                tcp = pkt[TCP]
+                end = (tcp.seq + len(tcp.payload) + (1 if tcp.flags & 0x03 else 0)) & 0xffffffff
+                if best is None or ((end - best) & 0xffffffff) < 0x80000000:
+                    best = end
+        return best
 
     # -- the kernel's view --
     def snap(self, step, a, b=None, server_port=None):
@@ -144,6 +159,7 @@ def main():
     pcap = os.path.join(outdir, f"{name}.pcap")
     cap = start_capture(pcap)
     lab = Lab(family)
+    lab.pcap = pcap
     try:
         fn(lab)
         lab.settle(0.3)

@@ -242,3 +242,179 @@ def syn_dropped(lab):
 def ipv6_client_close(lab):
     """The client-close exchange over ::1."""
     client_close(lab)
+
+
+@scenario("fin_retransmitted")
+def fin_retransmitted(lab):
+    """The server's ACK of the client's FIN is lost (held back before the
+    capture point): the client retransmits its FIN; no state moves twice."""
+    srv = lab.listen(8015)
+    c = lab.connect(8015)
+    s, _ = srv.accept()
+    lab.hold("tcp sport 8015 tcp flags == ack")
+    c.shutdown(socket.SHUT_WR)
+    lab.settle(0.5)
+    lab.snap("FIN sent, its ACK lost", c, s)
+    lab.release()
+    lab.settle(1.0)
+    lab.snap("FIN retransmitted and acknowledged", c, s)
+    s.close()
+    c.close()
+    lab.settle()
+    lab.snap("both closed", c, s)
+
+
+def injector():
+    from scapy.all import conf
+    from scapy.supersocket import L3RawSocket
+    conf.L3socket = L3RawSocket
+
+
+def inject(lab, sport, dport, flags, seq, ack=0):
+    from scapy.all import IP, TCP, send
+    send(IP(src=lab.addr, dst=lab.addr) / TCP(sport=sport, dport=dport, flags=flags, seq=seq, ack=ack),
+         verbose=0)
+
+
+@scenario("rst_and_syn_injected")
+def rst_and_syn_injected(lab):
+    """Segments forged into a live connection, as RFC 5961 attacks them: an
+    RST far outside the window and one inside it but not at RCV.NXT are
+    ignored by Linux, and so is a SYN (challenge ACK); the connection lives on."""
+    injector()
+    srv = lab.listen(8016)
+    c = lab.connect(8016)
+    s, _ = srv.accept()
+    c.sendall(b"hello")
+    s.recv(10)
+    lab.settle()
+    rcv_nxt = lab.next_seq(18016, 8016)
+    inject(lab, 18016, 8016, "R", (rcv_nxt + 0x40000000) & 0xffffffff)
+    lab.settle()
+    lab.snap("RST out of window ignored", c, s)
+    inject(lab, 18016, 8016, "R", (rcv_nxt + 100) & 0xffffffff)
+    lab.settle()
+    lab.snap("RST in window, not exact: challenge ACK", c, s)
+    inject(lab, 18016, 8016, "S", (rcv_nxt + 5000) & 0xffffffff)
+    lab.settle()
+    lab.snap("SYN on ESTABLISHED: challenge ACK, no reset", c, s)
+    c.sendall(b"still here")
+    s.recv(20)
+    lab.settle()
+    lab.snap("connection still works", c, s)
+    c.close()
+    s.close()
+    lab.settle()
+
+
+@scenario("keepalive")
+def keepalive(lab):
+    """Idle connection with keep-alive probes every second."""
+    srv = lab.listen(8017)
+    c = lab.connect(8017)
+    s, _ = srv.accept()
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+    lab.settle(3.5)
+    lab.snap("after keep-alive probes", c, s)
+    lab.keep(c, s)
+
+
+@scenario("zero_window")
+def zero_window(lab):
+    """The server never reads: its window closes and the client probes it."""
+    srv = lab.listen(8018)
+    c = lab.connect(8018)
+    s, _ = srv.accept()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    c.setblocking(False)
+    try:
+        while True:
+            c.send(b"x" * 65536)
+    except BlockingIOError:
+        pass
+    lab.settle(2.5)
+    lab.snap("zero-window stall", c, s)
+    lab.keep(c, s)
+
+
+@scenario("write_after_peer_closed")
+def write_after_peer_closed(lab):
+    """The server closes; the client keeps writing: the server's orphaned
+    end answers the data with RST."""
+    srv = lab.listen(8019)
+    c = lab.connect(8019)
+    s, _ = srv.accept()
+    s.close()
+    lab.settle()
+    lab.snap("server closed", c, s)
+    c.sendall(b"anyone there?")
+    lab.settle()
+    lab.snap("data answered with RST", c, s)
+
+
+@scenario("listener_closed_with_queue")
+def listener_closed_with_queue(lab):
+    """A connection waits in the accept queue; the listener is closed: the
+    queued connection is reset."""
+    srv = lab.listen(8020)
+    c = lab.connect(8020)
+    lab.settle()
+    lab.snap("queued, never accepted", c, None, server_port=8020)
+    srv.close()
+    lab.kept.remove(srv)
+    lab.settle()
+    lab.snap("listener closed", c, None, server_port=8020)
+
+
+@scenario("time_wait_reuse")
+def time_wait_reuse(lab):
+    """The server closes first and sits in TIME_WAIT; the client connects
+    again from the same port: the new SYN reopens the 4-tuple (RFC 1122
+    4.2.2.13), a new conversation for Wireshark."""
+    srv = lab.listen(8021)
+    c = lab.connect(8021)
+    s, _ = srv.accept()
+    s.close()
+    lab.settle()
+    c.close()
+    lab.settle()
+    lab.snap("server in TIME_WAIT", c, s)
+    c2 = lab.connect(8021)
+    s2, _ = srv.accept()
+    lab.settle()
+    lab.snap("same 4-tuple open again", c2, s2)
+    lab.keep(c2, s2)
+
+
+@scenario("abort_in_close_wait")
+def abort_in_close_wait(lab):
+    """The client closes; the server aborts from CLOSE_WAIT (SO_LINGER 0):
+    RST to the client in FIN_WAIT_2."""
+    srv = lab.listen(8022)
+    c = lab.connect(8022)
+    s, _ = srv.accept()
+    c.close()
+    lab.settle()
+    lab.snap("client FIN_WAIT_2, server CLOSE_WAIT", c, s)
+    linger0(s)
+    s.close()
+    lab.settle()
+    lab.snap("server aborted", c, s)
+
+
+@scenario("abort_in_fin_wait_2")
+def abort_in_fin_wait_2(lab):
+    """The client half-closes, then aborts from FIN_WAIT_2 (SO_LINGER 0)."""
+    srv = lab.listen(8023)
+    c = lab.connect(8023)
+    s, _ = srv.accept()
+    c.shutdown(socket.SHUT_WR)
+    lab.settle()
+    lab.snap("client half-closed", c, s)
+    linger0(c)
+    c.close()
+    lab.settle()
+    lab.snap("client aborted from FIN_WAIT_2", c, s)
+    lab.keep(s)
