@@ -10,7 +10,10 @@ wrong checksums, and the client's checksums must come out exactly as printed
 
 Times come from the TCP timestamps (both clocks tick in milliseconds).
 
-Usage: make_seed.py OUT.pcap
+Usage: make_seed.py OUT.pcap [--late-ack]
+  --late-ack  append the client's last ACK once more, 70 s later (as a lost
+              ACK's retransmission would be): past Linux's 60 s TIME_WAIT,
+              within RFC 9293's 240 s.
 """
 import sys
 
@@ -80,6 +83,11 @@ def build():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3) or (len(sys.argv) == 3 and sys.argv[2] != "--late-ack"):
         sys.exit(__doc__)
-    wrpcap(sys.argv[1], build())  # raw IP: the seed printed no link layer
+    packets = build()
+    if len(sys.argv) == 3:
+        late = packets[-1].copy()
+        late.time = packets[-1].time + 70
+        packets.append(late)
+    wrpcap(sys.argv[1], packets)  # raw IP: the seed printed no link layer

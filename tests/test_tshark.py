@@ -11,6 +11,7 @@
   two-pass              one-pass and two-pass (-2) output are identical
   relative-numbers      tcpstate.seq/ack equal Wireshark's relative tcp.seq/ack
                         wherever both ISNs were seen
+  msl                   the tcpstate.msl preference decides when TIME_WAIT ends
   icmp                  ICMP errors quoting TCP headers change no state
   trace-states          states pinned on real traces, reasoned from RFC 9293/5961
   zeek-traces           every trace in ../shared/zeek/traces dissects (-V) without
@@ -199,6 +200,24 @@ def test_relative_numbers():
     print(f"{compared} packets: tcpstate.seq/ack == Wireshark's relative tcp.seq/ack")
 
 
+def test_msl():
+    """seed_late_ack.pcap: the client's last ACK again, 70 s after it entered
+    TIME_WAIT.  Default MSL 30 s (TIME_WAIT 60 s, Linux): expired, CLOSED.
+    MSL 120 s (TIME_WAIT 240 s, RFC 9293): still TIME_WAIT."""
+    pcap = os.path.join(CAPTURES, "seed_late_ack.pcap")
+    names = ["frame.number", "tcpstate.client", "tcpstate.transition", "tcpstate.time_wait.expired"]
+    cases = (([], "CLOSED", True),
+             (["-o", "tcpstate.msl:30"], "CLOSED", True),
+             (["-o", "tcpstate.msl:36"], "TIME_WAIT", False),   # 2*36 = 72 s > 70 s
+             (["-o", "tcpstate.msl:120"], "TIME_WAIT", False))
+    for prefs, client, expired in cases:
+        last = t.fields(pcap, names, extra=prefs)[-1]
+        if last["tcpstate.client"] != client or bool(last["tcpstate.time_wait.expired"]) != expired:
+            fail(f"{prefs or 'default'}: late ACK shows client {last['tcpstate.client']!r}, "
+                 f"expired={bool(last['tcpstate.time_wait.expired'])}; expected {client!r}, expired={expired}")
+    print("TIME_WAIT expiry follows tcpstate.msl (default 30, 36, 120)")
+
+
 def test_icmp():
     """smtp.pcap quotes four segments of stream 0 in ICMP 'fragmentation
     needed' errors: they are marked, and removing them changes nothing."""
@@ -294,7 +313,7 @@ def main():
     tests = {
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth,
         "filters": test_filters, "custom-columns": test_custom_columns, "two-pass": test_two_pass,
-        "relative-numbers": test_relative_numbers, "icmp": test_icmp, "zeek-traces": test_zeek_traces,
+        "relative-numbers": test_relative_numbers, "icmp": test_icmp, "msl": test_msl, "zeek-traces": test_zeek_traces,
         "trace-states": test_trace_states,
     }
     if cmd == "list-captures":
