@@ -116,14 +116,23 @@ static guint32 grown(guint32 have, guint32 need)
     return n;
 }
 
+/* Make *array (of *len elements) hold index `need`, zero-filling what is new. */
+static void *grow_zeroed(void *array, guint32 *len, guint32 need, size_t elem)
+{
+    guint32 n;
+
+    if (need < *len)
+        return array;
+    n = grown(*len, need);
+    array = g_realloc_n(array, n, elem);
+    memset((char *)array + (size_t)*len * elem, 0, (size_t)(n - *len) * elem);
+    *len = n;
+    return array;
+}
+
 static guint32 *stream_slot(guint32 stream)
 {
-    if (stream >= stream_conn_len) {
-        guint32 n = grown(stream_conn_len, stream);
-        stream_conn = g_renew(guint32, stream_conn, n);
-        memset(stream_conn + stream_conn_len, 0, (n - stream_conn_len) * sizeof *stream_conn);
-        stream_conn_len = n;
-    }
+    stream_conn = grow_zeroed(stream_conn, &stream_conn_len, stream, sizeof *stream_conn);
     return &stream_conn[stream];
 }
 
@@ -172,12 +181,7 @@ static guint32 conn_of_segment(guint32 stream, const struct tcps_segment *seg)
 
 static frame_result_t *result_slot(guint32 frame)
 {
-    if (frame >= results_len) {
-        guint32 n = grown(results_len, frame);
-        results = g_renew(frame_result_t, results, n);
-        memset(results + results_len, 0, (n - results_len) * sizeof *results);
-        results_len = n;
-    }
+    results = grow_zeroed(results, &results_len, frame, sizeof *results);
     return &results[frame];
 }
 

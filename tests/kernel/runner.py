@@ -78,6 +78,13 @@ class Lab:
         self.ends[sock][1] = port
         return sock
 
+    def pair(self, port):
+        """Listen on port, connect a client to it and accept: (client, server)."""
+        srv = self.listen(port)
+        client = self.connect(port)
+        server, _ = srv.accept()
+        return client, server
+
     def start_connect(self, sock, port):
         sock.setblocking(False)
         sock.connect_ex((self.addr, port))

@@ -2,6 +2,7 @@
 
 Each scenario is a function taking a Lab (runner.py) and using its verbs:
     lab.listen(port)            a listening socket on the scenario's address
+    lab.pair(port)              listen, connect and accept: (client, server)
     lab.connect(port)           a client socket bound to port + 10000 (blocking connect)
     lab.socket(bind=port)       a bare socket; lab.start_connect(sock, port) connects it
                                 without waiting
@@ -39,9 +40,7 @@ def linger0(sock):
 @scenario("client_close")
 def client_close(lab):
     """Normal open, data both ways, the client closes first (4 segments)."""
-    srv = lab.listen(8001)
-    c = lab.connect(8001)
-    s, _ = srv.accept()
+    c, s = lab.pair(8001)
     lab.snap("established", c, s)
     c.sendall(b"GET / HTTP/1.0\r\n\r\n")
     s.recv(100)
@@ -60,9 +59,7 @@ def client_close(lab):
 @scenario("server_close")
 def server_close(lab):
     """The server closes first: it ends in TIME_WAIT."""
-    srv = lab.listen(8002)
-    c = lab.connect(8002)
-    s, _ = srv.accept()
+    c, s = lab.pair(8002)
     s.sendall(b"bye")
     c.recv(10)
     s.close()
@@ -77,9 +74,7 @@ def server_close(lab):
 def three_segment_close(lab):
     """The server closes as soon as it reads the client's FIN; its FIN rides on
     the ACK of the client's FIN, as in the seed capture."""
-    srv = lab.listen(8003)
-    c = lab.connect(8003)
-    s, _ = srv.accept()
+    c, s = lab.pair(8003)
     # Delayed ACKs on the server, so the ACK of the FIN can wait for its own FIN.
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
     c.sendall(b"x")
@@ -94,9 +89,7 @@ def three_segment_close(lab):
 @scenario("half_close")
 def half_close(lab):
     """The client shuts down its sending side; the server keeps sending."""
-    srv = lab.listen(8004)
-    c = lab.connect(8004)
-    s, _ = srv.accept()
+    c, s = lab.pair(8004)
     c.shutdown(socket.SHUT_WR)
     lab.settle()
     lab.snap("client shut down writing", c, s)
@@ -115,9 +108,7 @@ def half_close(lab):
 @scenario("close_wait_left_open")
 def close_wait_left_open(lab):
     """The client closes; the server application never does: CLOSE_WAIT / FIN_WAIT_2."""
-    srv = lab.listen(8005)
-    c = lab.connect(8005)
-    s, _ = srv.accept()
+    c, s = lab.pair(8005)
     c.close()
     lab.settle()
     lab.snap("server never closes", c, s)
@@ -140,9 +131,7 @@ def refused(lab):
 @scenario("abort_client")
 def abort_client(lab):
     """SO_LINGER 0 on the client: close() sends RST from ESTABLISHED."""
-    srv = lab.listen(8007)
-    c = lab.connect(8007)
-    s, _ = srv.accept()
+    c, s = lab.pair(8007)
     lab.snap("established", c, s)
     linger0(c)
     c.close()
@@ -153,9 +142,7 @@ def abort_client(lab):
 @scenario("abort_server")
 def abort_server(lab):
     """SO_LINGER 0 on the server: RST from the server."""
-    srv = lab.listen(8008)
-    c = lab.connect(8008)
-    s, _ = srv.accept()
+    c, s = lab.pair(8008)
     c.sendall(b"hello")
     s.recv(10)
     linger0(s)
@@ -167,9 +154,7 @@ def abort_server(lab):
 @scenario("close_unread")
 def close_unread(lab):
     """The server closes with unread data in its receive queue: RST, not FIN."""
-    srv = lab.listen(8009)
-    c = lab.connect(8009)
-    s, _ = srv.accept()
+    c, s = lab.pair(8009)
     c.sendall(b"never read")
     lab.settle()
     s.close()
@@ -200,9 +185,7 @@ def simultaneous_open(lab):
 def simultaneous_close(lab):
     """Both ends close at once: the FINs are held back, their retransmissions
     cross: CLOSING on both sides, then TIME_WAIT on both."""
-    srv = lab.listen(8012)
-    c = lab.connect(8012)
-    s, _ = srv.accept()
+    c, s = lab.pair(8012)
     lab.hold("fin")
     c.shutdown(socket.SHUT_WR)
     s.shutdown(socket.SHUT_WR)
@@ -248,9 +231,7 @@ def ipv6_client_close(lab):
 def fin_retransmitted(lab):
     """The server's ACK of the client's FIN is lost (held back before the
     capture point): the client retransmits its FIN; no state moves twice."""
-    srv = lab.listen(8015)
-    c = lab.connect(8015)
-    s, _ = srv.accept()
+    c, s = lab.pair(8015)
     lab.hold("tcp sport 8015 tcp flags == ack")
     c.shutdown(socket.SHUT_WR)
     lab.settle(0.5)
@@ -282,9 +263,7 @@ def rst_and_syn_injected(lab):
     RST far outside the window and one inside it but not at RCV.NXT are
     ignored by Linux, and so is a SYN (challenge ACK); the connection lives on."""
     injector()
-    srv = lab.listen(8016)
-    c = lab.connect(8016)
-    s, _ = srv.accept()
+    c, s = lab.pair(8016)
     c.sendall(b"hello")
     s.recv(10)
     lab.settle()
@@ -310,9 +289,7 @@ def rst_and_syn_injected(lab):
 @scenario("keepalive")
 def keepalive(lab):
     """Idle connection with keep-alive probes every second."""
-    srv = lab.listen(8017)
-    c = lab.connect(8017)
-    s, _ = srv.accept()
+    c, s = lab.pair(8017)
     c.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
@@ -324,9 +301,7 @@ def keepalive(lab):
 @scenario("zero_window")
 def zero_window(lab):
     """The server never reads: its window closes and the client probes it."""
-    srv = lab.listen(8018)
-    c = lab.connect(8018)
-    s, _ = srv.accept()
+    c, s = lab.pair(8018)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     c.setblocking(False)
     try:
@@ -343,9 +318,7 @@ def zero_window(lab):
 def write_after_peer_closed(lab):
     """The server closes; the client keeps writing: the server's orphaned
     end answers the data with RST."""
-    srv = lab.listen(8019)
-    c = lab.connect(8019)
-    s, _ = srv.accept()
+    c, s = lab.pair(8019)
     s.close()
     lab.settle()
     lab.snap("server closed", c, s)
@@ -392,9 +365,7 @@ def time_wait_reuse(lab):
 def abort_in_close_wait(lab):
     """The client closes; the server aborts from CLOSE_WAIT (SO_LINGER 0):
     RST to the client in FIN_WAIT_2."""
-    srv = lab.listen(8022)
-    c = lab.connect(8022)
-    s, _ = srv.accept()
+    c, s = lab.pair(8022)
     c.close()
     lab.settle()
     lab.snap("client FIN_WAIT_2, server CLOSE_WAIT", c, s)
@@ -407,9 +378,7 @@ def abort_in_close_wait(lab):
 @scenario("abort_in_fin_wait_2")
 def abort_in_fin_wait_2(lab):
     """The client half-closes, then aborts from FIN_WAIT_2 (SO_LINGER 0)."""
-    srv = lab.listen(8023)
-    c = lab.connect(8023)
-    s, _ = srv.accept()
+    c, s = lab.pair(8023)
     c.shutdown(socket.SHUT_WR)
     lab.settle()
     lab.snap("client half-closed", c, s)
