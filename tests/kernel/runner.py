@@ -22,7 +22,8 @@ SS_STATES = {
     "CLOSE-WAIT": "CLOSE_WAIT", "LAST-ACK": "LAST_ACK", "LISTEN": "LISTEN",
     "CLOSING": "CLOSING", "UNCONN": "CLOSED", "CLOSE": "CLOSED",
 }
-NFT_FLAGS = {"syn": "tcp flags & (syn | ack) == syn", "fin": "tcp flags & fin == fin"}
+NFT_FLAGS = {"syn": "tcp flags & (syn | ack) == syn", "synack": "tcp flags & (syn | ack) == syn | ack",
+             "fin": "tcp flags & fin == fin"}
 
 
 def split_endpoint(text):
@@ -55,7 +56,7 @@ class Lab:
         self.ends = {}      # socket -> [local port, peer port]
         self.kept = []
         self.rows = []
-        self.held = False
+        self.held = []
 
     # -- sockets --
     def socket(self, bind=None):
@@ -100,18 +101,26 @@ class Lab:
 
     def hold(self, what, hook="output"):
         """Drop outgoing (or, hook="input", incoming) segments: `what` is
-        "syn", "fin" or an nftables match expression."""
+        "syn", "synack", "fin" or an nftables match expression.  Returns a
+        handle for release()."""
         rule = NFT_FLAGS.get(what, what)
-        nft = (f"add table inet tcpstate_hold\n"
-               f"add chain inet tcpstate_hold c {{ type filter hook {hook} priority 0; }}\n"
-               f"add rule inet tcpstate_hold c {rule} drop\n")
+        table = f"tcpstate_hold_{len(self.held)}"
+        nft = (f"add table inet {table}\n"
+               f"add chain inet {table} c {{ type filter hook {hook} priority 0; }}\n"
+               f"add rule inet {table} c {rule} drop\n")
         subprocess.run(["nft", "-f", "-"], input=nft, text=True, check=True)
-        self.held = True
+        self.held.append(table)
+        return table
 
-    def release(self):
-        if self.held:
-            subprocess.run(["nft", "delete", "table", "inet", "tcpstate_hold"], check=True)
-            self.held = False
+    def release(self, handle=None):
+        """Lift one hold, or all of them."""
+        for table in [handle] if handle else list(self.held):
+            subprocess.run(["nft", "delete", "table", "inet", table], check=True)
+            self.held.remove(table)
+
+    @staticmethod
+    def sysctl(name, value):
+        subprocess.run(["sysctl", "-q", "-w", f"{name}={value}"], check=True)
 
     def next_seq(self, sport, dport):
         """The next sequence number the end at sport will send (its peer's
@@ -175,9 +184,9 @@ def main():
         cap.send_signal(signal.SIGINT)
         cap.wait(timeout=10)
     with open(os.path.join(outdir, f"{name}.truth.tsv"), "w") as f:
-        f.write("time\tstep\tport_a\tstate_a\tport_b\tstate_b\n")
-        for row in lab.rows:
-            f.write("\t".join(row) + "\n")
+        f.write("time\tscenario\tstep\tport_a\tstate_a\tport_b\tstate_b\n")
+        for when, *rest in lab.rows:
+            f.write("\t".join([when, name, *rest]) + "\n")
 
 
 if __name__ == "__main__":

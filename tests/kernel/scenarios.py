@@ -387,3 +387,64 @@ def abort_in_fin_wait_2(lab):
     lab.settle()
     lab.snap("client aborted from FIN_WAIT_2", c, s)
     lab.keep(s)
+
+
+@scenario("fin_wait_2_timeout")
+def fin_wait_2_timeout(lab):
+    """The client closes, the server never does; tcp_fin_timeout (1 s here)
+    removes the client's orphaned FIN_WAIT_2 end without a segment on the
+    wire, so no packet can show it (not snapshotted).  The server's next data
+    meets no socket and is answered with RST: both CLOSED."""
+    lab.sysctl("net.ipv4.tcp_fin_timeout", 1)
+    c, s = lab.pair(8024)
+    c.close()
+    lab.settle()
+    lab.snap("client FIN_WAIT_2 (orphaned)", c, s)
+    lab.settle(2.5)
+    s.sendall(b"late")
+    lab.settle()
+    lab.snap("data after the timeout: RST", c, s)
+
+
+@scenario("fast_open")
+def fast_open(lab):
+    """TCP Fast Open: the first connection fetches a cookie, the second sends
+    its request inside the SYN."""
+    lab.sysctl("net.ipv4.tcp_fastopen", 3)
+    srv = lab.listen(8025)
+    srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
+    for client_port in (18025, 28025):
+        c = lab.socket(bind=client_port)
+        c.sendto(b"GET / HTTP/1.0\r\n\r\n", socket.MSG_FASTOPEN, (lab.addr, 8025))
+        lab.ends[c][1] = 8025
+        s, _ = srv.accept()
+        s.recv(100)
+        s.sendall(b"HTTP/1.0 200 OK\r\n\r\n")
+        c.recv(100)
+        lab.settle()
+        lab.snap(f"open from :{client_port}", c, s)
+        c.close()
+        s.close()
+        lab.settle()
+        lab.snap(f"closed from :{client_port}", c, s)
+
+
+@scenario("abort_in_syn_rcvd")
+def abort_in_syn_rcvd(lab):
+    """A simultaneous open held in SYN_RCVD on both sides (the SYNs cross,
+    the SYN-ACKs are held back), then one end aborts with SO_LINGER 0: its
+    RST, at RCV.NXT, closes the other end too."""
+    a = lab.socket(bind=8026)
+    b = lab.socket(bind=8027)
+    syns = lab.hold("syn")
+    lab.hold("synack")
+    lab.start_connect(a, 8027)
+    lab.start_connect(b, 8026)
+    lab.settle(0.1)
+    lab.release(syns)
+    lab.settle(1.6)
+    lab.snap("both SYN_RCVD", a, b)
+    linger0(a)
+    a.close()
+    lab.settle()
+    lab.snap("aborted from SYN_RCVD", a, b)
