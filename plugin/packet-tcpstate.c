@@ -349,7 +349,7 @@ static const char *side_transition(enum tcps_side side, const struct tcps_result
                               tcps_state_name(before), tcps_state_name(after));
 }
 
-static void add_notes(proto_tree *tree, packet_info *pinfo, proto_item *ti, guint16 notes)
+static void add_notes(packet_info *pinfo, proto_item *ti, guint16 notes)
 {
     static const struct {
         guint16 note;
@@ -368,7 +368,6 @@ static void add_notes(proto_tree *tree, packet_info *pinfo, proto_item *ti, guin
         { TCPS_NOTE_ACK_UNSEEN, &ei_ack_unseen },
         { TCPS_NOTE_CLOSED_PEER, &ei_closed_peer },
     };
-    (void)tree;
     for (size_t i = 0; i < G_N_ELEMENTS(experts); i++)
         if (notes & experts[i].note)
             expert_add_info(pinfo, ti, experts[i].ei);
@@ -432,7 +431,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         proto_item_set_generated(proto_tree_add_uint(st, hf_isn_server, tvb, 0, 0, conn->isn[TCPS_SERVER]));
     proto_item_set_generated(proto_tree_add_boolean(st, hf_inferred, tvb, 0, 0,
                              (r->notes & TCPS_NOTE_INFERRED) != 0));
-    add_notes(st, pinfo, ti, r->notes);
+    add_notes(pinfo, ti, r->notes);
 }
 
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
