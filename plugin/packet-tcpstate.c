@@ -321,10 +321,9 @@ static void analyse_frame(packet_info *pinfo, proto_tree *tree)
             /* Too little of it was captured to know what it did. */
             res.truncated = 1;
         }
-        if ((res.icmp_quoted || res.truncated) && *stream_slot(stream)) {
-            const struct tcps_conn *conn = &conns[*stream_slot(stream) - 1];
-            res.conn = *stream_slot(stream) - 1;
-            res.r.states = res.r.prev = (guint8)(conn->state[TCPS_CLIENT] << 4 | conn->state[TCPS_SERVER]);
+        if ((res.icmp_quoted || res.truncated) && stream < stream_conn_len && stream_conn[stream]) {
+            res.conn = stream_conn[stream] - 1;
+            res.r.states = res.r.prev = tcps_conn_states(&conns[res.conn]);
         }
         if (i == 0) {
             *result_slot(pinfo->num) = res;

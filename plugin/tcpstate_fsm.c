@@ -130,6 +130,16 @@ enum tcps_side tcps_sender(const struct tcps_conn *conn, const struct tcps_segme
     return seg->src_addr == conn->client_addr ? TCPS_CLIENT : TCPS_SERVER;
 }
 
+static bool handshake_done(enum tcps_state state)
+{
+    return state >= TCPS_ESTABLISHED;
+}
+
+uint8_t tcps_conn_states(const struct tcps_conn *conn)
+{
+    return (uint8_t)(conn->state[TCPS_CLIENT] << 4 | conn->state[TCPS_SERVER]);
+}
+
 bool tcps_syn_stays_in_connection(const struct tcps_conn *conn, const struct tcps_segment *seg)
 {
     enum tcps_state receiver;
@@ -137,7 +147,7 @@ bool tcps_syn_stays_in_connection(const struct tcps_conn *conn, const struct tcp
     if (!(conn->flags & CF_STARTED))
         return false;
     receiver = (enum tcps_state)conn->state[other(tcps_sender(conn, seg))];
-    return receiver >= TCPS_ESTABLISHED && receiver != TCPS_TIME_WAIT;
+    return handshake_done(receiver) && receiver != TCPS_TIME_WAIT;
 }
 
 /* Which end is the server when the opening SYN was not seen (README,
@@ -206,11 +216,6 @@ static void pick_up(struct tcps_conn *conn, const struct tcps_segment *seg)
 
 /* Bases for relative numbers: the ISN from a SYN, else one below the first
  * sequence number seen (so the first segment shows 1, as after a handshake). */
-static bool handshake_done(enum tcps_state state)
-{
-    return state >= TCPS_ESTABLISHED;
-}
-
 /* Is this a SYN carrying the sender's ISN, rather than a stray SYN that a
  * synchronized connection ignores? */
 static bool opening_syn(const struct tcps_conn *conn, const struct seg_ctx *x)
@@ -763,5 +768,5 @@ void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
         x.notes |= TCPS_NOTE_ISN_SERVER;
     out->notes = x.notes;
     out->prev = (uint8_t)(prev[TCPS_CLIENT] << 4 | prev[TCPS_SERVER]);
-    out->states = (uint8_t)(conn->state[TCPS_CLIENT] << 4 | conn->state[TCPS_SERVER]);
+    out->states = tcps_conn_states(conn);
 }

@@ -151,6 +151,9 @@ void tcps_conn_init(struct tcps_conn *conn);
 void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
                        const struct tcps_segment *seg, struct tcps_result *out);
 
+/* The connection's current states, packed as in tcps_result.states. */
+uint8_t tcps_conn_states(const struct tcps_conn *conn);
+
 /* The states before/after, unpacked. */
 static inline enum tcps_state tcps_result_state(const struct tcps_result *r, enum tcps_side side)
 {

@@ -73,19 +73,12 @@ def test_plugin_loaded():
         if name not in fields:
             fail(f"field {name} not registered")
     # Negative control: with no plugin, asking for a tcpstate field must fail.
-    saved = os.environ.get("TCPSTATE_PLUGIN_DIR")
-    os.environ["TCPSTATE_PLUGIN_DIR"] = tempfile.mkdtemp(prefix="tcpstate-noplugin-")
-    os.chmod(os.environ["TCPSTATE_PLUGIN_DIR"], 0o755)
-    try:
-        proc = t.tshark(["-r", t.readable(os.path.join(CAPTURES, "seed.pcap")), "-T", "fields",
-                         "-e", "tcpstate.client"], check=False)
-        if proc.returncode == 0:
-            fail("tshark accepted tcpstate.client without the plugin: tests could pass without it")
-    finally:
-        if saved is None:
-            del os.environ["TCPSTATE_PLUGIN_DIR"]
-        else:
-            os.environ["TCPSTATE_PLUGIN_DIR"] = saved
+    empty = tempfile.mkdtemp(prefix="tcpstate-noplugin-")
+    os.chmod(empty, 0o755)
+    proc = t.tshark(["-r", t.readable(os.path.join(CAPTURES, "seed.pcap")), "-T", "fields",
+                     "-e", "tcpstate.client"], check=False, plugins=empty)
+    if proc.returncode == 0:
+        fail("tshark accepted tcpstate.client without the plugin: tests could pass without it")
 
 
 def compare_rows(label, got, want, columns):

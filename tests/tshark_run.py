@@ -38,9 +38,10 @@ def _nobody_home():
     return _home
 
 
-def tshark(args, check=True):
-    """Run tshark with the plugin; returns the CompletedProcess (text)."""
-    env = ["HOME=" + _nobody_home(), "WIRESHARK_PLUGIN_DIR=" + plugin_dir(), "LC_ALL=C.UTF-8",
+def tshark(args, check=True, plugins=None):
+    """Run tshark with the plugin (from `plugins`, default plugin_dir());
+    returns the CompletedProcess (text)."""
+    env = ["HOME=" + _nobody_home(), "WIRESHARK_PLUGIN_DIR=" + (plugins or plugin_dir()), "LC_ALL=C.UTF-8",
            "PATH=" + os.environ.get("PATH", "/usr/bin:/bin")]
     cmd = ["env", "-i", *env, "tshark", *args]
     if os.geteuid() == 0:

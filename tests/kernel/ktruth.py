@@ -56,7 +56,7 @@ def packet_rows(source):
     return tshark_run.fields(source)
 
 
-def check(source, truth_path, name=None):
+def check(source, truth_path):
     """Returns (agreeing, total, lines of the table)."""
     rows = [r for r in packet_rows(source) if r.get("tcpstate.client")]
     truth = tshark_run.read_tsv(truth_path)
