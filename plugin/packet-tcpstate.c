@@ -14,11 +14,14 @@
 #include <epan/prefs.h>
 #include <epan/proto.h>
 #include <epan/proto_data.h>
+#include <epan/range.h>
+#include <epan/tap.h>
 #include <epan/ftypes/ftypes.h>
 #include <ws_version.h>
 
 #include "packet-tcpstate.h"
 #include "tcpstate_fsm.h"
+#include "tcpstate_zeek.h"
 
 #if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
 #define FINFO_UINT(fi) fvalue_get_uinteger((fi)->value)
@@ -46,8 +49,22 @@ static int hf_handshake = -1;
 static int hf_teardown = -1;
 static int hf_inferred = -1;
 static int hf_icmp_quoted = -1;
+static int hf_conn_state = -1;
+static int hf_history = -1;
+static int hf_duration = -1;
+static int hf_bytes_client = -1;
+static int hf_bytes_server = -1;
+static int hf_final = -1;
+static int hf_final_client = -1;
+static int hf_final_server = -1;
+static int hf_final_conn_state = -1;
+static int hf_final_history = -1;
+static int hf_final_orig = -1;
+static int hf_zeek_conn = -1;
 
 static gint ett_tcpstate = -1;
+static gint ett_final = -1;
+static int tcpstate_tap = -1;
 
 static expert_field ei_retransmission = EI_INIT;
 static expert_field ei_rst_out_of_window = EI_INIT;
@@ -73,6 +90,14 @@ static int proto_icmpv6 = -1;
 
 static guint pref_msl_s = 30;
 
+/* Zeek's likely_server_ports for TCP in its default (full) configuration:
+ * the ports its base scripts register for their analyzers.  They decide the
+ * originator of a connection whose SYN was not seen. */
+#define ZEEK_SERVER_PORTS "21-22,25,53,79-81,88,135,139,143,389,443,445,465,502,514,563,585,587,614,631,636," \
+    "989-990,992-993,995,1080,1434,1883,2811,3128,3268,3306,3389,5222-5223,5269,5432,6379,6666-6669,8000,8080,8888,20000"
+static range_t *pref_zeek_ports;
+static guint8 zeek_port_bits[65536 / 8];
+
 /* One kept result: what the state machine said about one TCP layer of a
  * frame (20 bytes).  Results of a frame's first TCP layer live in an array
  * indexed by frame number; further layers, rare, in the frame's proto data. */
@@ -81,6 +106,11 @@ typedef struct {
     guint32 conn : 30;          /* index into conns[] */
     guint32 icmp_quoted : 1;    /* a header quoted by an ICMP error: no state change */
     guint32 truncated : 1;      /* header or length not captured: no state change */
+    guint32 zk;                 /* Zeek connection index + 1, 0 = none */
+    guint32 bytes[2];           /* bytes each side (client, server) sent so far, saturating */
+    guint8 hist_len;            /* Zeek history so far: this many letters of the final one */
+    guint8 conn_state : 4;      /* enum zk_conn_state so far */
+    guint8 hist_was_h : 1;      /* history was "H", later rewritten "^h" by a role flip */
 } frame_result_t;
 
 /* Per capture file.  Connections are numbered as they appear; every
@@ -88,17 +118,23 @@ typedef struct {
  * split it at a SYN that its receiver takes as part of it (a SYN on an
  * ESTABLISHED connection: RFC 5961 challenge ACK, no new connection). */
 static struct tcps_conn *conns;
+static guint32 *conn_stream;       /* per connection: its first tcp.stream */
 static guint32 conns_len, conns_used;
 static guint32 *stream_conn;       /* per tcp.stream: connection index + 1, 0 = none yet */
 static guint32 stream_conn_len;
 static wmem_map_t *tuple_stream;   /* 4-tuple digest -> latest tcp.stream + 1 */
 static frame_result_t *results;
 static guint32 results_len;
+static struct zk_conn *zks;        /* Zeek's connections, by appearance */
+static guint32 zks_len, zks_used;
+static wmem_map_t *tuple_zeek;     /* 4-tuple digest -> Zeek connection index + 1 */
 
 static void tcpstate_reset(void)
 {
     g_free(conns);
     conns = NULL;
+    g_free(conn_stream);
+    conn_stream = NULL;
     conns_len = conns_used = 0;
     g_free(stream_conn);
     stream_conn = NULL;
@@ -106,6 +142,9 @@ static void tcpstate_reset(void)
     g_free(results);
     results = NULL;
     results_len = 0;
+    g_free(zks);
+    zks = NULL;
+    zks_len = zks_used = 0;
 }
 
 static guint32 grown(guint32 have, guint32 need)
@@ -136,13 +175,15 @@ static guint32 *stream_slot(guint32 stream)
     return &stream_conn[stream];
 }
 
-static guint32 new_conn(void)
+static guint32 new_conn(guint32 stream)
 {
     if (conns_used == conns_len) {
         conns_len = grown(conns_len, conns_used);
         conns = g_renew(struct tcps_conn, conns, conns_len);
+        conn_stream = g_renew(guint32, conn_stream, conns_len);
     }
     tcps_conn_init(&conns[conns_used]);
+    conn_stream[conns_used] = stream;
     return conns_used++;
 }
 
@@ -172,7 +213,7 @@ static guint32 conn_of_segment(guint32 stream, const struct tcps_segment *seg)
             *slot = prev_conn;
     }
     if (!*slot)
-        *slot = new_conn() + 1;
+        *slot = new_conn(stream) + 1;
     stored = wmem_new(wmem_file_scope(), guint64);
     *stored = key;
     wmem_map_insert(tuple_stream, stored, GUINT_TO_POINTER(stream + 1));
@@ -244,8 +285,10 @@ static gboolean inside_icmp_error(packet_info *pinfo, int tcp_layer_num)
 }
 
 /* The fixed header, read from the bytes behind the TCP item.  FALSE when
- * fewer than 20 bytes were captured or the data offset is impossible. */
-static gboolean read_segment(packet_info *pinfo, const tcp_layer_t *layer, struct tcps_segment *seg)
+ * fewer than 20 bytes were captured or the data offset is impossible.
+ * *captured says how much of the header (1) and payload (2) was captured. */
+static gboolean read_segment(packet_info *pinfo, const tcp_layer_t *layer, struct tcps_segment *seg,
+                             guint *captured)
 {
     tvbuff_t *tvb = layer->tcp->ds_tvb;
     gint off = layer->tcp->start;
@@ -272,6 +315,7 @@ static gboolean read_segment(packet_info *pinfo, const tcp_layer_t *layer, struc
     seg->src_addr = add_address_to_hash(0, &pinfo->src);
     seg->dst_addr = add_address_to_hash(0, &pinfo->dst);
     seg->wscale = -1;
+    *captured = (have >= hlen ? 1u : 0u) | ((guint)have >= (guint)hlen + seg->len ? 2u : 0u);
 
     if (seg->flags & TCPS_SYN) {
         /* Options, as far as they were captured: only the window scale matters. */
@@ -298,6 +342,51 @@ static gboolean read_segment(packet_info *pinfo, const tcp_layer_t *layer, struc
     return TRUE;
 }
 
+static guint32 new_zeek_conn(void)
+{
+    if (zks_used == zks_len) {
+        zks_len = grown(zks_len, zks_used);
+        zks = g_renew(struct zk_conn, zks, zks_len);
+    }
+    return zks_used++;
+}
+
+static guint32 saturate32(guint64 v) { return v > G_MAXUINT32 ? G_MAXUINT32 : (guint32)v; }
+
+/* Zeek's view of the segment: its own connections (Zeek splits and times them
+ * out by its own rules), history and conn_state so far. */
+static void zeek_segment(const struct tcps_segment *seg, guint captured, const struct tcps_conn *conn,
+                         frame_result_t *res)
+{
+    static const struct zk_config cfg = { zeek_port_bits };
+    struct zk_packet pkt = {
+        .time_us = seg->time_us, .seq = seg->seq, .ack = seg->ack, .len = seg->len,
+        .src_addr = seg->src_addr, .sport = seg->sport, .dport = seg->dport, .win = seg->win,
+        .flags = seg->flags, .header_truncated = !(captured & 1), .payload_truncated = !(captured & 2),
+    };
+    guint64 key = tuple_key(seg), *stored;
+    guint32 idx = GPOINTER_TO_UINT(wmem_map_lookup(tuple_zeek, &key));
+    struct zk_conn *zk;
+    int client_side;
+
+    if (!idx || !zk_packet_continues(&zks[idx - 1], &pkt)) {
+        idx = new_zeek_conn() + 1;
+        zk_conn_init(&zks[idx - 1], &cfg, &pkt);
+        stored = wmem_new(wmem_file_scope(), guint64);
+        *stored = key;
+        wmem_map_insert(tuple_zeek, stored, GUINT_TO_POINTER(idx));
+    }
+    zk = &zks[idx - 1];
+    zk_packet_seen(zk, &pkt);
+    res->zk = idx;
+    res->hist_len = zk->history_len;
+    res->hist_was_h = zk->history_len == 1 && zk->history[0] == 'H';
+    res->conn_state = zk_conn_state(zk);
+    client_side = (zk->side0_addr == conn->client_addr && zk->side0_port == conn->client_port) ? 0 : 1;
+    res->bytes[TCPS_CLIENT] = saturate32(zk_side_bytes(zk, client_side));
+    res->bytes[TCPS_SERVER] = saturate32(zk_side_bytes(zk, !client_side));
+}
+
 /* First pass: run the state machine for every TCP layer of the frame. */
 static void analyse_frame(packet_info *pinfo, proto_tree *tree)
 {
@@ -309,14 +398,16 @@ static void analyse_frame(packet_info *pinfo, proto_tree *tree)
         frame_result_t res;
         struct tcps_segment seg;
         guint32 stream = FINFO_UINT(layers[i].stream);
+        guint captured = 0;
 
         memset(&res, 0, sizeof res);
         if (inside_icmp_error(pinfo, layers[i].tcp->proto_layer_num)) {
             /* News about the connection, never a segment of it. */
             res.icmp_quoted = 1;
-        } else if (read_segment(pinfo, &layers[i], &seg)) {
+        } else if (read_segment(pinfo, &layers[i], &seg, &captured)) {
             res.conn = conn_of_segment(stream, &seg);
             tcps_segment_seen(&conns[res.conn], &cfg, &seg, &res.r);
+            zeek_segment(&seg, captured, &conns[res.conn], &res);
         } else {
             /* Too little of it was captured to know what it did. */
             res.truncated = 1;
@@ -370,6 +461,81 @@ static void add_notes(packet_info *pinfo, proto_item *ti, guint16 notes)
     for (size_t i = 0; i < G_N_ELEMENTS(experts); i++)
         if (notes & experts[i].note)
             expert_add_info(pinfo, ti, experts[i].ei);
+}
+
+/* The Zeek history a result saw: a prefix of its connection's final history. */
+static const char *history_so_far(const frame_result_t *res)
+{
+    const struct zk_conn *zk = &zks[res->zk - 1];
+
+    if (res->hist_was_h)
+        return "H";
+    return wmem_strndup(wmem_packet_scope(), zk->history, MIN(res->hist_len, zk->history_len));
+}
+
+static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *res)
+{
+    const struct zk_conn *zk = &zks[res->zk - 1];
+    guint8 final_states = tcps_conn_states(&conns[res->conn]);
+    nstime_t duration;
+    guint64 since = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
+    proto_item *fi;
+    proto_tree *ft;
+
+    since = since >= zk->start_us ? since - zk->start_us : 0;
+    duration.secs = (time_t)(since / 1000000u);
+    duration.nsecs = (int)(since % 1000000u) * 1000;
+
+    proto_item_set_generated(proto_tree_add_string(st, hf_conn_state, tvb, 0, 0,
+                             zk_conn_state_name((enum zk_conn_state)res->conn_state)));
+    proto_item_set_generated(proto_tree_add_string(st, hf_history, tvb, 0, 0, history_so_far(res)));
+    proto_item_set_generated(proto_tree_add_time(st, hf_duration, tvb, 0, 0, &duration));
+    proto_item_set_generated(proto_tree_add_uint(st, hf_bytes_client, tvb, 0, 0, res->bytes[TCPS_CLIENT]));
+    proto_item_set_generated(proto_tree_add_uint(st, hf_bytes_server, tvb, 0, 0, res->bytes[TCPS_SERVER]));
+    proto_item_set_generated(proto_tree_add_uint(st, hf_zeek_conn, tvb, 0, 0, res->zk));
+
+    /* How the connection ended, as far as the capture has been read. */
+    fi = proto_tree_add_none_format(st, hf_final, tvb, 0, 0, "Connection summary: client %s, server %s, %s %s",
+                                    tcps_state_name((enum tcps_state)(final_states >> 4)),
+                                    tcps_state_name((enum tcps_state)(final_states & 0x0f)),
+                                    zk_conn_state_name(zk_conn_state(zk)), zk->history);
+    proto_item_set_generated(fi);
+    ft = proto_item_add_subtree(fi, ett_final);
+    proto_item_set_generated(proto_tree_add_string(ft, hf_final_client, tvb, 0, 0,
+                             tcps_state_name((enum tcps_state)(final_states >> 4))));
+    proto_item_set_generated(proto_tree_add_string(ft, hf_final_server, tvb, 0, 0,
+                             tcps_state_name((enum tcps_state)(final_states & 0x0f))));
+    proto_item_set_generated(proto_tree_add_string(ft, hf_final_conn_state, tvb, 0, 0,
+                             zk_conn_state_name(zk_conn_state(zk))));
+    proto_item_set_generated(proto_tree_add_string(ft, hf_final_history, tvb, 0, 0, zk->history));
+    proto_item_set_generated(proto_tree_add_string(ft, hf_final_orig, tvb, 0, 0,
+        tcps_side_name(zk_side0_is_orig(zk) == (zk->side0_addr == conns[res->conn].client_addr &&
+                                               zk->side0_port == conns[res->conn].client_port)
+                       ? TCPS_CLIENT : TCPS_SERVER)));
+}
+
+static void queue_tap(packet_info *pinfo, const frame_result_t *res)
+{
+    tcpstate_tap_info_t *info = wmem_new0(wmem_packet_scope(), tcpstate_tap_info_t);
+    const struct tcps_conn *conn = &conns[res->conn];
+    gboolean client_sent = res->r.sender == TCPS_CLIENT;
+
+    info->conn = res->conn;
+    info->stream = conn_stream[res->conn];
+    info->client_state = (guint8)tcps_result_state(&res->r, TCPS_CLIENT);
+    info->server_state = (guint8)tcps_result_state(&res->r, TCPS_SERVER);
+    info->conn_state = res->conn_state;
+    info->history = history_so_far(res);
+    info->time_us = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
+    info->time_wait_since_us = conn->tw_since_us;
+    info->msl_s = pref_msl_s;
+    info->bytes_client = res->bytes[TCPS_CLIENT];
+    info->bytes_server = res->bytes[TCPS_SERVER];
+    info->client_addr = client_sent ? &pinfo->src : &pinfo->dst;
+    info->server_addr = client_sent ? &pinfo->dst : &pinfo->src;
+    info->client_port = conn->client_port;
+    info->server_port = (guint16)(client_sent ? pinfo->destport : pinfo->srcport);
+    tap_queue_packet(tcpstate_tap, pinfo, info);
 }
 
 static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *res)
@@ -430,6 +596,8 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         proto_item_set_generated(proto_tree_add_uint(st, hf_isn_server, tvb, 0, 0, conn->isn[TCPS_SERVER]));
     proto_item_set_generated(proto_tree_add_boolean(st, hf_inferred, tvb, 0, 0,
                              (r->notes & TCPS_NOTE_INFERRED) != 0));
+    if (res->zk && res->zk <= zks_used)
+        show_summary(st, tvb, pinfo, res);
     add_notes(pinfo, ti, r->notes);
 }
 
@@ -442,17 +610,40 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (results[pinfo->num].r.states == 0 && !results[pinfo->num].icmp_quoted && !results[pinfo->num].truncated)
         return 0;
     show_result(tree, tvb, pinfo, &results[pinfo->num]);
+    if (results[pinfo->num].zk)
+        queue_tap(pinfo, &results[pinfo->num]);
     for (guint i = 1; i < MAX_TCP_LAYERS; i++) {
         const frame_result_t *extra = (const frame_result_t *)p_get_proto_data(wmem_file_scope(), pinfo,
                                                                               proto_tcpstate, i);
-        if (extra)
+        if (extra) {
             show_result(tree, tvb, pinfo, extra);
+            if (extra->zk)
+                queue_tap(pinfo, extra);
+        }
     }
     return tvb_captured_length(tvb);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Registration                                                               */
+
+static void apply_prefs(void)
+{
+    memset(zeek_port_bits, 0, sizeof zeek_port_bits);
+    for (guint32 port = 0; port < 65536; port++)
+        if (pref_zeek_ports && value_is_in_range(pref_zeek_ports, port))
+            zeek_port_bits[port >> 3] |= (guint8)(1u << (port & 7));
+}
+
+const char *tcpstate_state_name(guint state)
+{
+    return tcps_state_name((enum tcps_state)state);
+}
+
+const char *tcpstate_conn_state_name(guint cs)
+{
+    return zk_conn_state_name((enum zk_conn_state)cs);
+}
 
 void proto_register_tcpstate(void)
 {
@@ -487,8 +678,35 @@ void proto_register_tcpstate(void)
           "Roles and states inferred: the opening handshake was not captured", HFILL } },
         { &hf_icmp_quoted, { "Quoted in an ICMP error", "tcpstate.icmp_quoted", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
           "A TCP header quoted by an ICMP error: shows the connection's states, changes none", HFILL } },
+        { &hf_conn_state, { "Zeek conn_state", "tcpstate.conn_state", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Zeek's conn.log conn_state of the connection so far (S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH)",
+          HFILL } },
+        { &hf_history, { "Zeek history", "tcpstate.history", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Zeek's conn.log history of the connection so far (upper case: originator)", HFILL } },
+        { &hf_duration, { "Duration", "tcpstate.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+          "Time since the connection's first packet", HFILL } },
+        { &hf_bytes_client, { "Bytes from client", "tcpstate.bytes.client", FT_UINT32, BASE_DEC, NULL, 0x0,
+          "Bytes the client has sent so far, in sequence space without SYN and FIN (Zeek's orig_bytes)", HFILL } },
+        { &hf_bytes_server, { "Bytes from server", "tcpstate.bytes.server", FT_UINT32, BASE_DEC, NULL, 0x0,
+          "Bytes the server has sent so far, in sequence space without SYN and FIN (Zeek's resp_bytes)", HFILL } },
+        { &hf_final, { "Connection summary", "tcpstate.final", FT_NONE, BASE_NONE, NULL, 0x0,
+          "How the connection ended (as far as the capture has been read)", HFILL } },
+        { &hf_final_client, { "Final client state", "tcpstate.final.client", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The client's state after the connection's last segment", HFILL } },
+        { &hf_final_server, { "Final server state", "tcpstate.final.server", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The server's state after the connection's last segment", HFILL } },
+        { &hf_final_conn_state, { "Final Zeek conn_state", "tcpstate.final.conn_state", FT_STRING, BASE_NONE, NULL,
+          0x0, "Zeek's conn_state for the whole connection", HFILL } },
+        { &hf_final_history, { "Final Zeek history", "tcpstate.final.history", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Zeek's history for the whole connection", HFILL } },
+        { &hf_final_orig, { "Zeek originator", "tcpstate.final.orig", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Which end Zeek calls the originator: client or server (they differ when Zeek flipped the roles)",
+          HFILL } },
+        { &hf_zeek_conn, { "Zeek connection", "tcpstate.zeek_conn", FT_UINT32, BASE_DEC, NULL, 0x0,
+          "Zeek's connection for this packet, numbered by appearance (Zeek splits a 4-tuple by its own "
+          "timers and reuse rules, so this can differ from tcp.stream)", HFILL } },
     };
-    static gint *ett[] = { &ett_tcpstate };
+    static gint *ett[] = { &ett_tcpstate, &ett_final };
     static ei_register_info ei[] = {
         { &ei_retransmission, { "tcpstate.retransmission", PI_SEQUENCE, PI_NOTE,
           "Sequence space seen before: no state change", EXPFILL } },
@@ -528,12 +746,21 @@ void proto_register_tcpstate(void)
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, array_length(ei));
 
-    module = prefs_register_protocol(proto_tcpstate, NULL);
+    module = prefs_register_protocol(proto_tcpstate, apply_prefs);
     prefs_register_uint_preference(module, "msl", "Maximum segment lifetime (seconds)",
         "TIME_WAIT lasts twice this long. 30 s gives Linux's 60 s TIME_WAIT; 120 s gives RFC 9293's 240 s.",
         10, &pref_msl_s);
+    range_convert_str(wmem_epan_scope(), &pref_zeek_ports, ZEEK_SERVER_PORTS, 65535);
+    prefs_register_range_preference(module, "zeek_server_ports", "Zeek likely server ports",
+        "Ports Zeek takes as servers when a connection starts without its SYN (Zeek's likely_server_ports; "
+        "the default is the TCP ports of Zeek's default analyzers). An empty range is Zeek run bare (-b).",
+        &pref_zeek_ports, 65535);
+    apply_prefs();
 
     tuple_stream = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
+    tuple_zeek = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
+    tcpstate_tap = register_tap("tcpstate");
+    register_tcpstate_stats();
     register_init_routine(tcpstate_reset);
     register_cleanup_routine(tcpstate_reset);
 }
