@@ -80,6 +80,14 @@ static expert_field ei_ack_unseen = EI_INIT;
 static expert_field ei_closed_peer = EI_INIT;
 static expert_field ei_icmp_quoted = EI_INIT;
 static expert_field ei_truncated = EI_INIT;
+static expert_field ei_close_wait_long = EI_INIT;
+static expert_field ei_fin_wait_2_long = EI_INIT;
+static expert_field ei_server_time_wait = EI_INIT;
+static expert_field ei_server_tw_many = EI_INIT;
+static expert_field ei_syn_sent_many = EI_INIT;
+static expert_field ei_rst_in_time_wait = EI_INIT;
+static expert_field ei_half_open_unanswered = EI_INIT;
+static expert_field ei_half_open_incomplete = EI_INIT;
 
 /* The TCP dissector's fields we read. */
 static int proto_tcp = -1;
@@ -89,6 +97,10 @@ static int proto_icmp = -1;
 static int proto_icmpv6 = -1;
 
 static guint pref_msl_s = 30;
+static guint pref_close_wait_max_s = 60;
+static guint pref_fin_wait_2_max_s = 60;
+static guint pref_server_time_wait_many = 100;
+static guint pref_syn_sent_many = 50;
 
 /* Zeek's likely_server_ports for TCP in its default (full) configuration:
  * the ports its base scripts register for their analyzers.  They decide the
@@ -111,7 +123,30 @@ typedef struct {
     guint8 hist_len;            /* Zeek history so far: this many letters of the final one */
     guint8 conn_state : 4;      /* enum zk_conn_state so far */
     guint8 hist_was_h : 1;      /* history was "H", later rewritten "^h" by a role flip */
+    guint16 watch;              /* WATCH_*: pathologies seen across time or connections */
 } frame_result_t;
+
+/* Pathologies that need time or other connections (bits of frame_result_t.watch). */
+#define WATCH_CLOSE_WAIT_LONG   0x01 /* CLOSE_WAIT lasted longer than tcpstate.close_wait_max */
+#define WATCH_FIN_WAIT_2_LONG   0x02 /* FIN_WAIT_2 lasted longer than tcpstate.fin_wait_2_max */
+#define WATCH_SERVER_TIME_WAIT  0x04 /* the server closed actively: its end is in TIME_WAIT */
+#define WATCH_SERVER_TW_MANY    0x08 /* ... and that server has many ends in TIME_WAIT */
+#define WATCH_SYN_SENT_MANY     0x10 /* the client host has many connections in SYN_SENT */
+#define WATCH_RST_IN_TIME_WAIT  0x20 /* RST arriving at an end in TIME_WAIT (RFC 1337) */
+
+/* Per connection, for the watches: when each side entered its state, and
+ * the connection's last frame (to say how it ended, once that is known). */
+typedef struct {
+    guint64 since_us[2];
+    guint32 last_frame;
+} conn_watch_t;
+
+/* Per host, for the watches that count across connections. */
+typedef struct {
+    guint64 window_start_us;    /* server TIME_WAIT entries: counted per 2*MSL window */
+    guint32 time_wait;
+    guint32 syn_sent;           /* client connections now in SYN_SENT */
+} host_watch_t;
 
 /* Per capture file.  Connections are numbered as they appear; every
  * tcp.stream maps to one.  Two streams share a connection when Wireshark
@@ -119,6 +154,8 @@ typedef struct {
  * ESTABLISHED connection: RFC 5961 challenge ACK, no new connection). */
 static struct tcps_conn *conns;
 static guint32 *conn_stream;       /* per connection: its first tcp.stream */
+static conn_watch_t *conn_watch;   /* per connection */
+static wmem_map_t *host_watch;     /* address digest -> host_watch_t */
 static guint32 conns_len, conns_used;
 static guint32 *stream_conn;       /* per tcp.stream: connection index + 1, 0 = none yet */
 static guint32 stream_conn_len;
@@ -135,6 +172,8 @@ static void tcpstate_reset(void)
     conns = NULL;
     g_free(conn_stream);
     conn_stream = NULL;
+    g_free(conn_watch);
+    conn_watch = NULL;
     conns_len = conns_used = 0;
     g_free(stream_conn);
     stream_conn = NULL;
@@ -181,9 +220,11 @@ static guint32 new_conn(guint32 stream)
         conns_len = grown(conns_len, conns_used);
         conns = g_renew(struct tcps_conn, conns, conns_len);
         conn_stream = g_renew(guint32, conn_stream, conns_len);
+        conn_watch = g_renew(conn_watch_t, conn_watch, conns_len);
     }
     tcps_conn_init(&conns[conns_used]);
     conn_stream[conns_used] = stream;
+    memset(&conn_watch[conns_used], 0, sizeof conn_watch[conns_used]);
     return conns_used++;
 }
 
@@ -387,6 +428,64 @@ static void zeek_segment(const struct tcps_segment *seg, guint captured, const s
     res->bytes[TCPS_SERVER] = saturate32(zk_side_bytes(zk, !client_side));
 }
 
+static host_watch_t *host_of(guint32 addr)
+{
+    host_watch_t *h = (host_watch_t *)wmem_map_lookup(host_watch, GUINT_TO_POINTER(addr));
+    if (!h) {
+        h = wmem_new0(wmem_file_scope(), host_watch_t);
+        wmem_map_insert(host_watch, GUINT_TO_POINTER(addr), h);
+    }
+    return h;
+}
+
+/* Watch what a single segment cannot show: how long a state lasted, and what
+ * many connections of one host add up to (the seed's netstat advice). */
+static void watch_segment(guint32 ci, const struct tcps_segment *seg, frame_result_t *res)
+{
+    conn_watch_t *w = &conn_watch[ci];
+    const struct tcps_result *r = &res->r;
+    enum tcps_side receiver = r->sender == TCPS_CLIENT ? TCPS_SERVER : TCPS_CLIENT;
+    guint32 client_addr = r->sender == TCPS_CLIENT ? seg->src_addr : seg->dst_addr;
+    guint32 server_addr = r->sender == TCPS_CLIENT ? seg->dst_addr : seg->src_addr;
+    guint64 now = seg->time_us;
+
+    for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
+        enum tcps_state before = tcps_result_prev(r, (enum tcps_side)side);
+        enum tcps_state after = tcps_result_state(r, (enum tcps_side)side);
+        guint64 lasted = now - MIN(now, w->since_us[side]);
+
+        if (before == TCPS_CLOSE_WAIT && lasted >= (guint64)pref_close_wait_max_s * 1000000u)
+            res->watch |= WATCH_CLOSE_WAIT_LONG;
+        if (before == TCPS_FIN_WAIT_2 && lasted >= (guint64)pref_fin_wait_2_max_s * 1000000u)
+            res->watch |= WATCH_FIN_WAIT_2_LONG;
+        if (before != after)
+            w->since_us[side] = now;
+    }
+    if ((seg->flags & TCPS_RST) && tcps_result_prev(r, receiver) == TCPS_TIME_WAIT)
+        res->watch |= WATCH_RST_IN_TIME_WAIT;
+
+    if (tcps_result_state(r, TCPS_SERVER) == TCPS_TIME_WAIT && tcps_result_prev(r, TCPS_SERVER) != TCPS_TIME_WAIT) {
+        host_watch_t *h = host_of(server_addr);
+        if (now - MIN(now, h->window_start_us) >= 2ull * pref_msl_s * 1000000u || !h->window_start_us) {
+            h->window_start_us = now;
+            h->time_wait = 0;
+        }
+        res->watch |= WATCH_SERVER_TIME_WAIT;
+        if (++h->time_wait >= pref_server_time_wait_many)
+            res->watch |= WATCH_SERVER_TW_MANY;
+    }
+    if ((tcps_result_prev(r, TCPS_CLIENT) == TCPS_SYN_SENT) != (tcps_result_state(r, TCPS_CLIENT) == TCPS_SYN_SENT)) {
+        host_watch_t *h = host_of(client_addr);
+        if (tcps_result_state(r, TCPS_CLIENT) == TCPS_SYN_SENT) {
+            h->syn_sent++;
+            if (h->syn_sent >= pref_syn_sent_many)
+                res->watch |= WATCH_SYN_SENT_MANY;
+        } else if (h->syn_sent) {
+            h->syn_sent--;
+        }
+    }
+}
+
 /* First pass: run the state machine for every TCP layer of the frame. */
 static void analyse_frame(packet_info *pinfo, proto_tree *tree)
 {
@@ -408,6 +507,8 @@ static void analyse_frame(packet_info *pinfo, proto_tree *tree)
             res.conn = conn_of_segment(stream, &seg);
             tcps_segment_seen(&conns[res.conn], &cfg, &seg, &res.r);
             zeek_segment(&seg, captured, &conns[res.conn], &res);
+            watch_segment(res.conn, &seg, &res);
+            conn_watch[res.conn].last_frame = pinfo->num;
         } else {
             /* Too little of it was captured to know what it did. */
             res.truncated = 1;
@@ -538,6 +639,35 @@ static void queue_tap(packet_info *pinfo, const frame_result_t *res)
     tap_queue_packet(tcpstate_tap, pinfo, info);
 }
 
+static void add_watch(packet_info *pinfo, proto_item *ti, const frame_result_t *res)
+{
+    static const struct {
+        guint16 bit;
+        expert_field *ei;
+    } experts[] = {
+        { WATCH_CLOSE_WAIT_LONG, &ei_close_wait_long },
+        { WATCH_FIN_WAIT_2_LONG, &ei_fin_wait_2_long },
+        { WATCH_SERVER_TIME_WAIT, &ei_server_time_wait },
+        { WATCH_SERVER_TW_MANY, &ei_server_tw_many },
+        { WATCH_SYN_SENT_MANY, &ei_syn_sent_many },
+        { WATCH_RST_IN_TIME_WAIT, &ei_rst_in_time_wait },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(experts); i++)
+        if (res->watch & experts[i].bit)
+            expert_add_info(pinfo, ti, experts[i].ei);
+
+    /* How the connection ended is known once the capture has been read: say
+     * it on its last segment when the handshake never completed. */
+    if (PINFO_FD_VISITED(pinfo) && res->conn < conns_used && conn_watch[res->conn].last_frame == pinfo->num) {
+        guint8 st = tcps_conn_states(&conns[res->conn]);
+        enum tcps_state client = (enum tcps_state)(st >> 4), server = (enum tcps_state)(st & 0x0f);
+        if (client == TCPS_SYN_SENT)
+            expert_add_info(pinfo, ti, &ei_half_open_unanswered);
+        else if (client == TCPS_ESTABLISHED && server == TCPS_SYN_RCVD)
+            expert_add_info(pinfo, ti, &ei_half_open_incomplete);
+    }
+}
+
 static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *res)
 {
     const struct tcps_result *r = &res->r;
@@ -599,6 +729,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     if (res->zk && res->zk <= zks_used)
         show_summary(st, tvb, pinfo, res);
     add_notes(pinfo, ti, r->notes);
+    add_watch(pinfo, ti, res);
 }
 
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -736,6 +867,26 @@ void proto_register_tcpstate(void)
           "ICMP error about this connection: not used for its state", EXPFILL } },
         { &ei_truncated, { "tcpstate.truncated", PI_SEQUENCE, PI_NOTE,
           "TCP header or length not captured: segment not used for the state", EXPFILL } },
+        { &ei_close_wait_long, { "tcpstate.close_wait.long", PI_SEQUENCE, PI_WARN,
+          "CLOSE_WAIT lasted longer than tcpstate.close_wait_max: the application did not close its socket",
+          EXPFILL } },
+        { &ei_fin_wait_2_long, { "tcpstate.fin_wait_2.long", PI_SEQUENCE, PI_WARN,
+          "FIN_WAIT_2 lasted longer than tcpstate.fin_wait_2_max (tcp_fin_timeout): the peer never closed",
+          EXPFILL } },
+        { &ei_server_time_wait, { "tcpstate.time_wait.server", PI_SEQUENCE, PI_NOTE,
+          "The server closed actively: its end waits in TIME_WAIT", EXPFILL } },
+        { &ei_server_tw_many, { "tcpstate.time_wait.server_many", PI_SEQUENCE, PI_WARN,
+          "Many server ends in TIME_WAIT within 2*MSL (tcpstate.server_time_wait_many): let clients close first",
+          EXPFILL } },
+        { &ei_syn_sent_many, { "tcpstate.syn_sent.many", PI_SEQUENCE, PI_WARN,
+          "Host has many connections in SYN_SENT (tcpstate.syn_sent_many): scanning, or servers unreachable",
+          EXPFILL } },
+        { &ei_rst_in_time_wait, { "tcpstate.rst.time_wait", PI_SEQUENCE, PI_WARN,
+          "RST to an end in TIME_WAIT: TIME-WAIT assassination (RFC 1337)", EXPFILL } },
+        { &ei_half_open_unanswered, { "tcpstate.half_open.unanswered", PI_SEQUENCE, PI_WARN,
+          "Half-open: the connection ended with its SYN never answered", EXPFILL } },
+        { &ei_half_open_incomplete, { "tcpstate.half_open.incomplete", PI_SEQUENCE, PI_WARN,
+          "Half-open: the SYN was answered but the handshake never completed", EXPFILL } },
     };
     module_t *module;
     expert_module_t *expert;
@@ -750,6 +901,18 @@ void proto_register_tcpstate(void)
     prefs_register_uint_preference(module, "msl", "Maximum segment lifetime (seconds)",
         "TIME_WAIT lasts twice this long. 30 s gives Linux's 60 s TIME_WAIT; 120 s gives RFC 9293's 240 s.",
         10, &pref_msl_s);
+    prefs_register_uint_preference(module, "close_wait_max", "CLOSE_WAIT warning after (seconds)",
+        "Warn when an end stays in CLOSE_WAIT this long: its application has not closed the socket.",
+        10, &pref_close_wait_max_s);
+    prefs_register_uint_preference(module, "fin_wait_2_max", "FIN_WAIT_2 warning after (seconds)",
+        "Warn when an end stays in FIN_WAIT_2 this long (Linux's tcp_fin_timeout is 60 s).",
+        10, &pref_fin_wait_2_max_s);
+    prefs_register_uint_preference(module, "server_time_wait_many", "Many server TIME_WAIT ends",
+        "Warn when one server address has this many ends enter TIME_WAIT within 2*MSL.",
+        10, &pref_server_time_wait_many);
+    prefs_register_uint_preference(module, "syn_sent_many", "Many SYN_SENT connections",
+        "Warn when one host has this many connections in SYN_SENT at once (the scanning pattern).",
+        10, &pref_syn_sent_many);
     range_convert_str(wmem_epan_scope(), &pref_zeek_ports, ZEEK_SERVER_PORTS, 65535);
     prefs_register_range_preference(module, "zeek_server_ports", "Zeek likely server ports",
         "Ports Zeek takes as servers when a connection starts without its SYN (Zeek's likely_server_ports; "
@@ -759,6 +922,7 @@ void proto_register_tcpstate(void)
 
     tuple_stream = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
     tuple_zeek = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
+    host_watch = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     tcpstate_tap = register_tap("tcpstate");
     register_tcpstate_stats();
     register_init_routine(tcpstate_reset);

@@ -272,6 +272,154 @@ def test_trace_states():
     print(f"{len(TRACE_STATES)} pinned trace states checked")
 
 
+# (capture, tshark options, expert field, frames it must be on).  The frames
+# are read off each capture by hand; the comment says why.  Each case is also
+# run with default preferences where a preference drives it, and then the
+# time- or count-based experts must not fire (the captures are short and small).
+EXPERTS = [
+    # Client FIN acked at 0.002 s (FIN_WAIT_2 / CLOSE_WAIT since frames 4-5);
+    # the next segments come 2.66 s later: both states lasted > 1 s.
+    ("fin_wait_2_timeout.pcap", ["-o", "tcpstate.fin_wait_2_max:1"], "tcpstate.fin_wait_2.long", [6, 7], True),
+    ("fin_wait_2_timeout.pcap", ["-o", "tcpstate.close_wait_max:1"], "tcpstate.close_wait.long", [6, 7], True),
+    # The FTP server closes its control and data connections itself: its end
+    # enters TIME_WAIT three times within 2*MSL (frames 31, 50, 94, 24 s apart).
+    ("zeek:ftp/ipv4.pcap", [], "tcpstate.time_wait.server", [31, 50, 94], False),
+    ("zeek:ftp/ipv4.pcap", ["-o", "tcpstate.server_time_wait_many:2"], "tcpstate.time_wait.server_many",
+     [50, 94], True),
+    # The browser opens 9 connections in 0.25 s; 3 or more wait in SYN_SENT
+    # at once from frame 30 on (frames 30, 37, 38, 45, 50 are those SYNs).
+    ("zeek:wikipedia.pcap", ["-o", "tcpstate.syn_sent_many:3"], "tcpstate.syn_sent.many", [30, 37, 38, 45, 50],
+     True),
+    # A SYN retransmitted and never answered (the SYNs dropped by a firewall):
+    # the connection ends half-open; said on its last segment, with -2.
+    ("syn_dropped.pcap", ["-2"], "tcpstate.half_open.unanswered", [4], False),
+    # SYN answered, the client's ACKs held back: the server ends in SYN_RCVD.
+    ("handshake_never_completed.pcap", ["-2"], "tcpstate.half_open.incomplete", [3], False),
+    # The kernel scenarios with a forged segment: RST at the TIME_WAIT end's
+    # RCV.NXT (frame 8), data beyond the client's own FIN (frame 6), an RST
+    # 2^30 beyond RCV.NXT (frame 6, after handshake, data and its ACK).
+    ("rst_in_time_wait.pcap", [], "tcpstate.rst.time_wait", [8], False),
+    ("data_after_fin.pcap", [], "tcpstate.data_after_fin", [6], False),
+    ("rst_and_syn_injected.pcap", [], "tcpstate.rst.out_of_window", [6], False),
+    # The client's last ACK (frame 10) repeated 70 s later (frame 11), when its
+    # TIME_WAIT is over.
+    ("seed_late_ack.pcap", [], "tcpstate.closed_peer", [11], False),
+]
+
+
+def test_experts():
+    for capture, opts, field, frames, by_pref in EXPERTS:
+        pcap = os.path.join(ZEEK, capture[5:]) if capture.startswith("zeek:") else os.path.join(CAPTURES, capture)
+        got = [int(r["frame.number"]) for r in t.fields(pcap, ["frame.number"], display_filter=field, extra=opts)]
+        if got != frames:
+            fail(f"{capture} {' '.join(opts)}: {field} on frames {got}, expected {frames}")
+        if by_pref:
+            default = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter=field)]
+            if default:
+                fail(f"{capture}: {field} fires with default preferences on {default}")
+    print(f"{len(EXPERTS)} expert infos on their frames")
+
+
+def zstat(pcap, arg, extra=()):
+    """The text of a -z tcpstate statistic."""
+    return t.tshark(["-r", t.readable(pcap), "-n", "-q", *extra, "-z", arg]).stdout
+
+
+def parse_table(text):
+    """Rows of a tshark table statistic: {table title: [[cells]]}."""
+    tables, current = {}, None
+    for line in text.splitlines():
+        if "|" in line and current is not None:
+            tables[current].append([c.strip() for c in line.split("|")[:-1]])
+        elif line and not line.startswith(("=", "Filter", "TCP State")) and "|" not in line:
+            current = line.strip()
+            tables[current] = []
+    return tables
+
+
+def last_per_connection(pcap, extra=(), display_filter="tcpstate.sender"):
+    """Per tcp.stream, the fields of its last segment: the independent view
+    the statistics must agree with."""
+    names = ["tcp.stream", "tcpstate.client", "tcpstate.server", "tcpstate.conn_state", "tcpstate.history",
+             "tcpstate.bytes.client", "tcpstate.bytes.server"]
+    last = {}
+    for r in t.fields(pcap, names, display_filter=display_filter, extra=extra):
+        last[r["tcp.stream"]] = r
+    return last
+
+
+def expected_sum(last):
+    import collections
+    client, server, codes = collections.Counter(), collections.Counter(), collections.Counter()
+    for r in last.values():
+        client[r["tcpstate.client"]] += 1
+        server[r["tcpstate.server"]] += 1
+        codes[r["tcpstate.conn_state"]] += 1
+    return client, server, codes
+
+
+def check_sum(label, text, last):
+    client, server, codes = expected_sum(last)
+    tables = parse_table(text)
+    states = {row[0]: row[1:] for row in tables.get("Endpoint states", [])}
+    if len(states) != 11:
+        fail(f"{label}: expected 11 state rows, got {sorted(states)}")
+    for name, (total, c, s) in states.items():
+        want = (client[name] + server[name], client[name], server[name])
+        if (int(total), int(c), int(s)) != want:
+            fail(f"{label}: {name}: -z says total {total}, client {c}, server {s}; per-packet fields say {want}")
+    got_codes = {row[0]: int(row[1]) for row in tables.get("Zeek conn_state", [])}
+    for code, n in got_codes.items():
+        if n != codes[code]:
+            fail(f"{label}: conn_state {code}: -z says {n}, per-packet fields say {codes[code]}")
+
+
+def test_stats():
+    """-z tcpstate,sum and tcpstate,conn agree with the per-packet fields of
+    each connection's last segment (the tap and the fields are separate code
+    paths), with and without a filter and at a moment (at=)."""
+    cases = [os.path.join(ZEEK, "ssh/ssh.client-side-half-duplex.pcap"), os.path.join(ZEEK, "ftp/ipv4.pcap"),
+             os.path.join(ZEEK, "tunnels/Teredo.pcap"), os.path.join(CAPTURES, "seed.pcap")]
+    for pcap in cases:
+        label = os.path.basename(pcap)
+        check_sum(label, zstat(pcap, "tcpstate,sum"), last_per_connection(pcap))
+        check_sum(label + " filtered", zstat(pcap, "tcpstate,sum,tcp.port == 21"),
+                  last_per_connection(pcap, display_filter="tcpstate.sender && tcp.port == 21"))
+        conn = parse_table(zstat(pcap, "tcpstate,conn")).get("Connections", [])
+        last = last_per_connection(pcap)
+        if len(conn) != len(last):
+            fail(f"{label}: -z tcpstate,conn has {len(conn)} rows, the capture {len(last)} connections")
+        for row in conn:
+            stream, cstate, sstate, code, hist, bc, bs = row[0], row[3], row[4], row[5], row[6], row[9], row[10]
+            r = last.get(stream)
+            if r is None:
+                fail(f"{label}: -z row for unknown stream {stream}")
+                continue
+            want = (r["tcpstate.client"], r["tcpstate.server"], r["tcpstate.conn_state"],
+                    r["tcpstate.history"] or "-", r["tcpstate.bytes.client"], r["tcpstate.bytes.server"])
+            if (cstate, sstate, code, hist, bc, bs) != want:
+                fail(f"{label} stream {stream}: -z conn {(cstate, sstate, code, hist, bc, bs)}, fields {want}")
+    # at=: the netstat snapshot 14 s into ftp/ipv4.pcap is the last segment of
+    # each connection up to then (frame.time_relative <= 14).
+    pcap = os.path.join(ZEEK, "ftp/ipv4.pcap")
+    check_sum("ftp/ipv4.pcap at=14", zstat(pcap, "tcpstate,sum,at=14"),
+              last_per_connection(pcap, display_filter="tcpstate.sender && frame.time_relative <= 14"))
+    # at= after the end of a TIME_WAIT: seed_late_ack's client entered it at
+    # 0.024 s (frame 10); at 61 s (2*MSL = 60 s later) netstat shows it no more.
+    late = parse_table(zstat(os.path.join(CAPTURES, "seed_late_ack.pcap"), "tcpstate,sum,at=61"))
+    states = {row[0]: row[1:] for row in late["Endpoint states"]}
+    if states["TIME_WAIT"][0] != "0" or states["CLOSED"][0] != "2":
+        fail(f"seed_late_ack at=61: TIME_WAIT {states['TIME_WAIT']}, CLOSED {states['CLOSED']}; expected 0 and 2")
+    early = parse_table(zstat(os.path.join(CAPTURES, "seed_late_ack.pcap"), "tcpstate,sum,at=59"))
+    states = {row[0]: row[1:] for row in early["Endpoint states"]}
+    if states["TIME_WAIT"][0] != "1":
+        fail(f"seed_late_ack at=59: TIME_WAIT {states['TIME_WAIT']}; expected 1 (client)")
+    bad = t.tshark(["-r", t.readable(pcap), "-q", "-z", "tcpstate,sum,at=x"], check=False)
+    if bad.returncode == 0:
+        fail("-z tcpstate,sum,at=x was accepted")
+    print(f"-z tcpstate,sum and tcpstate,conn agree with the fields on {len(cases)} captures; at= checked")
+
+
 def test_zeek_traces():
     for pcap in zeek_traces():
         proc = t.tshark(["-r", t.readable(pcap), "-n", "-V"], check=False)
@@ -307,7 +455,7 @@ def main():
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth,
         "filters": test_filters, "custom-columns": test_custom_columns, "two-pass": test_two_pass,
         "relative-numbers": test_relative_numbers, "icmp": test_icmp, "msl": test_msl, "zeek-traces": test_zeek_traces,
-        "trace-states": test_trace_states,
+        "trace-states": test_trace_states, "experts": test_experts, "stats": test_stats,
     }
     if cmd == "list-captures":
         print(";".join(capture_names()))

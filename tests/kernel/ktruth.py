@@ -11,8 +11,8 @@
   ktruth.py run [--out DIR] [SCENARIO ...]
       record, then check every scenario; prints a table per scenario and the
       total agreement.
-  ktruth.py regen
-      Re-record the scenarios into captures/, check them (all must agree with
+  ktruth.py regen [SCENARIO ...]
+      Re-record the scenarios (all by default) into captures/, check them (all must agree with
       the kernel) and only then write each NAME.expected.tsv.
 
 Needs root (namespaces, tcpdump, nftables).
@@ -97,9 +97,9 @@ def run(names, outdir):
     return total_ok == total and total > 0
 
 
-def regen():
+def regen(names):
     captures = os.path.join(os.path.dirname(os.path.dirname(HERE)), "captures")
-    names = sorted(SCENARIOS)
+    names = sorted(names or SCENARIOS)
     with tempfile.TemporaryDirectory() as tmp:
         if not run(names, tmp):
             sys.exit("kernel disagreement: expected outputs NOT written; fix the plugin first")
@@ -121,11 +121,12 @@ def main():
     p = sub.add_parser("check")
     p.add_argument("source")
     p.add_argument("truth")
-    sub.add_parser("regen")
+    p = sub.add_parser("regen")
+    p.add_argument("scenarios", nargs="*")
     a = ap.parse_args()
 
     if a.cmd == "regen":
-        regen()
+        regen(a.scenarios)
         return
     if a.cmd == "check":
         ok, n, lines = check(a.source, a.truth)

@@ -448,3 +448,58 @@ def abort_in_syn_rcvd(lab):
     a.close()
     lab.settle()
     lab.snap("aborted from SYN_RCVD", a, b)
+
+
+@scenario("rst_in_time_wait")
+def rst_in_time_wait(lab):
+    """TIME-WAIT assassination (RFC 1337): the client closed first and waits
+    in TIME_WAIT; a RST at its RCV.NXT (as a late or forged segment from the
+    server's port) arrives.  Linux (tcp_rfc1337 = 0) drops the TIME_WAIT."""
+    injector()
+    c, s = lab.pair(8028)
+    c.close()
+    lab.settle()
+    s.close()
+    lab.settle()
+    lab.snap("client in TIME_WAIT", c, s)
+    server_next = lab.next_seq(8028, 18028)
+    inject(lab, 8028, 18028, "R", server_next)
+    lab.settle()
+    lab.snap("RST killed the TIME_WAIT", c, s)
+
+
+@scenario("handshake_never_completed")
+def handshake_never_completed(lab):
+    """The client's ACKs never reach the wire (held before the capture point):
+    the client is ESTABLISHED, the server stays in SYN_RCVD and retransmits
+    its SYN-ACK.  The capture ends half-open."""
+    srv = lab.listen(8029)
+    lab.hold("tcp sport 18029 tcp flags == ack")
+    c = lab.socket(bind=18029)
+    lab.start_connect(c, 8029)
+    lab.settle(1.6)
+    lab.snap("SYN-ACK sent, final ACK never seen", c, None, server_port=8029)
+    lab.keep(srv, c)
+
+
+@scenario("data_after_fin")
+def data_after_fin(lab):
+    """A segment with data beyond its sender's own FIN (forged from the
+    client's port after the client's FIN): no stack sends that; the server
+    in CLOSE_WAIT does not take it and answers with an ACK of the FIN."""
+    injector()
+    c, s = lab.pair(8030)
+    c.shutdown(socket.SHUT_WR)
+    lab.settle()
+    lab.snap("client FIN acked", c, s)
+    client_next = lab.next_seq(18030, 8030)
+    server_next = lab.next_seq(8030, 18030)
+    from scapy.all import IP, TCP, Raw, send
+    send(IP(src=lab.addr, dst=lab.addr) / TCP(sport=18030, dport=8030, flags="PA", seq=client_next,
+                                              ack=server_next) / Raw(b"late"), verbose=0)
+    lab.settle()
+    lab.snap("data after the FIN", c, s)
+    s.close()
+    c.close()
+    lab.settle()
+
