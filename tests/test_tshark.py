@@ -156,17 +156,36 @@ def test_custom_columns():
     print(f"{len(got)} packets x {len(CONTRACT)} custom columns compared")
 
 
+SO_FAR = ["tcpstate.conn_state", "tcpstate.history", "tcpstate.duration", "tcpstate.bytes.client",
+          "tcpstate.bytes.server", "tcpstate.zeek_conn"]
+
+
 def test_two_pass():
-    names = [f for f in t.FIELDS if f != "frame.time_epoch"] + ["tcpstate.icmp_quoted"]
+    """Per-packet fields, the Zeek ones "so far" included, are the same in one
+    pass and in two; with -2 the final summary on every packet of a Zeek
+    connection is what its last packet says."""
+    names = [f for f in t.FIELDS if f != "frame.time_epoch"] + ["tcpstate.icmp_quoted"] + SO_FAR
+    finals = ["tcpstate.final.conn_state", "tcpstate.final.history"]
     for pcap in all_pcaps():
         one = t.fields(pcap, names, display_filter=None)
-        two = t.fields(pcap, names, display_filter=None, extra=["-2"])
+        two_full = t.fields(pcap, names + finals, display_filter=None, extra=["-2"])
+        two = [{k: v for k, v in r.items() if k not in finals} for r in two_full]
         if one != two:
             diff = next(i for i, (a, b) in enumerate(zip(one, two)) if a != b) if len(one) == len(two) else -1
             fail(f"{os.path.relpath(pcap, ROOT)}: one-pass and -2 differ (first at row {diff})")
         if not any(r["tcpstate.client"] for r in one) and any(r["tcp.stream"] for r in one):
             fail(f"{os.path.relpath(pcap, ROOT)}: TCP packets but no tcpstate output")
-    print(f"{len(all_pcaps())} captures: one-pass == two-pass")
+        last = {}
+        for r in two_full:
+            if r["tcpstate.zeek_conn"]:
+                last[r["tcpstate.zeek_conn"]] = r
+        for r in two_full:
+            z = r["tcpstate.zeek_conn"]
+            if z and (r["tcpstate.final.conn_state"], r["tcpstate.final.history"]) != \
+                    (last[z]["tcpstate.conn_state"], last[z]["tcpstate.history"]):
+                fail(f"{os.path.relpath(pcap, ROOT)}: final summary of Zeek connection {z} differs from its last packet")
+                break
+    print(f"{len(all_pcaps())} captures: one-pass == two-pass; final summaries == last packets")
 
 
 def test_relative_numbers():
