@@ -27,9 +27,8 @@
 #include <epan/tap.h>
 
 #include "packet-tcpstate.h"
-
-#define N_STATES 12 /* enum tcps_state: NONE .. TIME_WAIT */
-#define N_CODES 14  /* enum zk_conn_state: NONE .. OTH */
+#include "tcpstate_fsm.h"
+#include "tcpstate_zeek.h"
 
 /* What one connection contributes to a table. */
 typedef struct {
@@ -94,11 +93,10 @@ static void parse_at(tracker_t *t, const char *opt_arg, const char **filter, cha
 }
 
 /* Is this segment past the at= moment?  Then it does not count. */
-static gboolean after_at(tracker_t *t, packet_info *pinfo, const tcpstate_tap_info_t *info)
+static gboolean after_at(tracker_t *t, packet_info *pinfo)
 {
     guint64 rel_us = (guint64)pinfo->rel_ts.secs * 1000000u + (guint64)(pinfo->rel_ts.nsecs / 1000);
 
-    (void)info;
     return t->have_at && rel_us > t->at_us;
 }
 
@@ -108,9 +106,9 @@ static guint8 state_at(const tracker_t *t, packet_info *pinfo, const tcpstate_ta
     guint64 rel_us = (guint64)pinfo->rel_ts.secs * 1000000u + (guint64)(pinfo->rel_ts.nsecs / 1000);
     guint64 start_us = info->time_us - rel_us;
 
-    if (state == 11 /* TIME_WAIT */ && t->have_at && info->time_wait_since_us &&
+    if (state == TCPS_TIME_WAIT && t->have_at && info->time_wait_since_us &&
         info->time_wait_since_us + 2ull * info->msl_s * 1000000u <= start_us + t->at_us)
-        return 1; /* CLOSED */
+        return TCPS_CLOSED;
     return state;
 }
 
@@ -147,7 +145,7 @@ static void sum_init(stat_tap_table_ui *ui)
         memset(items, 0, sizeof items);
         items[SUM_NAME].type = TABLE_ITEM_STRING;
         items[SUM_TOTAL].type = items[SUM_CLIENT].type = items[SUM_SERVER].type = TABLE_ITEM_UINT;
-        for (guint s = 1; s < N_STATES; s++) {
+        for (guint s = TCPS_CLOSED; s < TCPS_STATE_COUNT; s++) {
             items[SUM_NAME].value.string_value = tcpstate_state_name(s);
             stat_tap_init_table_row(states, s - 1, G_N_ELEMENTS(sum_fields), items);
         }
@@ -158,7 +156,7 @@ static void sum_init(stat_tap_table_ui *ui)
         memset(items, 0, sizeof items);
         items[SUM_NAME].type = TABLE_ITEM_STRING;
         items[SUM_TOTAL].type = TABLE_ITEM_UINT; /* connections; no sides */
-        for (guint c = 1; c < N_CODES; c++) {
+        for (guint c = ZK_CS_S0; c < ZK_CS_COUNT; c++) {
             items[SUM_NAME].value.string_value = tcpstate_conn_state_name(c);
             stat_tap_init_table_row(codes, c - 1, G_N_ELEMENTS(sum_fields), items);
         }
@@ -175,7 +173,7 @@ static tap_packet_status sum_packet(void *tapdata, packet_info *pinfo, epan_diss
     conn_track_t *ct;
     guint8 client, server;
 
-    if (after_at(&sum_tracker, pinfo, info))
+    if (after_at(&sum_tracker, pinfo))
         return TAP_PACKET_DONT_REDRAW;
     ct = track(&sum_tracker, info->conn);
     client = state_at(&sum_tracker, pinfo, info, info->client_state);
@@ -281,7 +279,7 @@ static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo, epan_dis
     guint row;
     stat_tap_table_item_type *item;
 
-    if (after_at(&conn_tracker, pinfo, info))
+    if (after_at(&conn_tracker, pinfo))
         return TAP_PACKET_DONT_REDRAW;
     ct = track(&conn_tracker, info->conn);
     if (!ct->row) {

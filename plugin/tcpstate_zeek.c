@@ -116,7 +116,7 @@ static void scaled_history(struct zk_conn *c, const struct zk_endpoint *e, char 
 /* ------------------------------------------------------------------------ */
 /* Sequence bookkeeping (TCPSessionAdapter.cc helpers)                       */
 
-static void init_endpoint(struct zk_endpoint *e, uint8_t flags, uint32_t seq, uint32_t last, uint64_t t)
+static void init_endpoint(struct zk_endpoint *e, uint8_t flags, uint32_t seq, uint32_t last)
 {
     bool syn = flags & TCPS_SYN;
 
@@ -132,7 +132,6 @@ static void init_endpoint(struct zk_endpoint *e, uint8_t flags, uint32_t seq, ui
             last = seq;
         }
         e->last_seq = last;
-        (void)t;
         break;
     case SYN_SENT:
     case SYN_ACK_SENT:
@@ -253,8 +252,8 @@ static void update_history(struct zk_conn *c, struct zk_endpoint *e, uint8_t fla
     }
 }
 
-/* update_last_seq: returns the delta; a retransmission is marked 'T'. */
-static int32_t update_last_seq(struct zk_conn *c, struct zk_endpoint *e, uint32_t last, uint8_t flags, uint32_t len)
+/* update_last_seq: a retransmission is marked 'T'. */
+static void update_last_seq(struct zk_conn *c, struct zk_endpoint *e, uint32_t last, uint8_t flags, uint32_t len)
 {
     int32_t delta = seq_delta(last, e->last_seq);
 
@@ -268,7 +267,6 @@ static int32_t update_last_seq(struct zk_conn *c, struct zk_endpoint *e, uint32_
         update_last(e, last);
     else if (len > 0)
         scaled_history(c, e, 'T', &e->rxmt_cnt, &e->rxmt_thresh);
-    return delta;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -593,7 +591,6 @@ void zk_packet_seen(struct zk_conn *c, const struct zk_packet *p)
     uint32_t seg_len = p->len + !!(f & TCPS_SYN) + !!(f & TCPS_FIN), past;
     uint64_t rel_seq, rel_ack = 0;
     bool underflow = false, do_close = false, gen_event = false;
-    int32_t delta_last;
 
     if (p->header_truncated)
         return; /* ExtractTCP_Header: truncated_header, packet skipped */
@@ -609,7 +606,7 @@ void zk_packet_seen(struct zk_conn *c, const struct zk_packet *p)
         c->is_partial = !(f & TCPS_SYN);
     }
 
-    init_endpoint(e, f, p->seq, past, p->time_us);
+    init_endpoint(e, f, p->seq, past);
     rel_seq = relative_seq(e, p->seq, e->last_seq, e->seq_wraps, &underflow);
     update_history(c, e, f, rel_seq, p->len);
 
@@ -643,7 +640,7 @@ void zk_packet_seen(struct zk_conn *c, const struct zk_packet *p)
         }
     }
 
-    delta_last = update_last_seq(c, e, past, f, p->len);
+    update_last_seq(c, e, past, f, p->len);
     e->seen = 1;
 
     switch (e->state) {
@@ -664,7 +661,6 @@ void zk_packet_seen(struct zk_conn *c, const struct zk_packet *p)
     default:
         break;
     }
-    (void)delta_last;
 
     if ((f & TCPS_ACK) && rel_ack)
         ack_received(c, peer, rel_ack);
