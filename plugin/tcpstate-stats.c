@@ -336,6 +336,14 @@ static void conn_filter_check(const char *opt_arg, const char **filter, char **e
 
 /* ------------------------------------------------------------------------ */
 
+/* tshark never resets its tables: free what the trackers hold when the file
+ * (or the program) is done. */
+static void stats_cleanup(void)
+{
+    tracker_reset(&sum_tracker);
+    tracker_reset(&conn_tracker);
+}
+
 void register_tcpstate_stats(void)
 {
     static tap_param params[] = { { PARAM_FILTER, "filter", "Filter", NULL, TRUE } };
@@ -352,4 +360,5 @@ void register_tcpstate_stats(void)
 
     register_stat_tap_table_ui(&sum_ui);
     register_stat_tap_table_ui(&conn_ui);
+    register_cleanup_routine(stats_cleanup);
 }
