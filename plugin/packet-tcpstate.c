@@ -80,6 +80,8 @@ static expert_field ei_ack_unseen = EI_INIT;
 static expert_field ei_closed_peer = EI_INIT;
 static expert_field ei_icmp_quoted = EI_INIT;
 static expert_field ei_truncated = EI_INIT;
+static expert_field ei_gap = EI_INIT;
+static expert_field ei_out_of_order = EI_INIT;
 static expert_field ei_close_wait_long = EI_INIT;
 static expert_field ei_fin_wait_2_long = EI_INIT;
 static expert_field ei_server_time_wait = EI_INIT;
@@ -273,7 +275,7 @@ static frame_result_t *result_slot(guint32 frame)
 typedef struct {
     field_info *tcp;     /* the "tcp" protocol item: the header bytes */
     field_info *len;     /* tcp.len: absent for quoted or truncated headers */
-    field_info *stream;  /* tcp.stream */
+    field_info *stream;  /* tcp.stream: absent when the header was cut very short */
 } tcp_layer_t;
 
 static field_info *field_of_layer(GPtrArray *fields, int layer)
@@ -303,8 +305,7 @@ static guint collect_tcp_layers(proto_tree *tree, tcp_layer_t *layers)
         layers[n].tcp = fi;
         layers[n].len = field_of_layer(lens, fi->proto_layer_num);
         layers[n].stream = field_of_layer(streams, fi->proto_layer_num);
-        if (layers[n].stream)
-            n++;
+        n++; /* without tcp.stream too: a header cut too short to say more */
     }
     return n;
 }
@@ -496,14 +497,14 @@ static void analyse_frame(packet_info *pinfo, proto_tree *tree)
     for (guint i = 0; i < n; i++) {
         frame_result_t res;
         struct tcps_segment seg;
-        guint32 stream = FINFO_UINT(layers[i].stream);
+        guint32 stream = layers[i].stream ? FINFO_UINT(layers[i].stream) : G_MAXUINT32;
         guint captured = 0;
 
         memset(&res, 0, sizeof res);
         if (inside_icmp_error(pinfo, layers[i].tcp->proto_layer_num)) {
             /* News about the connection, never a segment of it. */
             res.icmp_quoted = 1;
-        } else if (read_segment(pinfo, &layers[i], &seg, &captured)) {
+        } else if (layers[i].stream && read_segment(pinfo, &layers[i], &seg, &captured)) {
             res.conn = conn_of_segment(stream, &seg);
             tcps_segment_seen(&conns[res.conn], &cfg, &seg, &res.r);
             zeek_segment(&seg, captured, &conns[res.conn], &res);
@@ -628,7 +629,7 @@ static void queue_tap(packet_info *pinfo, const frame_result_t *res)
     info->conn_state = res->conn_state;
     info->history = history_so_far(res);
     info->time_us = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
-    info->time_wait_since_us = conn->tw_since_us;
+    info->time_wait_since_us = tcps_time_wait_since(conn);
     info->msl_s = pref_msl_s;
     info->bytes_client = res->bytes[TCPS_CLIENT];
     info->bytes_server = res->bytes[TCPS_SERVER];
@@ -729,6 +730,10 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     if (res->zk && res->zk <= zks_used)
         show_summary(st, tvb, pinfo, res);
     add_notes(pinfo, ti, r->notes);
+    if (r->order & TCPS_ORDER_GAP)
+        expert_add_info(pinfo, ti, &ei_gap);
+    if (r->order & TCPS_ORDER_OUT_OF_ORDER)
+        expert_add_info(pinfo, ti, &ei_out_of_order);
     add_watch(pinfo, ti, res);
 }
 
@@ -867,6 +872,11 @@ void proto_register_tcpstate(void)
           "ICMP error about this connection: not used for its state", EXPFILL } },
         { &ei_truncated, { "tcpstate.truncated", PI_SEQUENCE, PI_NOTE,
           "TCP header or length not captured: segment not used for the state", EXPFILL } },
+        { &ei_gap, { "tcpstate.gap", PI_SEQUENCE, PI_WARN,
+          "Begins beyond what its sender was seen to send: segments missing from the capture (or reordered); "
+          "states inferred across the gap", EXPFILL } },
+        { &ei_out_of_order, { "tcpstate.out_of_order", PI_SEQUENCE, PI_NOTE,
+          "Fills a hole left by a later segment: sent earlier, captured later (not a retransmission)", EXPFILL } },
         { &ei_close_wait_long, { "tcpstate.close_wait.long", PI_SEQUENCE, PI_WARN,
           "CLOSE_WAIT lasted longer than tcpstate.close_wait_max: the application did not close its socket",
           EXPFILL } },

@@ -32,6 +32,7 @@
 #define CF_SIDE(flag, side) ((uint16_t)((flag) << (side)))
 
 #define US_PER_S 1000000ull
+#define MIN_RTO_US 200000ull /* Linux TCP_RTO_MIN: no retransmission comes sooner */
 
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
@@ -133,6 +134,11 @@ enum tcps_side tcps_sender(const struct tcps_conn *conn, const struct tcps_segme
 static bool handshake_done(enum tcps_state state)
 {
     return state >= TCPS_ESTABLISHED;
+}
+
+uint64_t tcps_time_wait_since(const struct tcps_conn *conn)
+{
+    return (conn->flags & CF_TW_TIMER) ? conn->since_us : 0;
 }
 
 uint8_t tcps_conn_states(const struct tcps_conn *conn)
@@ -278,7 +284,7 @@ static void enter_time_wait(struct tcps_conn *conn, enum tcps_side side, uint64_
 {
     conn->state[side] = TCPS_TIME_WAIT;
     if (!(conn->flags & CF_TW_TIMER)) {
-        conn->tw_since_us = now;
+        conn->since_us = now;
         conn->flags |= CF_TW_TIMER;
     }
 }
@@ -291,8 +297,8 @@ static void enter_time_wait(struct tcps_conn *conn, enum tcps_side side, uint64_
 static void expire_timers(struct tcps_conn *conn, const struct tcps_config *cfg,
                           uint64_t now, struct seg_ctx *x)
 {
-    if (!(conn->flags & CF_TW_TIMER) || now < conn->tw_since_us ||
-        now - conn->tw_since_us < 2ull * cfg->msl_s * US_PER_S)
+    if (!(conn->flags & CF_TW_TIMER) || now < conn->since_us ||
+        now - conn->since_us < 2ull * cfg->msl_s * US_PER_S)
         return;
     for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
         if (conn->state[side] == TCPS_TIME_WAIT) {
@@ -316,9 +322,14 @@ static void send_syn(struct tcps_conn *conn, struct seg_ctx *x)
     case TCPS_CLOSED:
         /* Active OPEN: send SYN. */
         conn->state[s] = TCPS_SYN_SENT;
+        if (!(conn->flags & CF_TW_TIMER))
+            conn->since_us = x->seg->time_us;
         break;
     case TCPS_SYN_SENT:
-        if (x->retrans && s == TCPS_CLIENT && !(conn->flags & (CF_SYNACK | CF_SIMOPEN)) &&
+        /* A copy within TCP's smallest retransmission timeout is the same
+         * SYN seen twice (a duplicating span port or network), not news. */
+        if (x->retrans && s == TCPS_CLIENT && !(conn->flags & (CF_SYNACK | CF_SIMOPEN | CF_TW_TIMER)) &&
+            x->seg->time_us - conn->since_us >= MIN_RTO_US &&
             (conn->state[r] == TCPS_SYN_RCVD || conn->state[r] == TCPS_LISTEN)) {
             /* The SYN is sent again and nothing answered it: the server
              * did not take it.  Correct the picture, and do not deliver
@@ -605,7 +616,7 @@ static void rcv_in_synchronized(struct tcps_conn *conn, struct seg_ctx *x)
         break;
     case TCPS_TIME_WAIT:
         /* A FIN again: acknowledge it and restart the 2 MSL timeout. */
-        conn->tw_since_us = seg->time_us;
+        conn->since_us = seg->time_us;
         conn->flags |= CF_TW_TIMER;
         break;
     default:
@@ -685,12 +696,43 @@ static enum tcps_teardown teardown_role(const struct tcps_conn *conn, const stru
 
 /* ------------------------------------------------------------------------ */
 
+/* Holes in a side's sequence space: a segment beyond what the side was seen
+ * to send opens one (the capture missed segments, or they come later); a
+ * later segment inside it was sent earlier and captured late.  One hole per
+ * side is tracked (the first); that keeps the per-segment work O(1). */
+static uint8_t track_holes(struct tcps_conn *conn, struct seg_ctx *x, uint32_t seqlen)
+{
+    const struct tcps_segment *seg = x->seg;
+    enum tcps_side s = x->s;
+    uint32_t *lo = &conn->hole_lo[s], *hi = &conn->hole_hi[s];
+
+    if (seqlen == 0 || !has(conn, CF_NXT_C, s) || (seg->flags & (TCPS_SYN | TCPS_RST)))
+        return 0;
+    if (seq_gt(seg->seq, conn->nxt[s])) {
+        if (*lo == *hi) {
+            *lo = conn->nxt[s];
+            *hi = seg->seq;
+        }
+        return TCPS_ORDER_GAP;
+    }
+    if (*lo != *hi && seq_lt(seg->seq, *hi) && seq_gt(x->end, *lo)) {
+        if (seq_leq(seg->seq, *lo))
+            *lo = seq_lt(x->end, *hi) ? x->end : *hi;
+        else
+            *hi = seg->seq;
+        x->retrans = false;
+        return TCPS_ORDER_OUT_OF_ORDER;
+    }
+    return 0;
+}
+
 void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
                        const struct tcps_segment *seg, struct tcps_result *out)
 {
     struct seg_ctx x;
     uint8_t prev[2], before[2];
     uint32_t seqlen;
+    uint8_t order;
     bool invalid = flags_invalid(seg->flags);
 
     memset(&x, 0, sizeof x);
@@ -712,6 +754,7 @@ void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
     seqlen = seg->len + !!(seg->flags & TCPS_SYN) + !!(seg->flags & TCPS_FIN);
     x.end = seg->seq + seqlen;
     x.retrans = seqlen > 0 && has(conn, CF_NXT_C, x.s) && seq_leq(x.end, conn->nxt[x.s]);
+    order = invalid ? 0 : track_holes(conn, &x, seqlen);
 
     if (invalid) {
         x.notes |= TCPS_NOTE_INVALID_FLAGS;
@@ -752,7 +795,8 @@ void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
         out->ack = seg->ack - conn->isn[x.r];
         x.notes |= TCPS_NOTE_ACK;
     }
-    out->seglen = seqlen > 0xffffffu ? 0xffffffu : seqlen;
+    out->seglen = seqlen > TCPS_SEGLEN_MAX ? TCPS_SEGLEN_MAX : seqlen;
+    out->order = order;
     if (!invalid && !(seg->flags & TCPS_RST)) {
         out->handshake = handshake_role(conn, &x, before);
         x.teardown = (uint8_t)teardown_role(conn, &x, before);

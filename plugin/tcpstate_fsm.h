@@ -113,22 +113,36 @@ enum tcps_teardown {
 
 #define TCPS_NOTES_RST (TCPS_NOTE_RST_OUT_OF_WINDOW | TCPS_NOTE_RST_NOT_EXACT | TCPS_NOTE_RST_UNACCEPTABLE)
 
+/* Sequence-space observations (bits of tcps_result.order). */
+#define TCPS_ORDER_GAP          0x01u /* begins beyond what its sender was seen to send: segments
+                                         missing from the capture, or reordered */
+#define TCPS_ORDER_OUT_OF_ORDER 0x02u /* fills a hole left by a later segment: sent earlier,
+                                         captured later; not a retransmission */
+
+/* The largest seglen a result holds (payload + SYN + FIN of one IP datagram). */
+#define TCPS_SEGLEN_MAX 0x1ffffu
+
 /* Per-segment result: 16 bytes. */
 struct tcps_result {
     uint32_t seq;            /* relative to the sender's ISN */
     uint32_t ack;            /* relative to the receiver's ISN (when TCPS_NOTE_ACK) */
-    uint32_t seglen : 24;    /* sequence space used: payload + SYN + FIN; nxtseq = seq + seglen */
+    uint32_t seglen : 17;    /* sequence space used: payload + SYN + FIN; nxtseq = seq + seglen */
     uint32_t handshake : 3;  /* enum tcps_handshake */
     uint32_t teardown : 4;   /* enum tcps_teardown */
     uint32_t sender : 1;     /* enum tcps_side */
+    uint32_t order : 7;      /* TCPS_ORDER_* */
     uint8_t states;          /* client state << 4 | server state, after the segment */
     uint8_t prev;            /* the same, before it */
     uint16_t notes;          /* TCPS_NOTE_* */
 };
 
-/* Per-connection state: 48 bytes. */
+/* Per-connection state: 64 bytes. */
 struct tcps_conn {
-    uint64_t tw_since_us;    /* when an endpoint entered TIME_WAIT */
+    uint64_t since_us;       /* while the TIME_WAIT timer runs: when it started; before, when
+                                the client's SYN was first sent (tells a retransmission from a
+                                duplicate) */
+    uint32_t hole_lo[2];     /* per side, the first hole in what it sent: [lo, hi), empty when equal */
+    uint32_t hole_hi[2];
     uint32_t isn[2];         /* ISN per side (pseudo-ISN when not seen: first seq - 1) */
     uint32_t nxt[2];         /* highest sequence number sent + 1, per side */
     uint32_t fin[2];         /* sequence number of each side's FIN */
@@ -153,6 +167,9 @@ void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
 
 /* The connection's current states, packed as in tcps_result.states. */
 uint8_t tcps_conn_states(const struct tcps_conn *conn);
+
+/* When an end of the connection entered TIME_WAIT, 0 if none is in it. */
+uint64_t tcps_time_wait_since(const struct tcps_conn *conn);
 
 /* The states before/after, unpacked. */
 static inline enum tcps_state tcps_result_state(const struct tcps_result *r, enum tcps_side side)

@@ -20,6 +20,7 @@
 import glob
 import os
 import sys
+import subprocess
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,8 +58,15 @@ def zeek_traces():
     return traces
 
 
+HOSTILE = os.path.join(CAPTURES, "hostile")
+
+
+def hostile_pcaps():
+    return sorted(os.path.join(HOSTILE, f) for f in os.listdir(HOSTILE) if f.endswith(".pcap"))
+
+
 def all_pcaps():
-    return [os.path.join(CAPTURES, n + ".pcap") for n in capture_names()] + zeek_traces()
+    return [os.path.join(CAPTURES, n + ".pcap") for n in capture_names()] + hostile_pcaps() + zeek_traces()
 
 
 def test_plugin_loaded():
@@ -190,13 +198,15 @@ def test_two_pass():
 
 def test_relative_numbers():
     names = ["frame.number", "tcp.stream", "tcp.seq", "tcp.ack", "tcp.flags.ack", "tcpstate.seq", "tcpstate.ack",
-             "tcpstate.isn.client", "tcpstate.isn.server", "tcpstate.icmp_quoted", "tcpstate.syn.ignored"]
+             "tcpstate.isn.client", "tcpstate.isn.server", "tcpstate.icmp_quoted", "tcpstate.syn.ignored",
+             "tcpstate.flags.invalid"]
     compared = 0
     for pcap in all_pcaps():
         # Wireshark starts a new stream (and new relative numbers) at a SYN
-        # that the connection ignores; tcpstate keeps the connection's.
+        # that the connection ignores (or a SYN+FIN/SYN+RST, which no stack
+        # sends); tcpstate keeps the connection's.
         rows = t.fields(pcap, names)
-        split = {r["tcp.stream"] for r in rows if r["tcpstate.syn.ignored"]}
+        split = {r["tcp.stream"] for r in rows if r["tcpstate.syn.ignored"] or r["tcpstate.flags.invalid"]}
         for r in rows:
             if not (r["tcpstate.isn.client"] and r["tcpstate.isn.server"]) or r["tcpstate.icmp_quoted"] \
                     or r["tcp.stream"] in split:
@@ -439,6 +449,104 @@ def test_stats():
     print(f"-z tcpstate,sum and tcpstate,conn agree with the fields on {len(cases)} captures; at= checked")
 
 
+HOSTILE_FIELDS = ["frame.number", "tcp.seq_raw", "tcpstate.client", "tcpstate.server", "tcpstate.seq",
+                  "tcpstate.teardown", "tcpstate.history", "tcpstate.retransmission", "tcpstate.gap",
+                  "tcpstate.out_of_order", "tcpstate.ack.unseen", "tcpstate.syn.unanswered", "tcpstate.flags.invalid",
+                  "tcpstate.synack.bad_ack", "tcpstate.closed_peer", "tcpstate.time_wait.expired"]
+
+# (capture, frame, {field: value}); "*" = present, "" = absent.  Reasoned from
+# how each capture was built (captures/make_hostile.py) and RFC 9293 / Linux.
+HOSTILE_EXPECT = [
+    # The client's data runs through 2^32: relative numbers go on, nothing is
+    # taken for a retransmission or a gap, the close is normal.
+    ("seq_wrap", 4, {"tcpstate.seq": "1", "tcpstate.retransmission": "", "tcpstate.gap": ""}),
+    ("seq_wrap", 6, {"tcpstate.seq": "201", "tcpstate.retransmission": "", "tcpstate.gap": ""}),
+    ("seq_wrap", 8, {"tcpstate.seq": "401", "tcpstate.retransmission": "", "tcpstate.gap": "",
+                     "tcpstate.client": "ESTABLISHED"}),
+    ("seq_wrap", 12, {"tcpstate.client": "TIME_WAIT", "tcpstate.server": "CLOSED"}),
+    # Bytes 101-200 captured before 1-100: the first opens a hole (gap), the
+    # second fills it (out of order, not a retransmission); states unaffected.
+    ("out_of_order", 4, {"tcpstate.gap": "*", "tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED"}),
+    ("out_of_order", 5, {"tcpstate.out_of_order": "*", "tcpstate.retransmission": "", "tcpstate.seq": "1"}),
+    # Every segment twice, 0.1 ms apart: copies, not an unanswered SYN (the
+    # server does not fall back to LISTEN), and the close ends as usual.
+    ("duplicates", 2, {"tcpstate.server": "SYN_RCVD", "tcpstate.syn.unanswered": "", "tcpstate.retransmission": "*"}),
+    ("duplicates", 15, {"tcpstate.client": "TIME_WAIT", "tcpstate.server": "CLOSED"}),
+    # 300 bytes never captured: the next segment is flagged, the states carry
+    # on (inferred across the gap), Zeek's history records the gap (G).
+    ("gap", 5, {"tcpstate.gap": "*", "tcpstate.seq": "401", "tcpstate.client": "ESTABLISHED"}),
+    ("gap", 6, {"tcpstate.history": "ShADaG"}),
+    # SYN+FIN, SYN+RST and no flags change nothing; FIN+RST at RCV.NXT is a
+    # RST Linux takes (it checks RST before FIN): both ends CLOSED, and what
+    # follows is flagged as traffic of closed ends.
+    ("invalid_flags", 4, {"tcpstate.flags.invalid": "*", "tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED"}),
+    ("invalid_flags", 5, {"tcpstate.flags.invalid": "*", "tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED"}),
+    ("invalid_flags", 6, {"tcpstate.client": "CLOSED", "tcpstate.server": "CLOSED"}),
+    ("invalid_flags", 7, {"tcpstate.flags.invalid": "*"}),
+    ("invalid_flags", 8, {"tcpstate.closed_peer": "*"}),
+    # A RST with 35 bytes of text at RCV.NXT: accepted, the connection is gone.
+    ("rst_with_data", 5, {"tcpstate.client": "CLOSED", "tcpstate.server": "CLOSED",
+                          "tcpstate.teardown": "RST (connection aborted)"}),
+    # A SYN-ACK with the wrong ACK leaves the client in SYN_SENT; its RST at
+    # that ACK number changes nothing here; the second try completes.
+    ("bad_synack", 2, {"tcpstate.synack.bad_ack": "*", "tcpstate.client": "SYN_SENT"}),
+    ("bad_synack", 6, {"tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED"}),
+    # 300 s of silence in ESTABLISHED expires nothing (only TIME_WAIT has a timer).
+    ("long_idle", 6, {"tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED",
+                      "tcpstate.time_wait.expired": "", "tcpstate.closed_peer": ""}),
+    ("long_idle", 10, {"tcpstate.client": "TIME_WAIT", "tcpstate.server": "CLOSED"}),
+]
+
+
+def test_hostile():
+    """Crafted hostile captures: their fields equal the reviewed expected
+    outputs, and the reasoned facts above hold; a SYN flood and truncated
+    headers, built at test time, are counted and marked."""
+    rows = {}
+    for pcap in hostile_pcaps():
+        name = os.path.basename(pcap)[len("hostile_"):-len(".pcap")]
+        got = t.fields(pcap)
+        compare_rows(name, got, t.read_tsv(pcap[:-5] + ".expected.tsv"), t.FIELDS)
+        rows[name] = {r["frame.number"]: r for r in t.fields(pcap, HOSTILE_FIELDS)}
+    for name, frame, want in HOSTILE_EXPECT:
+        got = rows[name].get(str(frame))
+        if got is None:
+            fail(f"hostile_{name}: no frame {frame}")
+            continue
+        for field, value in want.items():
+            ok = bool(got[field]) if value == "*" else got[field] == value
+            if not ok:
+                fail(f"hostile_{name} frame {frame}: {field}={got[field]!r}, expected {value!r}")
+    seq_raw = [int(rows["seq_wrap"][str(f)]["tcp.seq_raw"]) for f in (4, 6, 8)]
+    if not seq_raw[2] < seq_raw[1]:
+        fail(f"hostile_seq_wrap does not wrap: raw client seqs {seq_raw}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)
+        subprocess.run(["/usr/bin/python3", os.path.join(CAPTURES, "make_hostile.py"), tmp, "syn_flood"],
+                       check=True, capture_output=True)
+        flood = os.path.join(tmp, "hostile_syn_flood.pcap")
+        # 2000 SYNs, each answered by a SYN-ACK, none completed: 2000 clients
+        # ESTABLISHED (they got the SYN-ACK), 2000 server ends SYN_RCVD, and
+        # once the capture is read each connection ends half-open.
+        tables = parse_table(zstat(flood, "tcpstate,sum"))
+        states = {row[0]: row[1:] for row in tables["Endpoint states"]}
+        if states["SYN_RCVD"] != ["2000", "0", "2000"] or states["ESTABLISHED"] != ["2000", "2000", "0"]:
+            fail(f"SYN flood: SYN_RCVD {states['SYN_RCVD']}, ESTABLISHED {states['ESTABLISHED']}")
+        half = t.fields(flood, ["frame.number"], display_filter="tcpstate.half_open.incomplete", extra=["-2"])
+        if len(half) != 2000:
+            fail(f"SYN flood: {len(half)} connections flagged half-open, expected 2000")
+        # Headers cut to 10 bytes (raw IP, snap length 30): nothing to read a segment
+        # from; every TCP layer says so and none shows a state.
+        cut = os.path.join(tmp, "seed-s30.pcap")
+        subprocess.run(["editcap", "-s", "30", os.path.join(CAPTURES, "seed.pcap"), cut], check=True)
+        os.chmod(cut, 0o644)
+        marked = t.fields(cut, ["frame.number", "tcpstate.truncated", "tcpstate.client"], display_filter="tcp")
+        if len(marked) != 10 or any(not r["tcpstate.truncated"] or r["tcpstate.client"] for r in marked):
+            fail(f"truncated headers: {marked}")
+    print(f"{len(HOSTILE_EXPECT)} reasoned facts over {len(rows)} hostile captures; SYN flood and truncation checked")
+
+
 def test_zeek_traces():
     for pcap in zeek_traces():
         proc = t.tshark(["-r", t.readable(pcap), "-n", "-V"], check=False)
@@ -474,7 +582,7 @@ def main():
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth,
         "filters": test_filters, "custom-columns": test_custom_columns, "two-pass": test_two_pass,
         "relative-numbers": test_relative_numbers, "icmp": test_icmp, "msl": test_msl, "zeek-traces": test_zeek_traces,
-        "trace-states": test_trace_states, "experts": test_experts, "stats": test_stats,
+        "trace-states": test_trace_states, "experts": test_experts, "stats": test_stats, "hostile": test_hostile,
     }
     if cmd == "list-captures":
         print(";".join(capture_names()))

@@ -11,7 +11,7 @@ command -v clang >/dev/null || { echo "FAIL: clang not installed (apt-get instal
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/plugin" \
     "$src/plugin/tcpstate_fsm.c" "$src/plugin/tcpstate_zeek.c" "$src/tests/fuzz/fuzz_fsm.c" -o "$out/fuzz_fsm"
 if [ -z "$(ls -A "$out/seeds")" ]; then
-    /usr/bin/python3 "$src/tests/fuzz/make_corpus.py" "$out/seeds" "$src"/captures/*.pcap \
+    /usr/bin/python3 "$src/tests/fuzz/make_corpus.py" "$out/seeds" "$src"/captures/*.pcap "$src"/captures/hostile/*.pcap \
         $(find "$src/../shared/zeek/traces" -name '*.pcap*' 2>/dev/null)
 fi
 cd "$out"

@@ -79,8 +79,13 @@ static void check_fsm(const struct tcps_conn *conn, const struct tcps_segment *s
     }
     if (r->states != tcps_conn_states(conn))
         violated("result states differ from the connection's", n);
-    if (r->seglen != ((seg->len + !!(seg->flags & TCPS_SYN) + !!(seg->flags & TCPS_FIN)) & 0xffffffu))
-        violated("seglen is not payload + SYN + FIN", n);
+    {
+        uint32_t seglen = seg->len + !!(seg->flags & TCPS_SYN) + !!(seg->flags & TCPS_FIN);
+        if (r->seglen != (seglen > TCPS_SEGLEN_MAX ? TCPS_SEGLEN_MAX : seglen))
+            violated("seglen is not payload + SYN + FIN", n);
+    }
+    if ((r->order & TCPS_ORDER_OUT_OF_ORDER) && (r->notes & TCPS_NOTE_RETRANSMISSION))
+        violated("a segment both fills a hole and repeats what was seen", n);
     if (r->seq != seg->seq - conn->isn[r->sender])
         violated("relative seq is not seq - sender's ISN", n);
     if ((r->notes & TCPS_NOTE_ACK) && r->ack != seg->ack - conn->isn[!r->sender])
