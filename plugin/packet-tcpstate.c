@@ -20,6 +20,7 @@
 #include <ws_version.h>
 
 #include "packet-tcpstate.h"
+#include "tcpstate_map.h"
 #include "tcpstate_fsm.h"
 #include "tcpstate_zeek.h"
 
@@ -161,15 +162,124 @@ static wmem_map_t *host_watch;     /* address digest -> host_watch_t */
 static guint32 conns_len, conns_used;
 static guint32 *stream_conn;       /* per tcp.stream: connection index + 1, 0 = none yet */
 static guint32 stream_conn_len;
-static wmem_map_t *tuple_stream;   /* 4-tuple digest -> latest tcp.stream + 1 */
-static frame_result_t *results;
-static guint32 results_len;
-static struct zk_conn *zks;        /* Zeek's connections, by appearance */
-static guint32 zks_len, zks_used;
-static wmem_map_t *tuple_zeek;     /* 4-tuple digest -> Zeek connection index + 1 */
+static struct tcps_map tuple_stream; /* 4-tuple digest -> latest tcp.stream + 1 */
+
+/* Arrays that grow by fixed chunks: no copying, and no more than one chunk
+ * of slack (an array doubling by realloc wastes up to half of itself). */
+#define CHUNK_SHIFT 12
+#define CHUNK_LEN (1u << CHUNK_SHIFT)
+typedef struct {
+    void **chunks;
+    guint32 n_chunks;
+} chunked_t;
+
+static void *chunk_elem(chunked_t *a, guint32 i, size_t elem, gboolean create)
+{
+    guint32 c = i >> CHUNK_SHIFT;
+
+    if (c >= a->n_chunks) {
+        guint32 n = a->n_chunks ? a->n_chunks : 16;
+        if (!create)
+            return NULL;
+        while (n <= c)
+            n *= 2;
+        a->chunks = g_renew(void *, a->chunks, n);
+        memset(a->chunks + a->n_chunks, 0, (n - a->n_chunks) * sizeof *a->chunks);
+        a->n_chunks = n;
+    }
+    if (!a->chunks[c]) {
+        if (!create)
+            return NULL;
+        a->chunks[c] = g_malloc0(CHUNK_LEN * elem);
+    }
+    return (char *)a->chunks[c] + (size_t)(i & (CHUNK_LEN - 1)) * elem;
+}
+
+static size_t chunked_bytes(const chunked_t *a, size_t elem)
+{
+    size_t n = 0;
+    for (guint32 c = 0; c < a->n_chunks; c++)
+        n += a->chunks[c] ? CHUNK_LEN * elem : 0;
+    return n + a->n_chunks * sizeof *a->chunks;
+}
+
+static void chunked_free(chunked_t *a)
+{
+    for (guint32 c = 0; c < a->n_chunks; c++)
+        g_free(a->chunks[c]);
+    g_free(a->chunks);
+    a->chunks = NULL;
+    a->n_chunks = 0;
+}
+
+static chunked_t results;          /* frame_result_t by frame number */
+
+/* Zeek's connections, numbered by appearance.  What the display needs of one
+ * is kept for every connection (zk_rec_t, 24 bytes, plus its history once it
+ * is final); the full model (struct zk_conn, a few hundred bytes) lives in a
+ * slot of the live pool only while Zeek would keep the connection, and the
+ * slot is reused once Zeek's timers would have removed it. */
+typedef struct {
+    guint64 start_us;
+    guint32 side0_addr;        /* address digest and port of the end that sent first */
+    guint16 side0_port;
+    guint8 conn_state;         /* final conn_state, once retired */
+    guint8 hist_len;           /* final history length, once retired */
+    guint32 live : 1;          /* `at` is a slot of zk_live; else an offset into zk_hist */
+    guint32 side0_orig : 1;    /* final: the first sender is Zeek's originator */
+    guint32 at : 30;
+} zk_rec_t;
+
+typedef struct {
+    struct zk_conn c;
+    guint64 key;               /* its 4-tuple digest in tuple_zeek */
+    guint32 rec;               /* its zk_rec_t index + 1; 0 = free slot */
+} zk_live_t;
+
+static chunked_t zk_recs;
+static guint32 zk_recs_used;
+static zk_live_t *zk_live;         /* the live pool */
+static guint32 zk_live_len, zk_live_used, zk_live_free, zk_sweep_at;
+static guint32 *zk_free_slots;     /* stack of free slot numbers */
+static chunked_t zk_hist;          /* final histories, back to back (chunks of CHUNK_LEN bytes) */
+static guint32 zk_hist_used;
+static struct tcps_map tuple_zeek; /* 4-tuple digest -> live Zeek connection index + 1 */
+
+/* What the plugin holds, in bytes, split into what grows with frames and
+ * what grows with connections (hash map entries counted as a key block plus
+ * wmem's item of three pointers).  Printed to stderr when the capture is
+ * closed if TCPSTATE_MEMSTATS is set: the benchmark reads it. */
+static guint32 extra_layer_results;
+#define MAP_ENTRY_BYTES (3 * sizeof(void *))
+
+static void report_memory(void)
+{
+    size_t per_frame, per_conn;
+    guint32 frames = 0;
+
+    if (!g_getenv("TCPSTATE_MEMSTATS") || !results.n_chunks)
+        return;
+    for (guint32 c = 0; c < results.n_chunks; c++)
+        for (guint32 i = 0; results.chunks[c] && i < CHUNK_LEN; i++) {
+            const frame_result_t *r = (const frame_result_t *)results.chunks[c] + i;
+            frames += r->r.states || r->icmp_quoted || r->truncated;
+        }
+    per_frame = chunked_bytes(&results, sizeof(frame_result_t)) + (size_t)extra_layer_results * sizeof(frame_result_t);
+    per_conn = (size_t)conns_len * (sizeof *conns + sizeof *conn_stream + sizeof *conn_watch) +
+               (size_t)stream_conn_len * sizeof *stream_conn + tcps_map_bytes(&tuple_stream) +
+               chunked_bytes(&zk_recs, sizeof(zk_rec_t)) + chunked_bytes(&zk_hist, 1) +
+               (size_t)zk_live_len * (sizeof *zk_live + sizeof *zk_free_slots) + tcps_map_bytes(&tuple_zeek) +
+               (size_t)wmem_map_size(host_watch) * (sizeof(host_watch_t) + MAP_ENTRY_BYTES);
+    fprintf(stderr, "tcpstate memory: %u TCP frames, %u connections, %u Zeek connections (%u live at most); "
+            "per-frame state %zu bytes (%.1f per frame), per-connection state %zu bytes (%.1f per connection)\n",
+            frames, conns_used, zk_recs_used, zk_live_len, per_frame, frames ? (double)per_frame / frames : 0.0,
+            per_conn, conns_used ? (double)per_conn / conns_used : 0.0);
+}
 
 static void tcpstate_reset(void)
 {
+    report_memory();
+    extra_layer_results = 0;
     g_free(conns);
     conns = NULL;
     g_free(conn_stream);
@@ -180,12 +290,18 @@ static void tcpstate_reset(void)
     g_free(stream_conn);
     stream_conn = NULL;
     stream_conn_len = 0;
-    g_free(results);
-    results = NULL;
-    results_len = 0;
-    g_free(zks);
-    zks = NULL;
-    zks_len = zks_used = 0;
+    chunked_free(&results);
+    tcps_map_free(&tuple_stream);
+    chunked_free(&zk_recs);
+    zk_recs_used = 0;
+    g_free(zk_live);
+    zk_live = NULL;
+    g_free(zk_free_slots);
+    zk_free_slots = NULL;
+    zk_live_len = zk_live_used = zk_live_free = zk_sweep_at = 0;
+    chunked_free(&zk_hist);
+    zk_hist_used = 0;
+    tcps_map_free(&tuple_zeek);
 }
 
 static guint32 grown(guint32 have, guint32 need)
@@ -243,13 +359,13 @@ static guint64 tuple_key(const struct tcps_segment *seg)
 static guint32 conn_of_segment(guint32 stream, const struct tcps_segment *seg)
 {
     guint32 *slot = stream_slot(stream);
-    guint64 key, *stored;
+    guint64 key;
     guint32 prev_stream;
 
     if (*slot)
         return *slot - 1;
     key = tuple_key(seg);
-    prev_stream = GPOINTER_TO_UINT(wmem_map_lookup(tuple_stream, &key));
+    prev_stream = tcps_map_get(&tuple_stream, key);
     if (prev_stream && (seg->flags & (TCPS_SYN | TCPS_ACK | TCPS_RST)) == TCPS_SYN) {
         guint32 prev_conn = *stream_slot(prev_stream - 1);
         if (prev_conn && tcps_syn_stays_in_connection(&conns[prev_conn - 1], seg))
@@ -257,16 +373,20 @@ static guint32 conn_of_segment(guint32 stream, const struct tcps_segment *seg)
     }
     if (!*slot)
         *slot = new_conn(stream) + 1;
-    stored = wmem_new(wmem_file_scope(), guint64);
-    *stored = key;
-    wmem_map_insert(tuple_stream, stored, GUINT_TO_POINTER(stream + 1));
+    tcps_map_put(&tuple_stream, key, stream + 1);
     return *slot - 1;
 }
 
 static frame_result_t *result_slot(guint32 frame)
 {
-    results = grow_zeroed(results, &results_len, frame, sizeof *results);
-    return &results[frame];
+    return (frame_result_t *)chunk_elem(&results, frame, sizeof(frame_result_t), TRUE);
+}
+
+/* The result kept for a frame's first TCP layer, or NULL. */
+static const frame_result_t *result_of(guint32 frame)
+{
+    const frame_result_t *r = (const frame_result_t *)chunk_elem(&results, frame, sizeof(frame_result_t), FALSE);
+    return r && (r->r.states || r->icmp_quoted || r->truncated) ? r : NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -384,13 +504,107 @@ static gboolean read_segment(packet_info *pinfo, const tcp_layer_t *layer, struc
     return TRUE;
 }
 
-static guint32 new_zeek_conn(void)
+static zk_rec_t *zk_rec(guint32 idx)
 {
-    if (zks_used == zks_len) {
-        zks_len = grown(zks_len, zks_used);
-        zks = g_renew(struct zk_conn, zks, zks_len);
+    return (zk_rec_t *)chunk_elem(&zk_recs, idx - 1, sizeof(zk_rec_t), FALSE);
+}
+
+/* The full model of a live Zeek connection, or NULL once it is retired. */
+static const struct zk_conn *zk_live_conn(const zk_rec_t *rec)
+{
+    return rec->live ? &zk_live[rec->at].c : NULL;
+}
+
+static const char *zk_final_history(const zk_rec_t *rec, guint *len)
+{
+    const struct zk_conn *c = zk_live_conn(rec);
+
+    if (c) {
+        *len = c->history_len;
+        return c->history;
     }
-    return zks_used++;
+    *len = rec->hist_len;
+    return (const char *)chunk_elem(&zk_hist, rec->at, 1, FALSE);
+}
+
+static enum zk_conn_state zk_final_conn_state(const zk_rec_t *rec)
+{
+    const struct zk_conn *c = zk_live_conn(rec);
+    return c ? zk_conn_state(c) : (enum zk_conn_state)rec->conn_state;
+}
+
+static gboolean zk_final_side0_orig(const zk_rec_t *rec)
+{
+    const struct zk_conn *c = zk_live_conn(rec);
+    return c ? zk_side0_is_orig(c) : rec->side0_orig;
+}
+
+/* Zeek would no longer continue this connection: keep what the display
+ * needs and give its slot back. */
+static void zk_retire(guint32 slot)
+{
+    zk_live_t *l = &zk_live[slot];
+    zk_rec_t *rec = zk_rec(l->rec);
+    guint len = l->c.history_len;
+    char *h;
+
+    if ((zk_hist_used & (CHUNK_LEN - 1)) + len + 1 > CHUNK_LEN) /* a history never spans two chunks */
+        zk_hist_used = (zk_hist_used | (CHUNK_LEN - 1)) + 1;
+    h = (char *)chunk_elem(&zk_hist, zk_hist_used, 1, TRUE);
+    memcpy(h, l->c.history, len);
+    h[len] = '\0';
+    rec->conn_state = (guint8)zk_conn_state(&l->c);
+    rec->side0_orig = zk_side0_is_orig(&l->c);
+    rec->hist_len = (guint8)len;
+    rec->live = 0;
+    rec->at = zk_hist_used;
+    zk_hist_used += len + 1;
+    tcps_map_remove_if(&tuple_zeek, l->key, l->rec);
+    l->rec = 0;
+    zk_free_slots[zk_live_free++] = slot;
+    zk_live_used--;
+}
+
+/* Retire, a couple of slots per packet, the live connections Zeek's timers
+ * have removed by `now`: O(1) per packet, the whole pool every few packets. */
+static void zk_sweep(guint64 now)
+{
+    for (int n = 0; n < 2 && zk_live_len; n++) {
+        guint32 slot = zk_sweep_at++ % zk_live_len;
+        if (zk_live[slot].rec && zk_conn_removed_by(&zk_live[slot].c, now))
+            zk_retire(slot);
+    }
+}
+
+static guint32 new_zeek_conn(guint64 key, const struct zk_config *cfg, const struct zk_packet *pkt)
+{
+    guint32 slot, idx = ++zk_recs_used;
+    zk_rec_t *rec = (zk_rec_t *)chunk_elem(&zk_recs, idx - 1, sizeof(zk_rec_t), TRUE);
+    zk_live_t *l;
+
+    if (!zk_live_free) {
+        guint32 n = zk_live_len ? zk_live_len * 2 : 256;
+        zk_live = g_renew(zk_live_t, zk_live, n);
+        zk_free_slots = g_renew(guint32, zk_free_slots, n);
+        for (guint32 i = n; i > zk_live_len; i--) {
+            zk_live[i - 1].rec = 0;
+            zk_free_slots[zk_live_free++] = i - 1;
+        }
+        zk_live_len = n;
+    }
+    slot = zk_free_slots[--zk_live_free];
+    zk_live_used++;
+    l = &zk_live[slot];
+    zk_conn_init(&l->c, cfg, pkt);
+    l->key = key;
+    l->rec = idx;
+    rec->start_us = l->c.start_us;
+    rec->side0_addr = l->c.side0_addr;
+    rec->side0_port = l->c.side0_port;
+    rec->live = 1;
+    rec->at = slot;
+    tcps_map_put(&tuple_zeek, key, idx);
+    return idx;
 }
 
 static guint32 saturate32(guint64 v) { return v > G_MAXUINT32 ? G_MAXUINT32 : (guint32)v; }
@@ -406,19 +620,18 @@ static void zeek_segment(const struct tcps_segment *seg, guint captured, const s
         .src_addr = seg->src_addr, .sport = seg->sport, .dport = seg->dport, .win = seg->win,
         .flags = seg->flags, .header_truncated = !(captured & 1), .payload_truncated = !(captured & 2),
     };
-    guint64 key = tuple_key(seg), *stored;
-    guint32 idx = GPOINTER_TO_UINT(wmem_map_lookup(tuple_zeek, &key));
+    guint64 key = tuple_key(seg);
+    guint32 idx = tcps_map_get(&tuple_zeek, key);
     struct zk_conn *zk;
     int client_side;
 
-    if (!idx || !zk_packet_continues(&zks[idx - 1], &pkt)) {
-        idx = new_zeek_conn() + 1;
-        zk_conn_init(&zks[idx - 1], &cfg, &pkt);
-        stored = wmem_new(wmem_file_scope(), guint64);
-        *stored = key;
-        wmem_map_insert(tuple_zeek, stored, GUINT_TO_POINTER(idx));
+    if (idx && !zk_packet_continues(zk_live_conn(zk_rec(idx)), &pkt)) {
+        zk_retire(zk_rec(idx)->at);
+        idx = 0;
     }
-    zk = &zks[idx - 1];
+    if (!idx)
+        idx = new_zeek_conn(key, &cfg, &pkt);
+    zk = &zk_live[zk_rec(idx)->at].c;
     zk_packet_seen(zk, &pkt);
     res->zk = idx;
     res->hist_len = zk->history_len;
@@ -427,6 +640,7 @@ static void zeek_segment(const struct tcps_segment *seg, guint captured, const s
     client_side = (zk->side0_addr == conn->client_addr && zk->side0_port == conn->client_port) ? 0 : 1;
     res->bytes[TCPS_CLIENT] = saturate32(zk_side_bytes(zk, client_side));
     res->bytes[TCPS_SERVER] = saturate32(zk_side_bytes(zk, !client_side));
+    zk_sweep(seg->time_us);
 }
 
 static host_watch_t *host_of(guint32 addr)
@@ -523,6 +737,7 @@ static void analyse_frame(packet_info *pinfo, proto_tree *tree)
         } else {
             frame_result_t *extra = wmem_new(wmem_file_scope(), frame_result_t);
             *extra = res;
+            extra_layer_results++;
             p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, i, extra);
         }
     }
@@ -568,16 +783,20 @@ static void add_notes(packet_info *pinfo, proto_item *ti, guint16 notes)
 /* The Zeek history a result saw: a prefix of its connection's final history. */
 static const char *history_so_far(const frame_result_t *res)
 {
-    const struct zk_conn *zk = &zks[res->zk - 1];
+    guint len;
+    const char *h = zk_final_history(zk_rec(res->zk), &len);
 
     if (res->hist_was_h)
         return "H";
-    return wmem_strndup(wmem_packet_scope(), zk->history, MIN(res->hist_len, zk->history_len));
+    return wmem_strndup(wmem_packet_scope(), h, MIN(res->hist_len, len));
 }
 
 static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *res)
 {
-    const struct zk_conn *zk = &zks[res->zk - 1];
+    const zk_rec_t *zk = zk_rec(res->zk);
+    guint hist_len;
+    const char *history = zk_final_history(zk, &hist_len);
+    const char *final_cs = zk_conn_state_name(zk_final_conn_state(zk));
     guint8 final_states = tcps_conn_states(&conns[res->conn]);
     nstime_t duration;
     guint64 since = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
@@ -600,7 +819,7 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
     fi = proto_tree_add_none_format(st, hf_final, tvb, 0, 0, "Connection summary: client %s, server %s, %s %s",
                                     tcps_state_name((enum tcps_state)(final_states >> 4)),
                                     tcps_state_name((enum tcps_state)(final_states & 0x0f)),
-                                    zk_conn_state_name(zk_conn_state(zk)), zk->history);
+                                    final_cs, history);
     proto_item_set_generated(fi);
     ft = proto_item_add_subtree(fi, ett_final);
     proto_item_set_generated(proto_tree_add_string(ft, hf_final_client, tvb, 0, 0,
@@ -608,10 +827,10 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
     proto_item_set_generated(proto_tree_add_string(ft, hf_final_server, tvb, 0, 0,
                              tcps_state_name((enum tcps_state)(final_states & 0x0f))));
     proto_item_set_generated(proto_tree_add_string(ft, hf_final_conn_state, tvb, 0, 0,
-                             zk_conn_state_name(zk_conn_state(zk))));
-    proto_item_set_generated(proto_tree_add_string(ft, hf_final_history, tvb, 0, 0, zk->history));
+                             final_cs));
+    proto_item_set_generated(proto_tree_add_string(ft, hf_final_history, tvb, 0, 0, history));
     proto_item_set_generated(proto_tree_add_string(ft, hf_final_orig, tvb, 0, 0,
-        tcps_side_name(zk_side0_is_orig(zk) == (zk->side0_addr == conns[res->conn].client_addr &&
+        tcps_side_name(zk_final_side0_orig(zk) == (zk->side0_addr == conns[res->conn].client_addr &&
                                                zk->side0_port == conns[res->conn].client_port)
                        ? TCPS_CLIENT : TCPS_SERVER)));
 }
@@ -727,7 +946,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         proto_item_set_generated(proto_tree_add_uint(st, hf_isn_server, tvb, 0, 0, conn->isn[TCPS_SERVER]));
     proto_item_set_generated(proto_tree_add_boolean(st, hf_inferred, tvb, 0, 0,
                              (r->notes & TCPS_NOTE_INFERRED) != 0));
-    if (res->zk && res->zk <= zks_used)
+    if (res->zk && res->zk <= zk_recs_used)
         show_summary(st, tvb, pinfo, res);
     add_notes(pinfo, ti, r->notes);
     if (r->order & TCPS_ORDER_GAP)
@@ -739,15 +958,15 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
 
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
+    const frame_result_t *first;
+
     if (!PINFO_FD_VISITED(pinfo) && tree)
         analyse_frame(pinfo, tree);
-    if (!tree || pinfo->num >= results_len)
+    if (!tree || !(first = result_of(pinfo->num)))
         return 0;
-    if (results[pinfo->num].r.states == 0 && !results[pinfo->num].icmp_quoted && !results[pinfo->num].truncated)
-        return 0;
-    show_result(tree, tvb, pinfo, &results[pinfo->num]);
-    if (results[pinfo->num].zk)
-        queue_tap(pinfo, &results[pinfo->num]);
+    show_result(tree, tvb, pinfo, first);
+    if (first->zk)
+        queue_tap(pinfo, first);
     for (guint i = 1; i < MAX_TCP_LAYERS; i++) {
         const frame_result_t *extra = (const frame_result_t *)p_get_proto_data(wmem_file_scope(), pinfo,
                                                                               proto_tcpstate, i);
@@ -930,8 +1149,6 @@ void proto_register_tcpstate(void)
         &pref_zeek_ports, 65535);
     apply_prefs();
 
-    tuple_stream = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
-    tuple_zeek = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
     host_watch = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     tcpstate_tap = register_tap("tcpstate");
     register_tcpstate_stats();

@@ -547,20 +547,26 @@ static bool expire_removes(const struct zk_conn *c, uint64_t now)
     return tick <= now;
 }
 
+bool zk_conn_removed_by(const struct zk_conn *c, uint64_t now)
+{
+    const struct zk_endpoint *o = orig_cep(c), *r = resp_cep(c);
+
+    if (c->delete_at_us && c->delete_at_us <= now)
+        return true;
+    if (c->attempt_at_us && c->attempt_at_us <= now && c->is_active &&
+        (o->state == SYN_SENT || o->state == SYN_ACK_SENT) && r->state == INACTIVE)
+        return true;
+    if (now >= c->last_us + (uint64_t)c->inactivity_s * SEC)
+        return true;
+    return expire_removes(c, now);
+}
+
 bool zk_packet_continues(const struct zk_conn *c, const struct zk_packet *p)
 {
     const struct zk_endpoint *o = orig_cep(c), *r = resp_cep(c), *conn_orig = o;
-    uint64_t now = p->time_us;
 
     /* Timers that would have removed the connection before this packet. */
-    if (c->delete_at_us && c->delete_at_us <= now)
-        return false;
-    if (c->attempt_at_us && c->attempt_at_us <= now && c->is_active &&
-        (o->state == SYN_SENT || o->state == SYN_ACK_SENT) && r->state == INACTIVE)
-        return false;
-    if (now >= c->last_us + (uint64_t)c->inactivity_s * SEC)
-        return false;
-    if (expire_removes(c, now))
+    if (zk_conn_removed_by(c, p->time_us))
         return false;
 
     /* TCPSessionAdapter::IsReuse: a SYN (a SYN-ACK for a half connection)

@@ -87,6 +87,10 @@ struct zk_config {
  * 4-tuple for a new connection.  Then a new connection starts with it. */
 bool zk_packet_continues(const struct zk_conn *conn, const struct zk_packet *pkt);
 
+/* Would Zeek's timers have removed the connection by `now_us`?  Then no later
+ * packet continues it, and what it holds is final. */
+bool zk_conn_removed_by(const struct zk_conn *conn, uint64_t now_us);
+
 /* Start a connection with its first packet (which then goes to zk_packet_seen). */
 void zk_conn_init(struct zk_conn *conn, const struct zk_config *cfg, const struct zk_packet *pkt);
 

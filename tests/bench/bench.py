@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""The tcpstate benchmark: what installing tcpstate costs tshark.
+
+    tests/bench/bench.py [--build build] [--sizes 100000,1000000,3000000] [--reps 3]
+                         [--work /var/tmp/tcpstate-bench] [--svg FILE] [--json FILE]
+
+For each size it writes a capture with tests/bench/gencap (realistic,
+interleaved connections: about 40 packets each, 1000 concurrent), then runs
+tshark with and without the plugin, interleaved (without, with, without,
+with, ...), `--reps` times each, and reports median wall time and peak RSS
+and their ratios (with / without) for:
+
+  plain         tshark -r F                     (nobody asked for tcpstate)
+  tcp-fields    -T fields -e tcp.flags.str -e tcp.seq -e tcp.ack   (both sides)
+  state-fields  -T fields -e tcpstate.client -e tcpstate.server -e tcpstate.seq
+                with the plugin, against tcp-fields without it
+  tcp-filter    -Y 'tcp.flags.reset == 1'       (both sides)
+  state-filter  -Y 'tcpstate.client == "TIME_WAIT"' with the plugin,
+                against tcp-filter without it
+
+"Without" is Wireshark's own plugin directory minus tcpstate.so; "with" adds
+the freshly built one, so both load the same other plugins.  tshark runs as
+`nobody` when this runs as root (root's tshark ignores WIRESHARK_PLUGIN_DIR).
+The plugin's own memory (bytes per frame and per connection, by its own
+accounting: TCPSTATE_MEMSTATS) is read from the state-fields runs.  Ratios
+are the targets; absolute times on shared machines are noise.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+RUNS = {
+    "plain": [],
+    "tcp-fields": ["-T", "fields", "-e", "tcp.flags.str", "-e", "tcp.seq", "-e", "tcp.ack"],
+    "state-fields": ["-T", "fields", "-e", "tcpstate.client", "-e", "tcpstate.server", "-e", "tcpstate.seq"],
+    "tcp-filter": ["-Y", "tcp.flags.reset == 1"],
+    "state-filter": ["-Y", 'tcpstate.client == "TIME_WAIT"'],
+}
+# (row, run with the plugin, run without it)
+COMPARISONS = [
+    ("plain `tshark -r`", "plain", "plain"),
+    ("3 TCP fields (tcpstate installed, not asked for)", "tcp-fields", "tcp-fields"),
+    ("3 tcpstate fields vs 3 TCP fields", "state-fields", "tcp-fields"),
+    ("TCP filter (tcpstate installed, not asked for)", "tcp-filter", "tcp-filter"),
+    ('`tcpstate.client == "TIME_WAIT"` vs a TCP filter', "state-filter", "tcp-filter"),
+]
+PACKETS_PER_CONNECTION = 40  # gencap's average with -p 8, measured
+
+
+def system_plugin_dir():
+    out = subprocess.run(["pkg-config", "--variable=plugindir", "wireshark"], capture_output=True, text=True)
+    if out.returncode == 0 and out.stdout.strip():
+        return out.stdout.strip()
+    return "/usr/lib/x86_64-linux-gnu/wireshark/plugins/4.0"
+
+
+def plugin_dirs(work, built_so):
+    """Two plugin trees: Wireshark's own plugins, and the same plus tcpstate."""
+    sysdir = system_plugin_dir()
+    version = os.path.basename(sysdir.rstrip("/"))
+    dirs = {}
+    for name in ("without", "with"):
+        base = os.path.join(work, "plugins-" + name)
+        shutil.rmtree(base, ignore_errors=True)
+        for kind in ("epan", "wiretap", "codecs"):
+            os.makedirs(os.path.join(base, version, kind))
+            src = os.path.join(sysdir, kind)
+            for f in sorted(os.listdir(src)) if os.path.isdir(src) else []:
+                if f != "tcpstate.so":
+                    os.symlink(os.path.join(src, f), os.path.join(base, version, kind, f))
+        if name == "with":
+            shutil.copy(built_so, os.path.join(base, version, "epan", "tcpstate.so"))
+        dirs[name] = base
+    subprocess.run(["chmod", "-R", "a+rX", work], check=True)
+    return dirs
+
+
+def drop_privileges():
+    if os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+
+
+def run_tshark(plugins, pcap, args, home):
+    """One tshark run: (wall seconds, peak RSS in KiB, stderr)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": home, "LC_ALL": "C.UTF-8", "WIRESHARK_PLUGIN_DIR": plugins,
+           "TCPSTATE_MEMSTATS": "1"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(["tshark", "-n", "-r", pcap, *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, preexec_fn=drop_privileges)
+    err = proc.stderr.read().decode(errors="replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"tshark {' '.join(args)} failed ({proc.returncode}): {err[:500]}")
+    return wall, usage.ru_maxrss, err
+
+
+def check_plugin(dirs, pcap, home):
+    """The 'with' tree must load tcpstate and the 'without' tree must not."""
+    _, _, err = run_tshark(dirs["with"], pcap, ["-c", "1", *RUNS["state-fields"]], home)
+    env = {"PATH": "/usr/bin:/bin", "HOME": home, "WIRESHARK_PLUGIN_DIR": dirs["without"]}
+    proc = subprocess.run(["tshark", "-G", "plugins"], env=env, capture_output=True, text=True,
+                          preexec_fn=drop_privileges)
+    if "tcpstate" in proc.stdout:
+        sys.exit("the plugin directory without tcpstate still loads it")
+
+
+MEM = re.compile(r"tcpstate memory: (\d+) TCP frames, (\d+) connections, (\d+) Zeek connections; "
+                 r"per-frame state (\d+) bytes \(([\d.]+) per frame\), per-connection state (\d+) bytes "
+                 r"\(([\d.]+) per connection\)")
+
+
+def bench_size(packets, reps, work, dirs, home, gencap):
+    conns = max(1, packets // PACKETS_PER_CONNECTION)
+    pcap = os.path.join(work, f"bench-{packets}.pcap")
+    if not os.path.exists(pcap):
+        subprocess.run([gencap, pcap, "-c", str(conns), "-k", "1000", "-p", "8", "-s", "1"], check=True,
+                       stderr=subprocess.DEVNULL)
+        os.chmod(pcap, 0o644)
+    frames = int(subprocess.run(["capinfos", "-c", "-M", "-T", "-r", pcap], capture_output=True,
+                                text=True).stdout.split()[-1])
+    samples = {(side, run): [] for side in ("with", "without") for run in RUNS}
+    mem = None
+    for rep in range(reps):
+        for run in RUNS:
+            sides = ["without", "with"] if rep % 2 == 0 else ["with", "without"]
+            for side in sides:
+                if side == "without" and run.startswith("state"):
+                    continue  # tcpstate fields need the plugin
+                wall, rss, err = run_tshark(dirs[side], pcap, RUNS[run], home)
+                samples[(side, run)].append((wall, rss))
+                m = MEM.search(err)
+                if side == "with" and run == "state-fields" and m:
+                    mem = {"frames": int(m[1]), "connections": int(m[2]), "zeek_connections": int(m[3]),
+                           "frame_bytes": int(m[4]), "per_frame": float(m[5]), "conn_bytes": int(m[6]),
+                           "per_connection": float(m[7])}
+                print(f"  {packets:>9} rep {rep + 1} {run:13} {side:8} {wall:7.2f} s {rss / 1024:8.1f} MiB",
+                      file=sys.stderr, flush=True)
+    med = {k: (statistics.median(w for w, _ in v), statistics.median(r for _, r in v))
+           for k, v in samples.items() if v}
+    rows = []
+    for label, with_run, without_run in COMPARISONS:
+        tw, rw = med[("with", with_run)]
+        to, ro = med[("without", without_run)]
+        rows.append({"what": label, "time_with": tw, "time_without": to, "time_ratio": tw / to,
+                     "rss_with": rw, "rss_without": ro, "rss_ratio": rw / ro})
+    return {"packets": frames, "connections": conns, "rows": rows, "memory": mem}
+
+
+def svg_plot(results, path):
+    """Two small line charts (time, peak RSS) against packets, with and
+    without the plugin, for the plain and the tcpstate-fields runs."""
+    w, h, pad = 360, 240, 48
+    series = [("plain, without", "without", "plain", "#888", "4 3"),
+              ("plain, with tcpstate", "with", "plain", "#1f77b4", ""),
+              ("3 TCP fields, without", "without", "tcp-fields", "#bbb", "4 3"),
+              ("3 tcpstate fields, with", "with", "state-fields", "#d62728", "")]
+    xs = [r["packets"] for r in results]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * w + 40}" height="{h + 90}" '
+           f'font-family="sans-serif" font-size="11">', '<rect width="100%" height="100%" fill="white"/>']
+
+    def value(r, side, run, idx):
+        for label, wr, wo in COMPARISONS:
+            row = next(x for x in r["rows"] if x["what"] == label)
+            if side == "with" and wr == run:
+                return row["time_with"] if idx == 0 else row["rss_with"] / 1024
+            if side == "without" and wo == run:
+                return row["time_without"] if idx == 0 else row["rss_without"] / 1024
+        return None
+
+    for panel, (title, idx) in enumerate([("wall time (s, median)", 0), ("peak RSS (MiB, median)", 1)]):
+        ox = 20 + panel * (w + 10)
+        ys = [value(r, s[1], s[2], idx) for r in results for s in series]
+        ymax = max(y for y in ys if y is not None) * 1.1
+        xmax = max(xs) * 1.05
+
+        def px(x):
+            return ox + pad + (w - pad - 10) * x / xmax
+
+        def py(y):
+            return 20 + (h - 40) * (1 - y / ymax)
+
+        out.append(f'<text x="{ox + w / 2}" y="14" text-anchor="middle" font-weight="bold">{title}</text>')
+        out.append(f'<line x1="{px(0)}" y1="{py(0)}" x2="{px(xmax)}" y2="{py(0)}" stroke="black"/>')
+        out.append(f'<line x1="{px(0)}" y1="{py(0)}" x2="{px(0)}" y2="{py(ymax)}" stroke="black"/>')
+        for k in range(5):
+            yv = ymax * k / 5
+            out.append(f'<text x="{px(0) - 4}" y="{py(yv) + 4}" text-anchor="end">{yv:.0f}</text>')
+        for x in xs:
+            out.append(f'<text x="{px(x)}" y="{py(0) + 14}" text-anchor="middle">{x / 1e6:.1f}M</text>')
+        out.append(f'<text x="{ox + w / 2}" y="{h + 10}" text-anchor="middle">packets</text>')
+        for label, side, run, color, dash in series:
+            pts = [(px(r["packets"]), py(value(r, side, run, idx))) for r in results]
+            out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" stroke-dasharray="{dash}" '
+                       f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}"/>')
+            for x, y in pts:
+                out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{color}"/>')
+    for i, (label, _, _, color, dash) in enumerate(series):
+        lx, ly = 30 + (i % 2) * 330, h + 35 + (i // 2) * 18
+        out.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 24}" y2="{ly - 4}" stroke="{color}" '
+                   f'stroke-width="2" stroke-dasharray="{dash}"/>')
+        out.append(f'<text x="{lx + 30}" y="{ly}">{label}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def markdown(results, meta):
+    lines = [f"Measured {meta['date']} on {meta['machine']}, Wireshark {meta['wireshark']}, "
+             f"median of {meta['reps']} interleaved runs.", "",
+             "| packets | connections | run | time with / without | ratio | peak RSS with / without (MiB) | ratio |",
+             "|---:|---:|---|---:|---:|---:|---:|"]
+    for r in results:
+        for row in r["rows"]:
+            lines.append(f"| {r['packets']:,} | {r['connections']:,} | {row['what']} | "
+                         f"{row['time_with']:.2f} s / {row['time_without']:.2f} s | **{row['time_ratio']:.3f}** | "
+                         f"{row['rss_with'] / 1024:.0f} / {row['rss_without'] / 1024:.0f} | "
+                         f"**{row['rss_ratio']:.3f}** |")
+    lines += ["", "| packets | connections | tcpstate's per-frame state | per frame | per-connection state | "
+              "per connection |", "|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        m = r["memory"]
+        if m:
+            lines.append(f"| {m['frames']:,} | {m['connections']:,} | {m['frame_bytes'] / 2**20:.1f} MiB | "
+                         f"{m['per_frame']:.1f} B | {m['conn_bytes'] / 2**20:.1f} MiB | {m['per_connection']:.1f} B |")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--sizes", default="100000,1000000,3000000")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--work", default="/var/tmp/tcpstate-bench")
+    ap.add_argument("--svg", default=None, help="write the plot here")
+    ap.add_argument("--json", default=None, help="write the results here")
+    args = ap.parse_args()
+
+    built_so = None
+    for dirpath, _, files in os.walk(os.path.join(args.build, "plugins")):
+        if "tcpstate.so" in files:
+            built_so = os.path.join(dirpath, "tcpstate.so")
+    gencap = os.path.join(args.build, "tests", "gencap")
+    if not built_so or not os.path.exists(gencap):
+        sys.exit(f"build first: cmake --build {args.build} (needs the plugin and tests/gencap)")
+    os.makedirs(args.work, exist_ok=True)
+    os.chmod(args.work, 0o755)
+    home = os.path.join(args.work, "home")
+    os.makedirs(home, exist_ok=True)
+    os.chmod(home, 0o777)
+    dirs = plugin_dirs(args.work, built_so)
+    check_plugin(dirs, os.path.join(ROOT, "captures", "seed.pcap"), home)
+
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    results = []
+    for packets in sizes:
+        r = bench_size(packets, args.reps, args.work, dirs, home, gencap)
+        if r is None:
+            continue
+        results.append(r)
+    ws = subprocess.run(["tshark", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    meta = {"date": datetime.date.today().isoformat(),
+            "machine": f"{platform.node()} ({cpu}, {os.cpu_count()} CPUs, "
+                       f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB)",
+            "wireshark": ws.replace("TShark (Wireshark) ", "").split(" ")[0], "reps": args.reps}
+    print(markdown(results, meta))
+    if args.svg:
+        svg_plot(results, args.svg)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"meta": meta, "results": results}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
