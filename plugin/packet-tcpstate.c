@@ -126,6 +126,7 @@ typedef struct {
     guint8 hist_len;            /* Zeek history so far: this many letters of the final one */
     guint8 conn_state : 4;      /* enum zk_conn_state so far */
     guint8 hist_was_h : 1;      /* history was "H", later rewritten "^h" by a role flip */
+    guint8 more_layers : 1;     /* (first layer) the frame has more TCP layers, in its proto data */
     guint16 watch;              /* WATCH_*: pathologies seen across time or connections */
 } frame_result_t;
 
@@ -276,6 +277,28 @@ static void report_memory(void)
             per_conn, conns_used ? (double)per_conn / conns_used : 0.0);
 }
 
+static dissector_handle_t tcpstate_handle;
+
+/* The TCP fields the first pass reads.  Wanting them makes tshark build a
+ * (pruned) protocol tree for every packet, which costs time even when no
+ * tcpstate field is asked for; when the protocol is disabled
+ * (--disable-protocol tcpstate, or Analyze > Enabled Protocols) nothing is
+ * wanted and tshark runs as if the plugin were not installed. */
+static void want_tcp_fields(void)
+{
+    GArray *wanted = NULL;
+
+    if (!tcpstate_handle)
+        return;
+    if (proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate))) {
+        wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+        g_array_append_val(wanted, proto_tcp);
+        g_array_append_val(wanted, hf_tcp_len);
+        g_array_append_val(wanted, hf_tcp_stream);
+    }
+    set_postdissector_wanted_hfids(tcpstate_handle, wanted);
+}
+
 static void tcpstate_reset(void)
 {
     report_memory();
@@ -302,6 +325,12 @@ static void tcpstate_reset(void)
     chunked_free(&zk_hist);
     zk_hist_used = 0;
     tcps_map_free(&tuple_zeek);
+}
+
+static void tcpstate_init(void)
+{
+    tcpstate_reset();
+    want_tcp_fields();
 }
 
 static guint32 grown(guint32 have, guint32 need)
@@ -738,6 +767,7 @@ static void analyse_frame(packet_info *pinfo, proto_tree *tree)
             frame_result_t *extra = wmem_new(wmem_file_scope(), frame_result_t);
             *extra = res;
             extra_layer_results++;
+            result_slot(pinfo->num)->more_layers = 1;
             p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, i, extra);
         }
     }
@@ -888,6 +918,16 @@ static void add_watch(packet_info *pinfo, proto_item *ti, const frame_result_t *
     }
 }
 
+static void add_experts(packet_info *pinfo, proto_item *ti, const frame_result_t *res)
+{
+    add_notes(pinfo, ti, res->r.notes);
+    if (res->r.order & TCPS_ORDER_GAP)
+        expert_add_info(pinfo, ti, &ei_gap);
+    if (res->r.order & TCPS_ORDER_OUT_OF_ORDER)
+        expert_add_info(pinfo, ti, &ei_out_of_order);
+    add_watch(pinfo, ti, res);
+}
+
 static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *res)
 {
     const struct tcps_result *r = &res->r;
@@ -909,6 +949,14 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         expert_add_info(pinfo, ti, &ei_truncated);
     if (client == TCPS_NONE) {
         proto_item_append_text(ti, ": connection not seen yet");
+        return;
+    }
+    if (!proto_field_is_referenced(tree, proto_tcpstate)) {
+        /* A tree built for something else (a TCP field, another filter): no
+         * tcpstate field is wanted, so only the expert infos, which the
+         * expert statistics and _ws.expert filters see. */
+        if (!res->icmp_quoted && !res->truncated)
+            add_experts(pinfo, ti, res);
         return;
     }
     proto_item_append_text(ti, ": client %s, server %s", tcps_state_name(client), tcps_state_name(server));
@@ -948,31 +996,28 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
                              (r->notes & TCPS_NOTE_INFERRED) != 0));
     if (res->zk && res->zk <= zk_recs_used)
         show_summary(st, tvb, pinfo, res);
-    add_notes(pinfo, ti, r->notes);
-    if (r->order & TCPS_ORDER_GAP)
-        expert_add_info(pinfo, ti, &ei_gap);
-    if (r->order & TCPS_ORDER_OUT_OF_ORDER)
-        expert_add_info(pinfo, ti, &ei_out_of_order);
-    add_watch(pinfo, ti, res);
+    add_experts(pinfo, ti, res);
 }
 
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     const frame_result_t *first;
+    gboolean tapped;
 
     if (!PINFO_FD_VISITED(pinfo) && tree)
         analyse_frame(pinfo, tree);
     if (!tree || !(first = result_of(pinfo->num)))
         return 0;
+    tapped = have_tap_listener(tcpstate_tap);
     show_result(tree, tvb, pinfo, first);
-    if (first->zk)
+    if (first->zk && tapped)
         queue_tap(pinfo, first);
-    for (guint i = 1; i < MAX_TCP_LAYERS; i++) {
+    for (guint i = 1; first->more_layers && i < MAX_TCP_LAYERS; i++) {
         const frame_result_t *extra = (const frame_result_t *)p_get_proto_data(wmem_file_scope(), pinfo,
                                                                               proto_tcpstate, i);
         if (extra) {
             show_result(tree, tvb, pinfo, extra);
-            if (extra->zk)
+            if (extra->zk && tapped)
                 queue_tap(pinfo, extra);
         }
     }
@@ -1152,27 +1197,19 @@ void proto_register_tcpstate(void)
     host_watch = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     tcpstate_tap = register_tap("tcpstate");
     register_tcpstate_stats();
-    register_init_routine(tcpstate_reset);
+    register_init_routine(tcpstate_init);
     register_cleanup_routine(tcpstate_reset);
 }
 
 void proto_reg_handoff_tcpstate(void)
 {
-    dissector_handle_t handle;
-    GArray *wanted;
-
     proto_tcp = proto_get_id_by_filter_name("tcp");
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
     hf_tcp_len = proto_registrar_get_id_byname("tcp.len");
     hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
 
-    handle = create_dissector_handle(dissect_tcpstate, proto_tcpstate);
-    register_postdissector(handle);
-
-    wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-    g_array_append_val(wanted, proto_tcp);
-    g_array_append_val(wanted, hf_tcp_len);
-    g_array_append_val(wanted, hf_tcp_stream);
-    set_postdissector_wanted_hfids(handle, wanted);
+    tcpstate_handle = create_dissector_handle(dissect_tcpstate, proto_tcpstate);
+    register_postdissector(tcpstate_handle);
+    want_tcp_fields(); /* again at every file open: the protocol may have been disabled since */
 }
