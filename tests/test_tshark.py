@@ -16,9 +16,13 @@
   trace-states          states pinned on real traces, reasoned from RFC 9293/5961
   zeek-traces           every trace in ../shared/zeek/traces dissects (-V) without
                         an error or a dissector bug, with tcpstate on its TCP packets
+  generated             the benchmark's generated capture: the states and conn_states
+                        match the mix gencap wrote; memory stays within bounds and
+                        finished Zeek connections give their slots back
 """
 import glob
 import os
+import re
 import sys
 import subprocess
 import tempfile
@@ -547,6 +551,62 @@ def test_hostile():
     print(f"{len(HOSTILE_EXPECT)} reasoned facts over {len(rows)} hostile captures; SYN flood and truncation checked")
 
 
+GENCAP_MIX = {
+    # gencap's mix (tests/bench/gencap.c) and what each kind must end in:
+    # client closes (70 %), 3-segment closes (5 %) and mid-stream connections
+    # closed by the client (5 %) leave the client in TIME_WAIT; server closes
+    # (10 %) the server; refusals (4 %) are Zeek's REJ, aborts (6 %) RSTO/RSTR.
+    "client TIME_WAIT": (0.78, 0.82),
+    "server TIME_WAIT": (0.085, 0.115),
+    "REJ": (0.03, 0.05),
+    "RSTO+RSTR": (0.05, 0.075),
+}
+
+
+def test_generated():
+    gencap = os.environ.get("TCPSTATE_GENCAP") or os.path.join(os.path.dirname(t.plugin_dir()), "tests", "gencap")
+    conns = 3000
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)
+        pcap = os.path.join(tmp, "gen.pcap")
+        # 300 concurrent connections, 200 us apart: 24 s of traffic, long
+        # enough for Zeek's 5 s close timer to retire finished connections.
+        subprocess.run([gencap, pcap, "-c", str(conns), "-k", "300", "-g", "200", "-s", "7"], check=True,
+                       capture_output=True)
+        os.chmod(pcap, 0o644)
+        proc = t.tshark(["-r", pcap, "-n", "-q", "-z", "tcpstate,sum"], env_extra=["TCPSTATE_MEMSTATS=1"])
+    tables = parse_table(proc.stdout)
+    states = {row[0]: [int(x) for x in row[1:]] for row in tables["Endpoint states"]}
+    cs = {row[0]: int(row[1]) for row in tables["Zeek conn_state"]}
+    got = {"client TIME_WAIT": states["TIME_WAIT"][1] / conns, "server TIME_WAIT": states["TIME_WAIT"][2] / conns,
+           "REJ": cs["REJ"] / conns, "RSTO+RSTR": (cs["RSTO"] + cs["RSTR"]) / conns}
+    for what, (lo, hi) in GENCAP_MIX.items():
+        if not lo <= got[what] <= hi:
+            fail(f"generated capture: {what} is {got[what]:.3f} of connections, expected {lo}-{hi}")
+    if sum(states["CLOSED"][1:]) + sum(states["TIME_WAIT"][1:]) != 2 * conns:
+        fail(f"generated capture: endpoints not all CLOSED or TIME_WAIT at the end: {states}")
+    m = re.search(r"tcpstate memory: (\d+) TCP frames, (\d+) connections, (\d+) Zeek connections "
+                  r"\((\d+) live at most\); per-frame state \d+ bytes \(([\d.]+) per frame\), "
+                  r"per-connection state \d+ bytes \(([\d.]+) per connection\)", proc.stderr)
+    if not m:
+        fail(f"no memory report on stderr: {proc.stderr[:300]}")
+        return
+    frames, nconn, zconn, live, per_frame, per_conn = (int(m[1]), int(m[2]), int(m[3]), int(m[4]),
+                                                        float(m[5]), float(m[6]))
+    if nconn != conns or zconn != conns:
+        fail(f"generated capture: {nconn} connections, {zconn} Zeek connections; expected {conns}")
+    # The per-frame record is 36 bytes; chunks of 4096 add at most 1.3 here.
+    if per_frame > 37.5:
+        fail(f"{per_frame} bytes per frame")
+    # Finished Zeek connections give their slots back: far fewer slots than connections.
+    if live > conns // 2:
+        fail(f"{live} live Zeek slots for {conns} connections: finished connections are not retired")
+    if per_conn > 400:
+        fail(f"{per_conn} bytes per connection")
+    print(f"mix {', '.join(f'{k} {v:.3f}' for k, v in got.items())}; {frames} frames, {per_frame} B/frame, "
+          f"{per_conn} B/connection, {live} Zeek slots for {conns} connections")
+
+
 def test_zeek_traces():
     for pcap in zeek_traces():
         proc = t.tshark(["-r", t.readable(pcap), "-n", "-V"], check=False)
@@ -581,7 +641,7 @@ def main():
     tests = {
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth,
         "filters": test_filters, "custom-columns": test_custom_columns, "two-pass": test_two_pass,
-        "relative-numbers": test_relative_numbers, "icmp": test_icmp, "msl": test_msl, "zeek-traces": test_zeek_traces,
+        "relative-numbers": test_relative_numbers, "icmp": test_icmp, "msl": test_msl, "zeek-traces": test_zeek_traces, "generated": test_generated,
         "trace-states": test_trace_states, "experts": test_experts, "stats": test_stats, "hostile": test_hostile,
     }
     if cmd == "list-captures":

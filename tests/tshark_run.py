@@ -38,11 +38,11 @@ def _nobody_home():
     return _home
 
 
-def tshark(args, check=True, plugins=None):
+def tshark(args, check=True, plugins=None, env_extra=()):
     """Run tshark with the plugin (from `plugins`, default plugin_dir());
     returns the CompletedProcess (text)."""
     env = ["HOME=" + _nobody_home(), "WIRESHARK_PLUGIN_DIR=" + (plugins or plugin_dir()), "LC_ALL=C.UTF-8",
-           "PATH=" + os.environ.get("PATH", "/usr/bin:/bin")]
+           "PATH=" + os.environ.get("PATH", "/usr/bin:/bin"), *env_extra]
     cmd = ["env", "-i", *env, "tshark", *args]
     if os.geteuid() == 0:
         cmd = ["runuser", "-u", "nobody", "--", *cmd]

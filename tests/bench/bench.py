@@ -11,6 +11,7 @@ with, ...), `--reps` times each, and reports median wall time and peak RSS
 and their ratios (with / without) for:
 
   plain         tshark -r F                     (nobody asked for tcpstate)
+  disabled      tshark --disable-protocol tcpstate -r F, against plain without
   tcp-fields    -T fields -e tcp.flags.str -e tcp.seq -e tcp.ack   (both sides)
   state-fields  -T fields -e tcpstate.client -e tcpstate.server -e tcpstate.seq
                 with the plugin, against tcp-fields without it
@@ -42,6 +43,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 RUNS = {
     "plain": [],
+    "disabled": ["--disable-protocol", "tcpstate"],
     "tcp-fields": ["-T", "fields", "-e", "tcp.flags.str", "-e", "tcp.seq", "-e", "tcp.ack"],
     "state-fields": ["-T", "fields", "-e", "tcpstate.client", "-e", "tcpstate.server", "-e", "tcpstate.seq"],
     "tcp-filter": ["-Y", "tcp.flags.reset == 1"],
@@ -50,6 +52,7 @@ RUNS = {
 # (row, run with the plugin, run without it)
 COMPARISONS = [
     ("plain `tshark -r`", "plain", "plain"),
+    ("plain, `--disable-protocol tcpstate`", "disabled", "plain"),
     ("3 TCP fields (tcpstate installed, not asked for)", "tcp-fields", "tcp-fields"),
     ("3 tcpstate fields vs 3 TCP fields", "state-fields", "tcp-fields"),
     ("TCP filter (tcpstate installed, not asked for)", "tcp-filter", "tcp-filter"),
@@ -115,7 +118,7 @@ def check_plugin(dirs, pcap, home):
     env = {"PATH": "/usr/bin:/bin", "HOME": home, "WIRESHARK_PLUGIN_DIR": dirs["without"]}
     proc = subprocess.run(["tshark", "-G", "plugins"], env=env, capture_output=True, text=True,
                           preexec_fn=drop_privileges)
-    if "tcpstate" in proc.stdout:
+    if "tcpstate.so" in proc.stdout:
         sys.exit("the plugin directory without tcpstate still loads it")
 
 
@@ -139,8 +142,8 @@ def bench_size(packets, reps, work, dirs, home, gencap):
         for run in RUNS:
             sides = ["without", "with"] if rep % 2 == 0 else ["with", "without"]
             for side in sides:
-                if side == "without" and run.startswith("state"):
-                    continue  # tcpstate fields need the plugin
+                if side == "without" and (run.startswith("state") or run == "disabled"):
+                    continue  # these need the plugin
                 wall, rss, err = run_tshark(dirs[side], pcap, RUNS[run], home)
                 samples[(side, run)].append((wall, rss))
                 m = MEM.search(err)

@@ -1,12 +1,13 @@
 /* gencap.c - writes a pcap of realistic, interleaved TCP connections for the
  * benchmark (tests/bench/bench.py), fast: a million packets in about a second.
  *
- *   gencap OUT.pcap [-c CONNECTIONS] [-k CONCURRENT] [-p EXCHANGES] [-s SEED]
+ *   gencap OUT.pcap [-c CONNECTIONS] [-k CONCURRENT] [-p EXCHANGES] [-g GAP_US] [-s SEED]
  *
  * CONNECTIONS connections (default 10000) are opened over time with at most
  * CONCURRENT (default 1000) alive at once; the next packet always comes from
  * a connection picked at random among the live ones, so their packets
- * interleave as on a busy link.  Each connection does about EXCHANGES
+ * interleave as on a busy link, GAP_US (default 20) microseconds apart on
+ * average.  Each connection does about EXCHANGES
  * (default 8, varied 1..2*EXCHANGES) request/response exchanges.  The mix:
  *   70 %  handshake, exchanges, client closes first (FIN, ACK, FIN, ACK)
  *   10 %  handshake, exchanges, server closes first
@@ -127,6 +128,7 @@ static void emit(const struct conn *c, int from_server, uint8_t flags, uint32_t 
 }
 
 static uint16_t exchanges_param = 8;
+static uint32_t gap_us = 20;
 
 static void start(struct conn *c, uint32_t n)
 {
@@ -265,7 +267,7 @@ static int step(struct conn *c)
 
 static void usage(void)
 {
-    fputs("usage: gencap OUT.pcap [-c CONNECTIONS] [-k CONCURRENT] [-p EXCHANGES] [-s SEED]\n", stderr);
+    fputs("usage: gencap OUT.pcap [-c CONNECTIONS] [-k CONCURRENT] [-p EXCHANGES] [-g GAP_US] [-s SEED]\n", stderr);
     exit(2);
 }
 
@@ -282,16 +284,17 @@ int main(int argc, char **argv)
     if (argc < 2 || argv[1][0] == '-')
         usage();
     optind = 2;
-    while ((opt = getopt(argc, argv, "c:k:p:s:")) != -1) {
+    while ((opt = getopt(argc, argv, "c:k:p:g:s:")) != -1) {
         switch (opt) {
         case 'c': connections = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 'k': concurrent = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 'p': exchanges_param = (uint16_t)strtoul(optarg, NULL, 10); break;
+        case 'g': gap_us = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 's': seed = strtoull(optarg, NULL, 10); break;
         default: usage();
         }
     }
-    if (!connections || !concurrent || !exchanges_param || connections > 28000u * 250u)
+    if (!connections || !concurrent || !exchanges_param || !gap_us || connections > 28000u * 250u)
         usage();
     rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
     for (size_t i = 0; i < sizeof payload_bytes; i++)
@@ -316,7 +319,7 @@ int main(int argc, char **argv)
         if (!live)
             break;
         i = rnd() % live;
-        now_us += 1 + rnd() % 40; /* ~20 us apart: 50 k packets per second */
+        now_us += 1 + rnd() % (2 * gap_us); /* 20 us: 50 k packets per second */
         if (!step(&pool[i]))
             pool[i] = pool[--live];
     }
