@@ -11,7 +11,7 @@ captures/hostile/ holds all but the SYN flood (300 KB), which the test builds.
 import os
 import sys
 
-from scapy.all import IP, TCP, Raw, wrpcap
+from scapy.all import IP, TCP, Raw, fragment, wrpcap
 
 C, S, SP = "192.0.2.1", "198.51.100.1", 80
 T0 = 1767225600.0  # 2026-01-01 00:00:00 UTC
@@ -178,10 +178,34 @@ def long_idle():
     return c.pkts
 
 
+def ip_fragments():
+    """Segments carried in IP fragments: the client's 3000-byte request and
+    the server's FIN+ACK are each split into fragments, so Wireshark reads
+    their TCP headers from reassembled bytes, not from any one frame."""
+    c = Conn()
+    c.handshake()
+    req = c.seg(True, "PA", b"r" * 3000)
+    c.seg(False, "A")
+    c.seg(True, "FA")
+    fin = c.seg(False, "FA")
+    c.seg(True, "A")
+    out = []
+    for p in c.pkts:
+        if p is req or p is fin:
+            p[IP].id = 7 if p is req else 8
+            frags = fragment(p, fragsize=1480 if p is req else 8)
+            for k, f in enumerate(frags):
+                f.time = p.time + k * 0.0001
+            out += frags
+        else:
+            out.append(p)
+    return out
+
+
 CAPTURES = {
     "seq_wrap": seq_wrap, "out_of_order": out_of_order, "duplicates": duplicates, "gap": gap,
     "invalid_flags": invalid_flags, "rst_with_data": rst_with_data, "bad_synack": bad_synack,
-    "syn_flood": syn_flood, "long_idle": long_idle,
+    "syn_flood": syn_flood, "long_idle": long_idle, "ip_fragments": ip_fragments,
 }
 
 

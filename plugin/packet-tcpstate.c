@@ -113,22 +113,55 @@ static guint pref_syn_sent_many = 50;
 static range_t *pref_zeek_ports;
 static guint8 zeek_port_bits[65536 / 8];
 
-/* One kept result: what the state machine said about one TCP layer of a
- * frame (20 bytes).  Results of a frame's first TCP layer live in an array
- * indexed by frame number; further layers, rare, in the frame's proto data. */
+/* One kept result: what the state machine and the Zeek model said about one
+ * TCP layer of a frame, 28 bytes.  The relative sequence and acknowledgement
+ * numbers are not kept: they are the packet's own numbers minus the ISNs, so
+ * they are recomputed from the frame's bytes when shown (only the offset of
+ * the TCP header is kept), except for headers outside the frame's bytes
+ * (reassembled IP), whose numbers are kept aside.  The Zeek connection is
+ * kept as a difference from the connection's first one.  Results of a
+ * frame's first TCP layer live in chunks indexed by frame number; further
+ * layers, rare, in the frame's proto data. */
 typedef struct {
-    struct tcps_result r;
+    guint32 bytes[2];           /* bytes each side (client, server) sent so far, saturating */
     guint32 conn : 30;          /* index into conns[] */
     guint32 icmp_quoted : 1;    /* a header quoted by an ICMP error: no state change */
     guint32 truncated : 1;      /* header or length not captured: no state change */
-    guint32 zk;                 /* Zeek connection index + 1, 0 = none */
-    guint32 bytes[2];           /* bytes each side (client, server) sent so far, saturating */
+    guint32 seglen : 17;        /* as struct tcps_result */
+    guint32 handshake : 3;
+    guint32 teardown : 4;
+    guint32 sender : 1;
+    guint32 order : 2;
+    guint32 more_layers : 1;    /* (first layer) the frame has more TCP layers, in its proto data */
+    guint32 numbers_aside : 1;  /* relative numbers kept in proto data (KEY_NUMBERS) */
+    guint32 has_zk : 1;         /* a Zeek connection took the segment */
+    guint32 hist_was_h : 1;     /* history was "H", later rewritten "^h" by a role flip */
+    guint8 states, prev;        /* as struct tcps_result */
+    guint16 notes;
+    guint16 tcp_off;            /* where the TCP header starts in the frame's bytes */
+    gint8 zk_delta;             /* Zeek connection - the connection's first one; ZK_ASIDE: in proto data */
     guint8 hist_len;            /* Zeek history so far: this many letters of the final one */
-    guint8 conn_state : 4;      /* enum zk_conn_state so far */
-    guint8 hist_was_h : 1;      /* history was "H", later rewritten "^h" by a role flip */
-    guint8 more_layers : 1;     /* (first layer) the frame has more TCP layers, in its proto data */
-    guint16 watch;              /* WATCH_*: pathologies seen across time or connections */
+    guint8 conn_state;          /* enum zk_conn_state so far */
+    guint8 watch;               /* WATCH_*: pathologies seen across time or connections */
 } frame_result_t;
+
+#define ZK_ASIDE G_MININT8
+/* proto data keys (file scope): frame_result_t of layer i >= 1 at i, kept
+ * numbers at KEY_NUMBERS + i, Zeek connection at KEY_ZK + i. */
+#define KEY_NUMBERS 16
+#define KEY_ZK 32
+
+typedef struct {
+    guint32 seq, ack;
+} numbers_t;
+
+/* A kept result made ready to show: the state machine's result with its
+ * relative numbers, and the Zeek connection's index. */
+typedef struct {
+    struct tcps_result r;
+    const frame_result_t *kept;
+    guint32 zk;
+} shown_t;
 
 /* Pathologies that need time or other connections (bits of frame_result_t.watch). */
 #define WATCH_CLOSE_WAIT_LONG   0x01 /* CLOSE_WAIT lasted longer than tcpstate.close_wait_max */
@@ -159,6 +192,8 @@ typedef struct {
 static struct tcps_conn *conns;
 static guint32 *conn_stream;       /* per connection: its first tcp.stream */
 static conn_watch_t *conn_watch;   /* per connection */
+static guint32 *conn_zk_first;     /* per connection: its first Zeek connection */
+static wmem_map_t *conn_pseudo_isn; /* connection -> guint32[2]: sequence bases used before the ISN was seen */
 static wmem_map_t *host_watch;     /* address digest -> host_watch_t */
 static guint32 conns_len, conns_used;
 static guint32 *stream_conn;       /* per tcp.stream: connection index + 1, 0 = none yet */
@@ -263,10 +298,10 @@ static void report_memory(void)
     for (guint32 c = 0; c < results.n_chunks; c++)
         for (guint32 i = 0; results.chunks[c] && i < CHUNK_LEN; i++) {
             const frame_result_t *r = (const frame_result_t *)results.chunks[c] + i;
-            frames += r->r.states || r->icmp_quoted || r->truncated;
+            frames += r->states || r->icmp_quoted || r->truncated;
         }
     per_frame = chunked_bytes(&results, sizeof(frame_result_t)) + (size_t)extra_layer_results * sizeof(frame_result_t);
-    per_conn = (size_t)conns_len * (sizeof *conns + sizeof *conn_stream + sizeof *conn_watch) +
+    per_conn = (size_t)conns_len * (sizeof *conns + sizeof *conn_stream + sizeof *conn_watch + sizeof *conn_zk_first) +
                (size_t)stream_conn_len * sizeof *stream_conn + tcps_map_bytes(&tuple_stream) +
                chunked_bytes(&zk_recs, sizeof(zk_rec_t)) + chunked_bytes(&zk_hist, 1) +
                (size_t)zk_live_len * (sizeof *zk_live + sizeof *zk_free_slots) + tcps_map_bytes(&tuple_zeek) +
@@ -309,6 +344,8 @@ static void tcpstate_reset(void)
     conn_stream = NULL;
     g_free(conn_watch);
     conn_watch = NULL;
+    g_free(conn_zk_first);
+    conn_zk_first = NULL;
     conns_len = conns_used = 0;
     g_free(stream_conn);
     stream_conn = NULL;
@@ -368,10 +405,12 @@ static guint32 new_conn(guint32 stream)
         conns = g_renew(struct tcps_conn, conns, conns_len);
         conn_stream = g_renew(guint32, conn_stream, conns_len);
         conn_watch = g_renew(conn_watch_t, conn_watch, conns_len);
+        conn_zk_first = g_renew(guint32, conn_zk_first, conns_len);
     }
     tcps_conn_init(&conns[conns_used]);
     conn_stream[conns_used] = stream;
     memset(&conn_watch[conns_used], 0, sizeof conn_watch[conns_used]);
+    conn_zk_first[conns_used] = 0;
     return conns_used++;
 }
 
@@ -415,7 +454,7 @@ static frame_result_t *result_slot(guint32 frame)
 static const frame_result_t *result_of(guint32 frame)
 {
     const frame_result_t *r = (const frame_result_t *)chunk_elem(&results, frame, sizeof(frame_result_t), FALSE);
-    return r && (r->r.states || r->icmp_quoted || r->truncated) ? r : NULL;
+    return r && (r->states || r->icmp_quoted || r->truncated) ? r : NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -640,8 +679,8 @@ static guint32 saturate32(guint64 v) { return v > G_MAXUINT32 ? G_MAXUINT32 : (g
 
 /* Zeek's view of the segment: its own connections (Zeek splits and times them
  * out by its own rules), history and conn_state so far. */
-static void zeek_segment(const struct tcps_segment *seg, guint captured, const struct tcps_conn *conn,
-                         frame_result_t *res)
+static guint32 zeek_segment(const struct tcps_segment *seg, guint captured, const struct tcps_conn *conn,
+                            frame_result_t *res)
 {
     static const struct zk_config cfg = { zeek_port_bits };
     struct zk_packet pkt = {
@@ -662,7 +701,7 @@ static void zeek_segment(const struct tcps_segment *seg, guint captured, const s
         idx = new_zeek_conn(key, &cfg, &pkt);
     zk = &zk_live[zk_rec(idx)->at].c;
     zk_packet_seen(zk, &pkt);
-    res->zk = idx;
+    res->has_zk = 1;
     res->hist_len = zk->history_len;
     res->hist_was_h = zk->history_len == 1 && zk->history[0] == 'H';
     res->conn_state = zk_conn_state(zk);
@@ -670,6 +709,7 @@ static void zeek_segment(const struct tcps_segment *seg, guint captured, const s
     res->bytes[TCPS_CLIENT] = saturate32(zk_side_bytes(zk, client_side));
     res->bytes[TCPS_SERVER] = saturate32(zk_side_bytes(zk, !client_side));
     zk_sweep(seg->time_us);
+    return idx;
 }
 
 static host_watch_t *host_of(guint32 addr)
@@ -684,10 +724,10 @@ static host_watch_t *host_of(guint32 addr)
 
 /* Watch what a single segment cannot show: how long a state lasted, and what
  * many connections of one host add up to (the seed's netstat advice). */
-static void watch_segment(guint32 ci, const struct tcps_segment *seg, frame_result_t *res)
+static void watch_segment(guint32 ci, const struct tcps_segment *seg, const struct tcps_result *r,
+                          frame_result_t *res)
 {
     conn_watch_t *w = &conn_watch[ci];
-    const struct tcps_result *r = &res->r;
     enum tcps_side receiver = r->sender == TCPS_CLIENT ? TCPS_SERVER : TCPS_CLIENT;
     guint32 client_addr = r->sender == TCPS_CLIENT ? seg->src_addr : seg->dst_addr;
     guint32 server_addr = r->sender == TCPS_CLIENT ? seg->dst_addr : seg->src_addr;
@@ -730,8 +770,51 @@ static void watch_segment(guint32 ci, const struct tcps_segment *seg, frame_resu
     }
 }
 
+/* Keep what the state machine said in the compact record. */
+static void pack(frame_result_t *res, const struct tcps_result *r)
+{
+    res->seglen = r->seglen;
+    res->handshake = r->handshake;
+    res->teardown = r->teardown;
+    res->sender = r->sender;
+    res->order = r->order & 3;
+    res->states = r->states;
+    res->prev = r->prev;
+    res->notes = r->notes;
+}
+
+/* A sequence base replaced by the real ISN (a SYN seen after the capture
+ * picked the connection up mid-stream): earlier results used the old one. */
+static void remember_pseudo_isn(guint32 ci, const gboolean had_base[2], const guint32 old_isn[2])
+{
+    for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
+        if (had_base[side] && conns[ci].isn[side] != old_isn[side]) {
+            guint32 *pseudo = (guint32 *)wmem_map_lookup(conn_pseudo_isn, GUINT_TO_POINTER(ci));
+            if (!pseudo) {
+                pseudo = wmem_alloc_array(wmem_file_scope(), guint32, 2);
+                pseudo[TCPS_CLIENT] = conns[ci].isn[TCPS_CLIENT];
+                pseudo[TCPS_SERVER] = conns[ci].isn[TCPS_SERVER];
+                wmem_map_insert(conn_pseudo_isn, GUINT_TO_POINTER(ci), pseudo);
+            }
+            pseudo[side] = old_isn[side];
+        }
+    }
+}
+
+/* The base a result's relative numbers of `side` were computed against. */
+static guint32 sequence_base(const frame_result_t *res, enum tcps_side side)
+{
+    guint16 seen = side == TCPS_CLIENT ? TCPS_NOTE_ISN_CLIENT : TCPS_NOTE_ISN_SERVER;
+    const guint32 *pseudo;
+
+    if (!(res->notes & seen) && (pseudo = (const guint32 *)wmem_map_lookup(conn_pseudo_isn,
+                                                                           GUINT_TO_POINTER(res->conn))))
+        return pseudo[side];
+    return conns[res->conn].isn[side];
+}
+
 /* First pass: run the state machine for every TCP layer of the frame. */
-static void analyse_frame(packet_info *pinfo, proto_tree *tree)
+static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb, proto_tree *tree)
 {
     tcp_layer_t layers[MAX_TCP_LAYERS];
     guint n = collect_tcp_layers(tree, layers);
@@ -739,28 +822,59 @@ static void analyse_frame(packet_info *pinfo, proto_tree *tree)
 
     for (guint i = 0; i < n; i++) {
         frame_result_t res;
+        struct tcps_result r;
         struct tcps_segment seg;
         guint32 stream = layers[i].stream ? FINFO_UINT(layers[i].stream) : G_MAXUINT32;
+        guint32 zk = 0;
         guint captured = 0;
 
         memset(&res, 0, sizeof res);
+        memset(&r, 0, sizeof r);
         if (inside_icmp_error(pinfo, layers[i].tcp->proto_layer_num)) {
             /* News about the connection, never a segment of it. */
             res.icmp_quoted = 1;
         } else if (layers[i].stream && read_segment(pinfo, &layers[i], &seg, &captured)) {
+            struct tcps_conn *conn;
+            gboolean had_base[2];
+            guint32 old_isn[2];
+
             res.conn = conn_of_segment(stream, &seg);
-            tcps_segment_seen(&conns[res.conn], &cfg, &seg, &res.r);
-            zeek_segment(&seg, captured, &conns[res.conn], &res);
-            watch_segment(res.conn, &seg, &res);
+            conn = &conns[res.conn];
+            for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
+                had_base[side] = tcps_has_base(conn, (enum tcps_side)side);
+                old_isn[side] = conn->isn[side];
+            }
+            tcps_segment_seen(conn, &cfg, &seg, &r);
+            remember_pseudo_isn(res.conn, had_base, old_isn);
+            zk = zeek_segment(&seg, captured, conn, &res);
+            watch_segment(res.conn, &seg, &r, &res);
             conn_watch[res.conn].last_frame = pinfo->num;
+            if (layers[i].tcp->ds_tvb == frame_tvb && layers[i].tcp->start <= G_MAXUINT16) {
+                res.tcp_off = (guint16)layers[i].tcp->start;
+            } else {
+                numbers_t *kept = wmem_new(wmem_file_scope(), numbers_t);
+                kept->seq = r.seq;
+                kept->ack = r.ack;
+                res.numbers_aside = 1;
+                p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_NUMBERS + i, kept);
+            }
+            if (!conn_zk_first[res.conn])
+                conn_zk_first[res.conn] = zk;
+            if ((gint64)zk - conn_zk_first[res.conn] > G_MININT8 && (gint64)zk - conn_zk_first[res.conn] <= G_MAXINT8) {
+                res.zk_delta = (gint8)((gint64)zk - conn_zk_first[res.conn]);
+            } else {
+                res.zk_delta = ZK_ASIDE;
+                p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_ZK + i, GUINT_TO_POINTER(zk));
+            }
         } else {
             /* Too little of it was captured to know what it did. */
             res.truncated = 1;
         }
         if ((res.icmp_quoted || res.truncated) && stream < stream_conn_len && stream_conn[stream]) {
             res.conn = stream_conn[stream] - 1;
-            res.r.states = res.r.prev = tcps_conn_states(&conns[res.conn]);
+            r.states = r.prev = tcps_conn_states(&conns[res.conn]);
         }
+        pack(&res, &r);
         if (i == 0) {
             *result_slot(pinfo->num) = res;
         } else {
@@ -771,6 +885,41 @@ static void analyse_frame(packet_info *pinfo, proto_tree *tree)
             p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, i, extra);
         }
     }
+}
+
+/* Unpack a kept result of TCP layer `layer` for showing. */
+static void unpack(packet_info *pinfo, tvbuff_t *tvb, const frame_result_t *kept, guint layer, shown_t *v)
+{
+    memset(v, 0, sizeof *v);
+    v->kept = kept;
+    v->r.states = kept->states;
+    v->r.prev = kept->prev;
+    v->r.notes = kept->notes;
+    v->r.seglen = kept->seglen;
+    v->r.handshake = kept->handshake;
+    v->r.teardown = kept->teardown;
+    v->r.sender = kept->sender;
+    v->r.order = kept->order;
+    if (kept->icmp_quoted || kept->truncated)
+        return;
+    if (kept->numbers_aside) {
+        const numbers_t *n = (const numbers_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate,
+                                                                 KEY_NUMBERS + layer);
+        if (n) {
+            v->r.seq = n->seq;
+            v->r.ack = n->ack;
+        }
+    } else if (tvb_bytes_exist(tvb, kept->tcp_off, 12)) {
+        enum tcps_side sender = (enum tcps_side)kept->sender;
+        enum tcps_side receiver = sender == TCPS_CLIENT ? TCPS_SERVER : TCPS_CLIENT;
+        v->r.seq = tvb_get_ntohl(tvb, kept->tcp_off + 4) - sequence_base(kept, sender);
+        if (kept->notes & TCPS_NOTE_ACK)
+            v->r.ack = tvb_get_ntohl(tvb, kept->tcp_off + 8) - sequence_base(kept, receiver);
+    }
+    if (kept->has_zk)
+        v->zk = kept->zk_delta != ZK_ASIDE
+              ? conn_zk_first[kept->conn] + (guint32)(gint32)kept->zk_delta
+              : GPOINTER_TO_UINT(p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_ZK + layer));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -811,19 +960,21 @@ static void add_notes(packet_info *pinfo, proto_item *ti, guint16 notes)
 }
 
 /* The Zeek history a result saw: a prefix of its connection's final history. */
-static const char *history_so_far(const frame_result_t *res)
+static const char *history_so_far(const shown_t *v)
 {
+    const frame_result_t *res = v->kept;
     guint len;
-    const char *h = zk_final_history(zk_rec(res->zk), &len);
+    const char *h = zk_final_history(zk_rec(v->zk), &len);
 
     if (res->hist_was_h)
         return "H";
     return wmem_strndup(wmem_packet_scope(), h, MIN(res->hist_len, len));
 }
 
-static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *res)
+static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
 {
-    const zk_rec_t *zk = zk_rec(res->zk);
+    const frame_result_t *res = v->kept;
+    const zk_rec_t *zk = zk_rec(v->zk);
     guint hist_len;
     const char *history = zk_final_history(zk, &hist_len);
     const char *final_cs = zk_conn_state_name(zk_final_conn_state(zk));
@@ -839,11 +990,11 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
 
     proto_item_set_generated(proto_tree_add_string(st, hf_conn_state, tvb, 0, 0,
                              zk_conn_state_name((enum zk_conn_state)res->conn_state)));
-    proto_item_set_generated(proto_tree_add_string(st, hf_history, tvb, 0, 0, history_so_far(res)));
+    proto_item_set_generated(proto_tree_add_string(st, hf_history, tvb, 0, 0, history_so_far(v)));
     proto_item_set_generated(proto_tree_add_time(st, hf_duration, tvb, 0, 0, &duration));
     proto_item_set_generated(proto_tree_add_uint(st, hf_bytes_client, tvb, 0, 0, res->bytes[TCPS_CLIENT]));
     proto_item_set_generated(proto_tree_add_uint(st, hf_bytes_server, tvb, 0, 0, res->bytes[TCPS_SERVER]));
-    proto_item_set_generated(proto_tree_add_uint(st, hf_zeek_conn, tvb, 0, 0, res->zk));
+    proto_item_set_generated(proto_tree_add_uint(st, hf_zeek_conn, tvb, 0, 0, v->zk));
 
     /* How the connection ended, as far as the capture has been read. */
     fi = proto_tree_add_none_format(st, hf_final, tvb, 0, 0, "Connection summary: client %s, server %s, %s %s",
@@ -865,18 +1016,19 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
                        ? TCPS_CLIENT : TCPS_SERVER)));
 }
 
-static void queue_tap(packet_info *pinfo, const frame_result_t *res)
+static void queue_tap(packet_info *pinfo, const shown_t *v)
 {
+    const frame_result_t *res = v->kept;
     tcpstate_tap_info_t *info = wmem_new0(wmem_packet_scope(), tcpstate_tap_info_t);
     const struct tcps_conn *conn = &conns[res->conn];
-    gboolean client_sent = res->r.sender == TCPS_CLIENT;
+    gboolean client_sent = v->r.sender == TCPS_CLIENT;
 
     info->conn = res->conn;
     info->stream = conn_stream[res->conn];
-    info->client_state = (guint8)tcps_result_state(&res->r, TCPS_CLIENT);
-    info->server_state = (guint8)tcps_result_state(&res->r, TCPS_SERVER);
+    info->client_state = (guint8)tcps_result_state(&v->r, TCPS_CLIENT);
+    info->server_state = (guint8)tcps_result_state(&v->r, TCPS_SERVER);
     info->conn_state = res->conn_state;
-    info->history = history_so_far(res);
+    info->history = history_so_far(v);
     info->time_us = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
     info->time_wait_since_us = tcps_time_wait_since(conn);
     info->msl_s = pref_msl_s;
@@ -889,8 +1041,9 @@ static void queue_tap(packet_info *pinfo, const frame_result_t *res)
     tap_queue_packet(tcpstate_tap, pinfo, info);
 }
 
-static void add_watch(packet_info *pinfo, proto_item *ti, const frame_result_t *res)
+static void add_watch(packet_info *pinfo, proto_item *ti, const shown_t *v)
 {
+    const frame_result_t *res = v->kept;
     static const struct {
         guint16 bit;
         expert_field *ei;
@@ -918,19 +1071,20 @@ static void add_watch(packet_info *pinfo, proto_item *ti, const frame_result_t *
     }
 }
 
-static void add_experts(packet_info *pinfo, proto_item *ti, const frame_result_t *res)
+static void add_experts(packet_info *pinfo, proto_item *ti, const shown_t *v)
 {
-    add_notes(pinfo, ti, res->r.notes);
-    if (res->r.order & TCPS_ORDER_GAP)
+    add_notes(pinfo, ti, v->r.notes);
+    if (v->r.order & TCPS_ORDER_GAP)
         expert_add_info(pinfo, ti, &ei_gap);
-    if (res->r.order & TCPS_ORDER_OUT_OF_ORDER)
+    if (v->r.order & TCPS_ORDER_OUT_OF_ORDER)
         expert_add_info(pinfo, ti, &ei_out_of_order);
-    add_watch(pinfo, ti, res);
+    add_watch(pinfo, ti, v);
 }
 
-static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *res)
+static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
 {
-    const struct tcps_result *r = &res->r;
+    const frame_result_t *res = v->kept;
+    const struct tcps_result *r = &v->r;
     enum tcps_state client = tcps_result_state(r, TCPS_CLIENT);
     enum tcps_state server = tcps_result_state(r, TCPS_SERVER);
     const struct tcps_conn *conn = res->conn < conns_used ? &conns[res->conn] : NULL;
@@ -956,7 +1110,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
          * tcpstate field is wanted, so only the expert infos, which the
          * expert statistics and _ws.expert filters see. */
         if (!res->icmp_quoted && !res->truncated)
-            add_experts(pinfo, ti, res);
+            add_experts(pinfo, ti, v);
         return;
     }
     proto_item_append_text(ti, ": client %s, server %s", tcps_state_name(client), tcps_state_name(server));
@@ -994,31 +1148,34 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         proto_item_set_generated(proto_tree_add_uint(st, hf_isn_server, tvb, 0, 0, conn->isn[TCPS_SERVER]));
     proto_item_set_generated(proto_tree_add_boolean(st, hf_inferred, tvb, 0, 0,
                              (r->notes & TCPS_NOTE_INFERRED) != 0));
-    if (res->zk && res->zk <= zk_recs_used)
-        show_summary(st, tvb, pinfo, res);
-    add_experts(pinfo, ti, res);
+    if (v->zk && v->zk <= zk_recs_used)
+        show_summary(st, tvb, pinfo, v);
+    add_experts(pinfo, ti, v);
 }
 
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     const frame_result_t *first;
     gboolean tapped;
+    shown_t v;
 
     if (!PINFO_FD_VISITED(pinfo) && tree)
-        analyse_frame(pinfo, tree);
+        analyse_frame(pinfo, tvb, tree);
     if (!tree || !(first = result_of(pinfo->num)))
         return 0;
     tapped = have_tap_listener(tcpstate_tap);
-    show_result(tree, tvb, pinfo, first);
-    if (first->zk && tapped)
-        queue_tap(pinfo, first);
+    unpack(pinfo, tvb, first, 0, &v);
+    show_result(tree, tvb, pinfo, &v);
+    if (v.zk && tapped)
+        queue_tap(pinfo, &v);
     for (guint i = 1; first->more_layers && i < MAX_TCP_LAYERS; i++) {
         const frame_result_t *extra = (const frame_result_t *)p_get_proto_data(wmem_file_scope(), pinfo,
                                                                               proto_tcpstate, i);
         if (extra) {
-            show_result(tree, tvb, pinfo, extra);
-            if (extra->zk && tapped)
-                queue_tap(pinfo, extra);
+            unpack(pinfo, tvb, extra, i, &v);
+            show_result(tree, tvb, pinfo, &v);
+            if (v.zk && tapped)
+                queue_tap(pinfo, &v);
         }
     }
     return tvb_captured_length(tvb);
@@ -1194,6 +1351,7 @@ void proto_register_tcpstate(void)
         &pref_zeek_ports, 65535);
     apply_prefs();
 
+    conn_pseudo_isn = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     host_watch = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     tcpstate_tap = register_tap("tcpstate");
     register_tcpstate_stats();

@@ -141,6 +141,11 @@ uint64_t tcps_time_wait_since(const struct tcps_conn *conn)
     return (conn->flags & CF_TW_TIMER) ? conn->since_us : 0;
 }
 
+bool tcps_has_base(const struct tcps_conn *conn, enum tcps_side side)
+{
+    return (conn->flags & CF_SIDE(CF_BASE_C, side)) != 0;
+}
+
 uint8_t tcps_conn_states(const struct tcps_conn *conn)
 {
     return (uint8_t)(conn->state[TCPS_CLIENT] << 4 | conn->state[TCPS_SERVER]);

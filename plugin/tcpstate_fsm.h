@@ -165,6 +165,11 @@ void tcps_conn_init(struct tcps_conn *conn);
 void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
                        const struct tcps_segment *seg, struct tcps_result *out);
 
+/* Does `side` have a base for relative numbers yet (its ISN, or one below
+ * the first sequence number seen)?  A base is replaced once at most: when
+ * the real ISN shows up after a mid-stream start. */
+bool tcps_has_base(const struct tcps_conn *conn, enum tcps_side side);
+
 /* The connection's current states, packed as in tcps_result.states. */
 uint8_t tcps_conn_states(const struct tcps_conn *conn);
 

@@ -495,6 +495,10 @@ HOSTILE_EXPECT = [
     # that ACK number changes nothing here; the second try completes.
     ("bad_synack", 2, {"tcpstate.synack.bad_ack": "*", "tcpstate.client": "SYN_SENT"}),
     ("bad_synack", 6, {"tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED"}),
+    # TCP headers read from reassembled IP fragments (not from the frame's own
+    # bytes): the request's numbers and the FIN+ACK's are still right.
+    ("ip_fragments", 6, {"tcpstate.seq": "1", "tcpstate.client": "ESTABLISHED"}),
+    ("ip_fragments", 11, {"tcpstate.seq": "1", "tcpstate.client": "TIME_WAIT", "tcpstate.server": "LAST_ACK"}),
     # 300 s of silence in ESTABLISHED expires nothing (only TIME_WAIT has a timer).
     ("long_idle", 6, {"tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED",
                       "tcpstate.time_wait.expired": "", "tcpstate.closed_peer": ""}),
