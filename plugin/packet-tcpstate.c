@@ -124,7 +124,7 @@ static guint8 zeek_port_bits[65536 / 8];
  * layers, rare, in the frame's proto data. */
 typedef struct {
     guint32 bytes[2];           /* bytes each side (client, server) sent so far, saturating */
-    guint32 conn : 30;          /* index into conns[] */
+    guint32 conn : 30;          /* connection number (conn_at) */
     guint32 icmp_quoted : 1;    /* a header quoted by an ICMP error: no state change */
     guint32 truncated : 1;      /* header or length not captured: no state change */
     guint32 seglen : 17;        /* as struct tcps_result */
@@ -189,15 +189,15 @@ typedef struct {
  * tcp.stream maps to one.  Two streams share a connection when Wireshark
  * split it at a SYN that its receiver takes as part of it (a SYN on an
  * ESTABLISHED connection: RFC 5961 challenge ACK, no new connection). */
-static struct tcps_conn *conns;
-static guint32 *conn_stream;       /* per connection: its first tcp.stream */
-static conn_watch_t *conn_watch;   /* per connection */
-static guint32 *conn_zk_first;     /* per connection: its first Zeek connection */
+typedef struct {
+    struct tcps_conn fsm;      /* the state machine (64 bytes) */
+    conn_watch_t watch;
+    guint32 stream;            /* its first tcp.stream */
+    guint32 zk_first;          /* its first Zeek connection */
+} conn_t;
 static wmem_map_t *conn_pseudo_isn; /* connection -> guint32[2]: sequence bases used before the ISN was seen */
 static wmem_map_t *host_watch;     /* address digest -> host_watch_t */
-static guint32 conns_len, conns_used;
-static guint32 *stream_conn;       /* per tcp.stream: connection index + 1, 0 = none yet */
-static guint32 stream_conn_len;
+static guint32 conns_used;
 static struct tcps_map tuple_stream; /* 4-tuple digest -> latest tcp.stream + 1 */
 
 /* Arrays that grow by fixed chunks: no copying, and no more than one chunk
@@ -249,6 +249,13 @@ static void chunked_free(chunked_t *a)
 }
 
 static chunked_t results;          /* frame_result_t by frame number */
+static chunked_t conns;            /* conn_t by connection number */
+static chunked_t stream_conns;     /* per tcp.stream: connection number + 1, 0 = none yet */
+
+static conn_t *conn_at(guint32 ci)
+{
+    return (conn_t *)chunk_elem(&conns, ci, sizeof(conn_t), FALSE);
+}
 
 /* Zeek's connections, numbered by appearance.  What the display needs of one
  * is kept for every connection (zk_rec_t, 24 bytes, plus its history once it
@@ -301,8 +308,8 @@ static void report_memory(void)
             frames += r->states || r->icmp_quoted || r->truncated;
         }
     per_frame = chunked_bytes(&results, sizeof(frame_result_t)) + (size_t)extra_layer_results * sizeof(frame_result_t);
-    per_conn = (size_t)conns_len * (sizeof *conns + sizeof *conn_stream + sizeof *conn_watch + sizeof *conn_zk_first) +
-               (size_t)stream_conn_len * sizeof *stream_conn + tcps_map_bytes(&tuple_stream) +
+    per_conn = chunked_bytes(&conns, sizeof(conn_t)) +
+               chunked_bytes(&stream_conns, sizeof(guint32)) + tcps_map_bytes(&tuple_stream) +
                chunked_bytes(&zk_recs, sizeof(zk_rec_t)) + chunked_bytes(&zk_hist, 1) +
                (size_t)zk_live_len * (sizeof *zk_live + sizeof *zk_free_slots) + tcps_map_bytes(&tuple_zeek) +
                (size_t)wmem_map_size(host_watch) * (sizeof(host_watch_t) + MAP_ENTRY_BYTES);
@@ -338,18 +345,9 @@ static void tcpstate_reset(void)
 {
     report_memory();
     extra_layer_results = 0;
-    g_free(conns);
-    conns = NULL;
-    g_free(conn_stream);
-    conn_stream = NULL;
-    g_free(conn_watch);
-    conn_watch = NULL;
-    g_free(conn_zk_first);
-    conn_zk_first = NULL;
-    conns_len = conns_used = 0;
-    g_free(stream_conn);
-    stream_conn = NULL;
-    stream_conn_len = 0;
+    chunked_free(&conns);
+    conns_used = 0;
+    chunked_free(&stream_conns);
     chunked_free(&results);
     tcps_map_free(&tuple_stream);
     chunked_free(&zk_recs);
@@ -370,47 +368,17 @@ static void tcpstate_init(void)
     want_tcp_fields();
 }
 
-static guint32 grown(guint32 have, guint32 need)
-{
-    guint32 n = have ? have : 1024;
-    while (n <= need)
-        n *= 2;
-    return n;
-}
-
-/* Make *array (of *len elements) hold index `need`, zero-filling what is new. */
-static void *grow_zeroed(void *array, guint32 *len, guint32 need, size_t elem)
-{
-    guint32 n;
-
-    if (need < *len)
-        return array;
-    n = grown(*len, need);
-    array = g_realloc_n(array, n, elem);
-    memset((char *)array + (size_t)*len * elem, 0, (size_t)(n - *len) * elem);
-    *len = n;
-    return array;
-}
-
 static guint32 *stream_slot(guint32 stream)
 {
-    stream_conn = grow_zeroed(stream_conn, &stream_conn_len, stream, sizeof *stream_conn);
-    return &stream_conn[stream];
+    return (guint32 *)chunk_elem(&stream_conns, stream, sizeof(guint32), TRUE);
 }
 
 static guint32 new_conn(guint32 stream)
 {
-    if (conns_used == conns_len) {
-        conns_len = grown(conns_len, conns_used);
-        conns = g_renew(struct tcps_conn, conns, conns_len);
-        conn_stream = g_renew(guint32, conn_stream, conns_len);
-        conn_watch = g_renew(conn_watch_t, conn_watch, conns_len);
-        conn_zk_first = g_renew(guint32, conn_zk_first, conns_len);
-    }
-    tcps_conn_init(&conns[conns_used]);
-    conn_stream[conns_used] = stream;
-    memset(&conn_watch[conns_used], 0, sizeof conn_watch[conns_used]);
-    conn_zk_first[conns_used] = 0;
+    conn_t *c = (conn_t *)chunk_elem(&conns, conns_used, sizeof(conn_t), TRUE); /* zeroed */
+
+    tcps_conn_init(&c->fsm);
+    c->stream = stream;
     return conns_used++;
 }
 
@@ -436,7 +404,7 @@ static guint32 conn_of_segment(guint32 stream, const struct tcps_segment *seg)
     prev_stream = tcps_map_get(&tuple_stream, key);
     if (prev_stream && (seg->flags & (TCPS_SYN | TCPS_ACK | TCPS_RST)) == TCPS_SYN) {
         guint32 prev_conn = *stream_slot(prev_stream - 1);
-        if (prev_conn && tcps_syn_stays_in_connection(&conns[prev_conn - 1], seg))
+        if (prev_conn && tcps_syn_stays_in_connection(&conn_at(prev_conn - 1)->fsm, seg))
             *slot = prev_conn;
     }
     if (!*slot)
@@ -727,7 +695,7 @@ static host_watch_t *host_of(guint32 addr)
 static void watch_segment(guint32 ci, const struct tcps_segment *seg, const struct tcps_result *r,
                           frame_result_t *res)
 {
-    conn_watch_t *w = &conn_watch[ci];
+    conn_watch_t *w = &conn_at(ci)->watch;
     enum tcps_side receiver = r->sender == TCPS_CLIENT ? TCPS_SERVER : TCPS_CLIENT;
     guint32 client_addr = r->sender == TCPS_CLIENT ? seg->src_addr : seg->dst_addr;
     guint32 server_addr = r->sender == TCPS_CLIENT ? seg->dst_addr : seg->src_addr;
@@ -770,6 +738,12 @@ static void watch_segment(guint32 ci, const struct tcps_segment *seg, const stru
     }
 }
 
+static gboolean both_ends_done(guint8 states)
+{
+    enum tcps_state c = (enum tcps_state)(states >> 4), sv = (enum tcps_state)(states & 0x0f);
+    return (c == TCPS_CLOSED || c == TCPS_TIME_WAIT) && (sv == TCPS_CLOSED || sv == TCPS_TIME_WAIT);
+}
+
 /* Keep what the state machine said in the compact record. */
 static void pack(frame_result_t *res, const struct tcps_result *r)
 {
@@ -788,12 +762,12 @@ static void pack(frame_result_t *res, const struct tcps_result *r)
 static void remember_pseudo_isn(guint32 ci, const gboolean had_base[2], const guint32 old_isn[2])
 {
     for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
-        if (had_base[side] && conns[ci].isn[side] != old_isn[side]) {
+        if (had_base[side] && conn_at(ci)->fsm.isn[side] != old_isn[side]) {
             guint32 *pseudo = (guint32 *)wmem_map_lookup(conn_pseudo_isn, GUINT_TO_POINTER(ci));
             if (!pseudo) {
                 pseudo = wmem_alloc_array(wmem_file_scope(), guint32, 2);
-                pseudo[TCPS_CLIENT] = conns[ci].isn[TCPS_CLIENT];
-                pseudo[TCPS_SERVER] = conns[ci].isn[TCPS_SERVER];
+                pseudo[TCPS_CLIENT] = conn_at(ci)->fsm.isn[TCPS_CLIENT];
+                pseudo[TCPS_SERVER] = conn_at(ci)->fsm.isn[TCPS_SERVER];
                 wmem_map_insert(conn_pseudo_isn, GUINT_TO_POINTER(ci), pseudo);
             }
             pseudo[side] = old_isn[side];
@@ -810,7 +784,7 @@ static guint32 sequence_base(const frame_result_t *res, enum tcps_side side)
     if (!(res->notes & seen) && (pseudo = (const guint32 *)wmem_map_lookup(conn_pseudo_isn,
                                                                            GUINT_TO_POINTER(res->conn))))
         return pseudo[side];
-    return conns[res->conn].isn[side];
+    return conn_at(res->conn)->fsm.isn[side];
 }
 
 /* First pass: run the state machine for every TCP layer of the frame. */
@@ -839,16 +813,20 @@ static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb, proto_tree *t
             guint32 old_isn[2];
 
             res.conn = conn_of_segment(stream, &seg);
-            conn = &conns[res.conn];
+            conn = &conn_at(res.conn)->fsm;
             for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
                 had_base[side] = tcps_has_base(conn, (enum tcps_side)side);
                 old_isn[side] = conn->isn[side];
             }
             tcps_segment_seen(conn, &cfg, &seg, &r);
             remember_pseudo_isn(res.conn, had_base, old_isn);
+            if (both_ends_done(r.states))
+                /* A SYN on this 4-tuple now opens a new connection whatever
+                 * came before: the entry that finds this one can go. */
+                tcps_map_remove_if(&tuple_stream, tuple_key(&seg), stream + 1);
             zk = zeek_segment(&seg, captured, conn, &res);
             watch_segment(res.conn, &seg, &r, &res);
-            conn_watch[res.conn].last_frame = pinfo->num;
+            conn_at(res.conn)->watch.last_frame = pinfo->num;
             if (layers[i].tcp->ds_tvb == frame_tvb && layers[i].tcp->start <= G_MAXUINT16) {
                 res.tcp_off = (guint16)layers[i].tcp->start;
             } else {
@@ -858,10 +836,10 @@ static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb, proto_tree *t
                 res.numbers_aside = 1;
                 p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_NUMBERS + i, kept);
             }
-            if (!conn_zk_first[res.conn])
-                conn_zk_first[res.conn] = zk;
-            if ((gint64)zk - conn_zk_first[res.conn] > G_MININT8 && (gint64)zk - conn_zk_first[res.conn] <= G_MAXINT8) {
-                res.zk_delta = (gint8)((gint64)zk - conn_zk_first[res.conn]);
+            if (!conn_at(res.conn)->zk_first)
+                conn_at(res.conn)->zk_first = zk;
+            if ((gint64)zk - conn_at(res.conn)->zk_first > G_MININT8 && (gint64)zk - conn_at(res.conn)->zk_first <= G_MAXINT8) {
+                res.zk_delta = (gint8)((gint64)zk - conn_at(res.conn)->zk_first);
             } else {
                 res.zk_delta = ZK_ASIDE;
                 p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_ZK + i, GUINT_TO_POINTER(zk));
@@ -870,9 +848,11 @@ static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb, proto_tree *t
             /* Too little of it was captured to know what it did. */
             res.truncated = 1;
         }
-        if ((res.icmp_quoted || res.truncated) && stream < stream_conn_len && stream_conn[stream]) {
-            res.conn = stream_conn[stream] - 1;
-            r.states = r.prev = tcps_conn_states(&conns[res.conn]);
+        const guint32 *known = stream != G_MAXUINT32
+                             ? (const guint32 *)chunk_elem(&stream_conns, stream, sizeof(guint32), FALSE) : NULL;
+        if ((res.icmp_quoted || res.truncated) && known && *known) {
+            res.conn = *known - 1;
+            r.states = r.prev = tcps_conn_states(&conn_at(res.conn)->fsm);
         }
         pack(&res, &r);
         if (i == 0) {
@@ -918,7 +898,7 @@ static void unpack(packet_info *pinfo, tvbuff_t *tvb, const frame_result_t *kept
     }
     if (kept->has_zk)
         v->zk = kept->zk_delta != ZK_ASIDE
-              ? conn_zk_first[kept->conn] + (guint32)(gint32)kept->zk_delta
+              ? conn_at(kept->conn)->zk_first + (guint32)(gint32)kept->zk_delta
               : GPOINTER_TO_UINT(p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_ZK + layer));
 }
 
@@ -978,7 +958,7 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
     guint hist_len;
     const char *history = zk_final_history(zk, &hist_len);
     const char *final_cs = zk_conn_state_name(zk_final_conn_state(zk));
-    guint8 final_states = tcps_conn_states(&conns[res->conn]);
+    guint8 final_states = tcps_conn_states(&conn_at(res->conn)->fsm);
     nstime_t duration;
     guint64 since = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
     proto_item *fi;
@@ -1011,8 +991,8 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
                              final_cs));
     proto_item_set_generated(proto_tree_add_string(ft, hf_final_history, tvb, 0, 0, history));
     proto_item_set_generated(proto_tree_add_string(ft, hf_final_orig, tvb, 0, 0,
-        tcps_side_name(zk_final_side0_orig(zk) == (zk->side0_addr == conns[res->conn].client_addr &&
-                                               zk->side0_port == conns[res->conn].client_port)
+        tcps_side_name(zk_final_side0_orig(zk) == (zk->side0_addr == conn_at(res->conn)->fsm.client_addr &&
+                                               zk->side0_port == conn_at(res->conn)->fsm.client_port)
                        ? TCPS_CLIENT : TCPS_SERVER)));
 }
 
@@ -1020,11 +1000,11 @@ static void queue_tap(packet_info *pinfo, const shown_t *v)
 {
     const frame_result_t *res = v->kept;
     tcpstate_tap_info_t *info = wmem_new0(wmem_packet_scope(), tcpstate_tap_info_t);
-    const struct tcps_conn *conn = &conns[res->conn];
+    const struct tcps_conn *conn = &conn_at(res->conn)->fsm;
     gboolean client_sent = v->r.sender == TCPS_CLIENT;
 
     info->conn = res->conn;
-    info->stream = conn_stream[res->conn];
+    info->stream = conn_at(res->conn)->stream;
     info->client_state = (guint8)tcps_result_state(&v->r, TCPS_CLIENT);
     info->server_state = (guint8)tcps_result_state(&v->r, TCPS_SERVER);
     info->conn_state = res->conn_state;
@@ -1061,8 +1041,8 @@ static void add_watch(packet_info *pinfo, proto_item *ti, const shown_t *v)
 
     /* How the connection ended is known once the capture has been read: say
      * it on its last segment when the handshake never completed. */
-    if (PINFO_FD_VISITED(pinfo) && res->conn < conns_used && conn_watch[res->conn].last_frame == pinfo->num) {
-        guint8 st = tcps_conn_states(&conns[res->conn]);
+    if (PINFO_FD_VISITED(pinfo) && res->conn < conns_used && conn_at(res->conn)->watch.last_frame == pinfo->num) {
+        guint8 st = tcps_conn_states(&conn_at(res->conn)->fsm);
         enum tcps_state client = (enum tcps_state)(st >> 4), server = (enum tcps_state)(st & 0x0f);
         if (client == TCPS_SYN_SENT)
             expert_add_info(pinfo, ti, &ei_half_open_unanswered);
@@ -1087,7 +1067,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     const struct tcps_result *r = &v->r;
     enum tcps_state client = tcps_result_state(r, TCPS_CLIENT);
     enum tcps_state server = tcps_result_state(r, TCPS_SERVER);
-    const struct tcps_conn *conn = res->conn < conns_used ? &conns[res->conn] : NULL;
+    const struct tcps_conn *conn = res->conn < conns_used ? &conn_at(res->conn)->fsm : NULL;
     const char *tc, *ts, *name;
     proto_item *ti, *pi;
     proto_tree *st;
