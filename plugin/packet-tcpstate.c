@@ -1133,6 +1133,17 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     add_experts(pinfo, ti, v);
 }
 
+/* Notes that are only facts about the segment, not expert infos. */
+#define NOTES_NOT_EXPERT (TCPS_NOTE_INFERRED | TCPS_NOTE_ISN_CLIENT | TCPS_NOTE_ISN_SERVER | TCPS_NOTE_ACK)
+
+/* Would this result add anything to a tree that wants no tcpstate field?
+ * Only expert infos (the expert statistics and _ws.expert filters see them). */
+static gboolean has_experts(packet_info *pinfo, const frame_result_t *res)
+{
+    return res->icmp_quoted || res->truncated || (res->notes & ~NOTES_NOT_EXPERT) || res->order || res->watch ||
+           (PINFO_FD_VISITED(pinfo) && res->conn < conns_used && conn_at(res->conn)->watch.last_frame == pinfo->num);
+}
+
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     const frame_result_t *first;
@@ -1144,6 +1155,8 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (!tree || !(first = result_of(pinfo->num)))
         return 0;
     tapped = have_tap_listener(tcpstate_tap);
+    if (!tapped && !first->more_layers && !has_experts(pinfo, first) && !proto_field_is_referenced(tree, proto_tcpstate))
+        return tvb_captured_length(tvb); /* the common case when tcpstate is installed but not asked for */
     unpack(pinfo, tvb, first, 0, &v);
     show_result(tree, tvb, pinfo, &v);
     if (v.zk && tapped)

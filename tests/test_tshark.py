@@ -16,6 +16,7 @@
   trace-states          states pinned on real traces, reasoned from RFC 9293/5961
   zeek-traces           every trace in ../shared/zeek/traces dissects (-V) without
                         an error or a dissector bug, with tcpstate on its TCP packets
+  experts-unreferenced  expert infos are there when no tcpstate field is asked for
   generated             the benchmark's generated capture: the states and conn_states
                         match the mix gencap wrote; memory stays within bounds and
                         finished Zeek connections give their slots back
@@ -340,6 +341,33 @@ EXPERTS = [
 ]
 
 
+# Expert infos when no tcpstate field is asked for (tshark then takes a fast
+# path that adds no fields): a filter on the expert message alone finds the
+# same frames as the expert's own field.
+EXPERTS_UNREFERENCED = [
+    ("rst_and_syn_injected.pcap", "tcpstate.rst.out_of_window", "RST outside the receive window"),
+    ("hostile/hostile_duplicates.pcap", "tcpstate.retransmission", "Sequence space seen before"),
+    ("hostile/hostile_gap.pcap", "tcpstate.gap", "Begins beyond what its sender was seen to send"),
+]
+
+
+def test_experts_unreferenced():
+    for capture, field, message in EXPERTS_UNREFERENCED:
+        pcap = os.path.join(CAPTURES, capture)
+        by_field = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter=field)]
+        # -w: no fields printed, so only the filter builds the tree.
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chmod(tmp, 0o777)
+            out = os.path.join(tmp, "out.pcap")
+            t.tshark(["-r", t.readable(pcap), "-Y", f'_ws.expert.message contains "{message}"', "-w", out])
+            by_message = [r["frame.number"] for r in t.fields(out, ["frame.number"], display_filter="")] \
+                if os.path.getsize(out) > 100 else []
+            count = len(by_message)
+        if not by_field or count != len(by_field):
+            fail(f"{capture}: {field} on {len(by_field)} frames, the message filter alone found {count}")
+    print(f"{len(EXPERTS_UNREFERENCED)} experts found by their message alone")
+
+
 def test_experts():
     for capture, opts, field, frames, by_pref in EXPERTS:
         pcap = os.path.join(ZEEK, capture[5:]) if capture.startswith("zeek:") else os.path.join(CAPTURES, capture)
@@ -645,7 +673,7 @@ def main():
     tests = {
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth,
         "filters": test_filters, "custom-columns": test_custom_columns, "two-pass": test_two_pass,
-        "relative-numbers": test_relative_numbers, "icmp": test_icmp, "msl": test_msl, "zeek-traces": test_zeek_traces, "generated": test_generated,
+        "relative-numbers": test_relative_numbers, "icmp": test_icmp, "msl": test_msl, "zeek-traces": test_zeek_traces, "generated": test_generated, "experts-unreferenced": test_experts_unreferenced,
         "trace-states": test_trace_states, "experts": test_experts, "stats": test_stats, "hostile": test_hostile,
     }
     if cmd == "list-captures":
