@@ -122,9 +122,9 @@ def check_plugin(dirs, pcap, home):
         sys.exit("the plugin directory without tcpstate still loads it")
 
 
-MEM = re.compile(r"tcpstate memory: (\d+) TCP frames, (\d+) connections, (\d+) Zeek connections; "
-                 r"per-frame state (\d+) bytes \(([\d.]+) per frame\), per-connection state (\d+) bytes "
-                 r"\(([\d.]+) per connection\)")
+MEM = re.compile(r"tcpstate memory: (\d+) TCP frames, (\d+) connections, (\d+) Zeek connections "
+                 r"\((\d+) live at most\); per-frame state (\d+) bytes \(([\d.]+) per frame\), "
+                 r"per-connection state (\d+) bytes \(([\d.]+) per connection\)")
 
 
 def bench_size(packets, reps, work, dirs, home, gencap):
@@ -149,10 +149,12 @@ def bench_size(packets, reps, work, dirs, home, gencap):
                 m = MEM.search(err)
                 if side == "with" and run == "state-fields" and m:
                     mem = {"frames": int(m[1]), "connections": int(m[2]), "zeek_connections": int(m[3]),
-                           "frame_bytes": int(m[4]), "per_frame": float(m[5]), "conn_bytes": int(m[6]),
-                           "per_connection": float(m[7])}
+                           "zeek_slots": int(m[4]), "frame_bytes": int(m[5]), "per_frame": float(m[6]),
+                           "conn_bytes": int(m[7]), "per_connection": float(m[8])}
                 print(f"  {packets:>9} rep {rep + 1} {run:13} {side:8} {wall:7.2f} s {rss / 1024:8.1f} MiB",
                       file=sys.stderr, flush=True)
+    if mem is None:
+        sys.exit("no tcpstate memory report from the state-fields runs (TCPSTATE_MEMSTATS)")
     med = {k: (statistics.median(w for w, _ in v), statistics.median(r for _, r in v))
            for k, v in samples.items() if v}
     rows = []
@@ -234,12 +236,12 @@ def markdown(results, meta):
                          f"{row['rss_with'] / 1024:.0f} / {row['rss_without'] / 1024:.0f} | "
                          f"**{row['rss_ratio']:.3f}** |")
     lines += ["", "| packets | connections | tcpstate's per-frame state | per frame | per-connection state | "
-              "per connection |", "|---:|---:|---:|---:|---:|---:|"]
+              "per connection | live Zeek slots |", "|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         m = r["memory"]
-        if m:
-            lines.append(f"| {m['frames']:,} | {m['connections']:,} | {m['frame_bytes'] / 2**20:.1f} MiB | "
-                         f"{m['per_frame']:.1f} B | {m['conn_bytes'] / 2**20:.1f} MiB | {m['per_connection']:.1f} B |")
+        lines.append(f"| {m['frames']:,} | {m['connections']:,} | {m['frame_bytes'] / 2**20:.1f} MiB | "
+                     f"{m['per_frame']:.1f} B | {m['conn_bytes'] / 2**20:.1f} MiB | {m['per_connection']:.1f} B | "
+                     f"{m['zeek_slots']:,} |")
     return "\n".join(lines)
 
 
@@ -251,6 +253,8 @@ def main():
     ap.add_argument("--work", default="/var/tmp/tcpstate-bench")
     ap.add_argument("--svg", default=None, help="write the plot here")
     ap.add_argument("--json", default=None, help="write the results here")
+    ap.add_argument("--memory-only", action="store_true",
+                    help="only the plugin's own memory (one state-fields run per size)")
     args = ap.parse_args()
 
     built_so = None
@@ -269,6 +273,17 @@ def main():
     check_plugin(dirs, os.path.join(ROOT, "captures", "seed.pcap"), home)
 
     sizes = [int(float(s)) for s in args.sizes.split(",")]
+    if args.memory_only:
+        for packets in sizes:
+            pcap = os.path.join(args.work, f"bench-{packets}.pcap")
+            if not os.path.exists(pcap):
+                subprocess.run([gencap, pcap, "-c", str(max(1, packets // PACKETS_PER_CONNECTION)), "-k", "1000",
+                                "-p", "8", "-s", "1"], check=True, stderr=subprocess.DEVNULL)
+                os.chmod(pcap, 0o644)
+            _, _, err = run_tshark(dirs["with"], pcap, RUNS["state-fields"], home)
+            m = MEM.search(err)
+            print(f"{packets}: {m[0] if m else err.strip()[:200]}")
+        return
     results = []
     for packets in sizes:
         r = bench_size(packets, args.reps, args.work, dirs, home, gencap)
