@@ -31,6 +31,10 @@
 enum { F_FIN = 0x01, F_SYN = 0x02, F_RST = 0x04, F_PSH = 0x08, F_ACK = 0x10 };
 enum kind { K_CLIENT_CLOSE, K_SERVER_CLOSE, K_RESET, K_REFUSED, K_MIDSTREAM, K_THREE_SEG, K_COUNT };
 
+struct close_step {
+    uint8_t from_server, flags;
+};
+
 /* A connection is a small program: step by step it emits its next packet. */
 struct conn {
     uint32_t caddr, saddr;
@@ -150,6 +154,17 @@ static void start(struct conn *c, uint32_t n)
     c->exchanges = (uint16_t)(1 + rnd() % (2u * exchanges_param));
 }
 
+/* A data segment (request or response); it may be sent again next. */
+static void send_data(struct conn *c, int from_server, uint16_t len)
+{
+    uint32_t *own = from_server ? &c->sseq : &c->cseq;
+
+    emit(c, from_server, F_ACK | F_PSH, *own, from_server ? c->cseq : c->sseq, len);
+    *own += len;
+    c->last_len = len;
+    c->last_from_server = (uint8_t)from_server;
+}
+
 /* Emit the connection's next packet; return 0 when it has finished. */
 static int step(struct conn *c)
 {
@@ -186,24 +201,15 @@ static int step(struct conn *c)
     }
     if (s < phase_data + data_steps) {
         /* request, its ACK, response, its ACK */
-        uint16_t len;
         switch ((s - phase_data) % 4) {
         case 0:
-            len = (uint16_t)(40 + rnd() % 400);
-            emit(c, 0, F_ACK | F_PSH, c->cseq, c->sseq, len);
-            c->cseq += len;
-            c->last_len = len;
-            c->last_from_server = 0;
+            send_data(c, 0, (uint16_t)(40 + rnd() % 400));
             break;
         case 1:
             emit(c, 1, F_ACK, c->sseq, c->cseq, 0);
             return 1;
         case 2:
-            len = (uint16_t)(100 + rnd() % 1360);
-            emit(c, 1, F_ACK | F_PSH, c->sseq, c->cseq, len);
-            c->sseq += len;
-            c->last_len = len;
-            c->last_from_server = 1;
+            send_data(c, 1, (uint16_t)(100 + rnd() % 1360));
             break;
         default:
             emit(c, 0, F_ACK, c->cseq, c->sseq, 0);
@@ -214,54 +220,33 @@ static int step(struct conn *c)
         return 1;
     }
     s = (uint16_t)(s - phase_data - data_steps);
-    switch (c->kind) {
-    case K_RESET:
+    if (c->kind == K_RESET) {
         if (c->rst_by_server)
             emit(c, 1, F_RST | F_ACK, c->sseq, c->cseq, 0);
         else
             emit(c, 0, F_RST | F_ACK, c->cseq, c->sseq, 0);
         return 0;
-    case K_THREE_SEG:
-        if (s == 0) {
-            emit(c, 0, F_FIN | F_ACK, c->cseq++, c->sseq, 0);
-            return 1;
-        }
-        if (s == 1) {
-            emit(c, 1, F_FIN | F_ACK, c->sseq++, c->cseq, 0);
-            return 1;
-        }
-        emit(c, 0, F_ACK, c->cseq, c->sseq, 0);
-        return 0;
-    case K_SERVER_CLOSE:
-        if (s == 0) {
-            emit(c, 1, F_FIN | F_ACK, c->sseq++, c->cseq, 0);
-            return 1;
-        }
-        if (s == 1) {
-            emit(c, 0, F_ACK, c->cseq, c->sseq, 0);
-            return 1;
-        }
-        if (s == 2) {
-            emit(c, 0, F_FIN | F_ACK, c->cseq++, c->sseq, 0);
-            return 1;
-        }
-        emit(c, 1, F_ACK, c->sseq, c->cseq, 0);
-        return 0;
-    default: /* client close, and mid-stream connections close the same way */
-        if (s == 0) {
-            emit(c, 0, F_FIN | F_ACK, c->cseq++, c->sseq, 0);
-            return 1;
-        }
-        if (s == 1) {
-            emit(c, 1, F_ACK, c->sseq, c->cseq, 0);
-            return 1;
-        }
-        if (s == 2) {
-            emit(c, 1, F_FIN | F_ACK, c->sseq++, c->cseq, 0);
-            return 1;
-        }
-        emit(c, 0, F_ACK, c->cseq, c->sseq, 0);
-        return 0;
+    }
+    {
+        /* The closes, step by step: who sends (1: the server), with which flags. */
+        static const struct close_step client_close[] = {
+            { 0, F_FIN | F_ACK }, { 1, F_ACK }, { 1, F_FIN | F_ACK }, { 0, F_ACK } };
+        static const struct close_step server_close[] = {
+            { 1, F_FIN | F_ACK }, { 0, F_ACK }, { 0, F_FIN | F_ACK }, { 1, F_ACK } };
+        static const struct close_step three_segment[] = { { 0, F_FIN | F_ACK }, { 1, F_FIN | F_ACK }, { 0, F_ACK } };
+        const struct close_step *close = client_close; /* mid-stream connections close the same way */
+        uint16_t steps = 4;
+        uint32_t *own;
+
+        if (c->kind == K_SERVER_CLOSE)
+            close = server_close;
+        else if (c->kind == K_THREE_SEG)
+            close = three_segment, steps = 3;
+        own = close[s].from_server ? &c->sseq : &c->cseq;
+        emit(c, close[s].from_server, close[s].flags, *own, close[s].from_server ? c->cseq : c->sseq, 0);
+        if (close[s].flags & F_FIN)
+            ++*own;
+        return s + 1 < steps;
     }
 }
 
