@@ -17,10 +17,12 @@
   zeek-traces           every trace in ../shared/zeek/traces dissects (-V) without
                         an error or a dissector bug, with tcpstate on its TCP packets
   experts-unreferenced  expert infos are there when no tcpstate field is asked for
+  profile               the "TCP State" profile: columns, coloring rules, filter buttons
   generated             the benchmark's generated capture: the states and conn_states
                         match the mix gencap wrote; memory stays within bounds and
                         finished Zeek connections give their slots back
 """
+import csv
 import glob
 import os
 import re
@@ -639,6 +641,106 @@ def test_generated():
           f"{per_conn} B/connection, {live} Zeek slots for {conns} connections")
 
 
+PROFILE = "TCP State"
+
+
+def profile_home():
+    """nobody's HOME with the project's profile as a personal profile (the
+    install step puts the same files among Wireshark's global profiles)."""
+    home = t._nobody_home()
+    target = os.path.join(home, ".config", "wireshark", "profiles", PROFILE)
+    os.makedirs(target, exist_ok=True)
+    for name in ("preferences", "colorfilters", "dfilter_buttons"):
+        with open(os.path.join(ROOT, "plugin", "profile", name)) as src, open(os.path.join(target, name), "w") as dst:
+            dst.write(src.read())
+    for d, _, files in os.walk(os.path.join(home, ".config")):
+        os.chmod(d, 0o777)
+        for f in files:
+            os.chmod(os.path.join(d, f), 0o666)
+    return home
+
+
+def expected_color(client, server, teardown):
+    """The coloring rule the profile should pick, from its rules in order."""
+    closing = {"FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "LAST_ACK"}
+    if "RST" in teardown:
+        return "TCP State: reset"
+    if "CLOSE_WAIT" in (client, server):
+        return "TCP State: CLOSE_WAIT"
+    if "TIME_WAIT" in (client, server):
+        return "TCP State: TIME_WAIT"
+    if client in closing or server in closing:
+        return "TCP State: closing"
+    if client in ("SYN_SENT", "SYN_RCVD") or server in ("LISTEN", "SYN_RCVD"):
+        return "TCP State: opening"
+    if client == server == "ESTABLISHED":
+        return "TCP State: established"
+    if client == server == "CLOSED":
+        return "TCP State: closed"
+    return ""
+
+
+# (button label, capture, tcp.streams it must select with -2)
+BUTTONS = [
+    ("CLOSE_WAIT", "close_wait_left_open", {"0"}), ("CLOSE_WAIT", "abort_client", set()),
+    ("Never established", "syn_dropped", {"0"}), ("Never established", "refused", {"0"}),
+    ("Never established", "handshake_never_completed", {"0"}), ("Never established", "seed", set()),
+    ("Server TIME_WAIT", "server_close", {"0"}), ("Server TIME_WAIT", "client_close", set()),
+    ("Resets", "refused", {"0"}), ("Resets", "client_close", set()),
+]
+
+
+def test_profile():
+    """The "TCP State" profile: its columns show what the fields say, its
+    coloring rules pick the rule the states call for, and its filter buttons
+    select the connections they are named after."""
+    import xml.etree.ElementTree as ET
+    home = profile_home()
+    names = ["frame.number", "tcpstate.client", "tcpstate.server", "tcpstate.seq", "tcpstate.ack",
+             "tcpstate.transition", "tcpstate.teardown"]
+    checked = colored = 0
+    for name in ("seed", "client_close", "server_close", "refused", "abort_client", "close_wait_left_open",
+                 "simultaneous_close", "syn_dropped"):
+        pcap = t.readable(os.path.join(CAPTURES, name + ".pcap"))
+        want = {r["frame.number"]: r for r in t.fields(pcap, names, display_filter="")}
+        psml = t.tshark(["-C", PROFILE, "-r", pcap, "-T", "psml"]).stdout
+        root = ET.fromstring(psml)
+        titles = [s.text for s in root.find("structure")]
+        for packet in root.findall("packet"):
+            row = dict(zip(titles, [s.text or "" for s in packet]))
+            w = want[row["No."]]
+            got = (row["Client state"], row["Server state"], row["Seq"], row["Ack"], row["Transition"])
+            exp = (w["tcpstate.client"], w["tcpstate.server"], w["tcpstate.seq"], w["tcpstate.ack"],
+                   w["tcpstate.transition"])
+            if got != exp:
+                fail(f"{name} frame {row['No.']}: profile columns {got}, fields {exp}")
+            checked += 1
+        out = t.tshark(["-C", PROFILE, "--color", "-2", "-r", pcap, "-T", "fields", "-E", "separator=/t",
+                        "-e", "frame.number", "-e", "frame.coloring_rule.name"]).stdout
+        for line in out.splitlines():
+            frame, rule = (line.split("\t") + [""])[:2]
+            w = want[frame]
+            exp = expected_color(w["tcpstate.client"], w["tcpstate.server"], w["tcpstate.teardown"])
+            if rule != exp:
+                fail(f"{name} frame {frame}: coloring rule {rule!r}, expected {exp!r}")
+            colored += 1
+    buttons = {}
+    with open(os.path.join(ROOT, "plugin", "profile", "dfilter_buttons")) as f:
+        for line in f:
+            if line.startswith('"TRUE"'):
+                fields = next(csv.reader([line.strip()], escapechar="\\"))
+                buttons[fields[1]] = fields[2]
+    for label, name, streams in BUTTONS:
+        rows = t.fields(os.path.join(CAPTURES, name + ".pcap"), ["tcp.stream"], display_filter=buttons[label],
+                        extra=["-2"])
+        got = {r["tcp.stream"] for r in rows}
+        if got != streams:
+            fail(f"button {label!r} on {name}: streams {sorted(got)}, expected {sorted(streams)}")
+    if colored != checked or not checked:
+        fail(f"{checked} packets checked against the columns, {colored} colored")
+    print(f"profile columns on {checked} packets, coloring rules on {colored}, {len(BUTTONS)} button checks; home {home}")
+
+
 def test_zeek_traces():
     for pcap in zeek_traces():
         proc = t.tshark(["-r", t.readable(pcap), "-n", "-V"], check=False)
@@ -673,7 +775,7 @@ def main():
     tests = {
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth,
         "filters": test_filters, "custom-columns": test_custom_columns, "two-pass": test_two_pass,
-        "relative-numbers": test_relative_numbers, "icmp": test_icmp, "msl": test_msl, "zeek-traces": test_zeek_traces, "generated": test_generated, "experts-unreferenced": test_experts_unreferenced,
+        "relative-numbers": test_relative_numbers, "icmp": test_icmp, "msl": test_msl, "zeek-traces": test_zeek_traces, "generated": test_generated, "experts-unreferenced": test_experts_unreferenced, "profile": test_profile,
         "trace-states": test_trace_states, "experts": test_experts, "stats": test_stats, "hostile": test_hostile,
     }
     if cmd == "list-captures":
