@@ -19,6 +19,13 @@
 #include <epan/ftypes/ftypes.h>
 #include <ws_version.h>
 
+/* 4.4 renamed the glib-typed accessors (the old names warn as deprecated). */
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 4)
+#define tcpstate_tvb_u8 tvb_get_uint8
+#else
+#define tcpstate_tvb_u8 tvb_get_guint8
+#endif
+
 #include "packet-tcpstate.h"
 #include "tcpstate_map.h"
 #include "tcpstate_fsm.h"
@@ -497,7 +504,7 @@ static gboolean read_segment(packet_info *pinfo, const tcp_layer_t *layer, struc
     have = tvb_captured_length_remaining(tvb, off);
     if (have < 20)
         return FALSE;
-    hlen = (tvb_get_guint8(tvb, off + 12) >> 4) * 4;
+    hlen = (tcpstate_tvb_u8(tvb, off + 12) >> 4) * 4;
     if (hlen < 20)
         return FALSE;
 
@@ -507,7 +514,7 @@ static gboolean read_segment(packet_info *pinfo, const tcp_layer_t *layer, struc
     seg->dport = tvb_get_ntohs(tvb, off + 2);
     seg->seq = tvb_get_ntohl(tvb, off + 4);
     seg->ack = tvb_get_ntohl(tvb, off + 8);
-    seg->flags = tvb_get_guint8(tvb, off + 13);
+    seg->flags = tcpstate_tvb_u8(tvb, off + 13);
     seg->win = tvb_get_ntohs(tvb, off + 14);
     seg->len = FINFO_UINT(layer->len);
     seg->src_addr = add_address_to_hash(0, &pinfo->src);
@@ -519,7 +526,7 @@ static gboolean read_segment(packet_info *pinfo, const tcp_layer_t *layer, struc
         /* Options, as far as they were captured: only the window scale matters. */
         gint end = off + MIN(hlen, have);
         for (gint o = off + 20; o < end;) {
-            guint8 kind = tvb_get_guint8(tvb, o);
+            guint8 kind = tcpstate_tvb_u8(tvb, o);
             guint8 olen;
             if (kind == 0)
                 break;
@@ -529,11 +536,11 @@ static gboolean read_segment(packet_info *pinfo, const tcp_layer_t *layer, struc
             }
             if (o + 1 >= end)
                 break;
-            olen = tvb_get_guint8(tvb, o + 1);
+            olen = tcpstate_tvb_u8(tvb, o + 1);
             if (olen < 2 || o + olen > end)
                 break;
             if (kind == 3 && olen == 3)
-                seg->wscale = (gint8)MIN(tvb_get_guint8(tvb, o + 2), 14);
+                seg->wscale = (gint8)MIN(tcpstate_tvb_u8(tvb, o + 2), 14);
             o += olen;
         }
     }

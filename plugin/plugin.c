@@ -1,8 +1,10 @@
 /* plugin.c - the entry points Wireshark looks for in tcpstate.so.
  *
- * 4.0 and 4.2 look for plugin_version/plugin_want_major/plugin_want_minor
- * and plugin_register(); 4.4 replaced them with <wsutil/plugins.h> and
- * WIRESHARK_PLUGIN_REGISTER_EPAN.
+ * 4.0 to 4.4 look for plugin_version/plugin_want_major/plugin_want_minor and
+ * plugin_register(); 4.4 also for plugin_describe() (the flags of
+ * <wsutil/plugins.h>; assumed for 4.2 too, not verified).  Checked by compiling against Debian's 4.4.19 headers
+ * (tests/other_wireshark.sh); later versions that replace these entry points
+ * (ws_module, WIRESHARK_PLUGIN_REGISTER_EPAN) are not handled yet.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -22,26 +24,7 @@ static const proto_plugin tcpstate_plugin = {
     .register_handoff = proto_reg_handoff_tcpstate,
 };
 
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 4)
-#include <wsutil/plugins.h>
-
-static void tcpstate_register(void)
-{
-    proto_register_plugin(&tcpstate_plugin);
-}
-
-static struct ws_module tcpstate_module = {
-    .flags = WS_PLUGIN_DESC_DISSECTOR,
-    .version = TCPSTATE_VERSION,
-    .spdx_id = "GPL-2.0-or-later",
-    .home_url = "",
-    .blurb = "TCP endpoint states (RFC 9293) for every segment",
-    .register_cb = &tcpstate_register,
-};
-
-WIRESHARK_PLUGIN_REGISTER_EPAN(&tcpstate_module, 0)
-#else
-WS_DLL_PUBLIC_DEF const gchar plugin_version[] = TCPSTATE_VERSION;
+WS_DLL_PUBLIC_DEF const char plugin_version[] = TCPSTATE_VERSION;
 WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 
@@ -50,5 +33,16 @@ WS_DLL_PUBLIC void plugin_register(void);
 void plugin_register(void)
 {
     proto_register_plugin(&tcpstate_plugin);
+}
+
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
+/* 4.4 (and, assumed, 4.2) also asks what kind of plugin this is. */
+#include <wsutil/plugins.h>
+
+WS_DLL_PUBLIC uint32_t plugin_describe(void);
+
+uint32_t plugin_describe(void)
+{
+    return WS_PLUGIN_DESC_DISSECTOR | WS_PLUGIN_DESC_TAP_LISTENER;
 }
 #endif
