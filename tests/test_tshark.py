@@ -17,6 +17,7 @@
   zeek-traces           every trace in ../shared/zeek/traces dissects (-V) without
                         an error or a dissector bug, with tcpstate on its TCP packets
   experts-unreferenced  expert infos are there when no tcpstate field is asked for
+  ladder                tests/ladder.py's diagrams show the expected states
   profile               the "TCP State" profile: columns, coloring rules, filter buttons
   generated             the benchmark's generated capture: the states and conn_states
                         match the mix gencap wrote; memory stays within bounds and
@@ -741,6 +742,33 @@ def test_profile():
     print(f"profile columns on {checked} packets, coloring rules on {colored}, {len(BUTTONS)} button checks; home {home}")
 
 
+def test_ladder():
+    """tests/ladder.py draws each packet's states where they belong: the
+    client's and the server's state texts, in order, are the expected
+    output's, and every arrow starts at its sender's line."""
+    import xml.etree.ElementTree as ET
+    import ladder
+    ns = "{http://www.w3.org/2000/svg}"
+    for name, stream in (("seed", 0), ("simultaneous_close", 0), ("refused", 0)):
+        pcap = os.path.join(CAPTURES, name + ".pcap")
+        root = ET.fromstring(ladder.draw(ladder.rows_of(pcap, stream), name))
+        expected = [r for r in t.read_tsv(os.path.join(CAPTURES, name + ".expected.tsv"))
+                    if r["tcp.stream"] == str(stream) and r["tcpstate.sender"]]
+        for side in ("client", "server"):
+            drawn = [e.text for e in root.iter(ns + "text") if e.get("class") == f"state {side}"]
+            if drawn != [r[f"tcpstate.{side}"] for r in expected]:
+                fail(f"{name}: {side} states drawn {drawn}, expected {[r[f'tcpstate.{side}'] for r in expected]}")
+        lines = [e for e in root.iter(ns + "line") if e.get("class") == "segment"]
+        client_x = min(float(e.get("x1")) for e in lines)
+        for e, r in zip(lines, expected):
+            starts_left = float(e.get("x1")) == client_x
+            if starts_left != (r["tcpstate.sender"] == "client"):
+                fail(f"{name} frame {r['frame.number']}: arrow from the wrong side")
+        if len(lines) != len(expected):
+            fail(f"{name}: {len(lines)} arrows for {len(expected)} packets")
+    print("ladder diagrams of 3 captures match their expected outputs")
+
+
 def test_zeek_traces():
     for pcap in zeek_traces():
         proc = t.tshark(["-r", t.readable(pcap), "-n", "-V"], check=False)
@@ -775,7 +803,7 @@ def main():
     tests = {
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth,
         "filters": test_filters, "custom-columns": test_custom_columns, "two-pass": test_two_pass,
-        "relative-numbers": test_relative_numbers, "icmp": test_icmp, "msl": test_msl, "zeek-traces": test_zeek_traces, "generated": test_generated, "experts-unreferenced": test_experts_unreferenced, "profile": test_profile,
+        "relative-numbers": test_relative_numbers, "icmp": test_icmp, "msl": test_msl, "zeek-traces": test_zeek_traces, "generated": test_generated, "experts-unreferenced": test_experts_unreferenced, "profile": test_profile, "ladder": test_ladder,
         "trace-states": test_trace_states, "experts": test_experts, "stats": test_stats, "hostile": test_hostile,
     }
     if cmd == "list-captures":
