@@ -1151,31 +1151,50 @@ static gboolean has_experts(packet_info *pinfo, const frame_result_t *res)
            (PINFO_FD_VISITED(pinfo) && res->conn < conns_used && conn_at(res->conn)->watch.last_frame == pinfo->num);
 }
 
-static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+/* The statistics tap, for every TCP layer of the frame.  Also without a
+ * tree: tshark's second pass and the GUI's retapping for a statistics window
+ * build none unless a tap asks for it. */
+static void tap_layers(packet_info *pinfo, tvbuff_t *tvb, const frame_result_t *first)
 {
-    const frame_result_t *first;
-    gboolean tapped;
     shown_t v;
 
-    if (!PINFO_FD_VISITED(pinfo) && tree)
-        analyse_frame(pinfo, tvb, tree);
-    if (!tree || !(first = result_of(pinfo->num)))
-        return 0;
-    tapped = have_tap_listener(tcpstate_tap);
-    if (!tapped && !first->more_layers && !has_experts(pinfo, first) && !proto_field_is_referenced(tree, proto_tcpstate))
-        return tvb_captured_length(tvb); /* the common case when tcpstate is installed but not asked for */
     unpack(pinfo, tvb, first, 0, &v);
-    show_result(tree, tvb, pinfo, &v);
-    if (v.zk && tapped)
+    if (v.zk)
         queue_tap(pinfo, &v);
     for (guint i = 1; first->more_layers && i < MAX_TCP_LAYERS; i++) {
         const frame_result_t *extra = (const frame_result_t *)p_get_proto_data(wmem_file_scope(), pinfo,
                                                                               proto_tcpstate, i);
         if (extra) {
             unpack(pinfo, tvb, extra, i, &v);
-            show_result(tree, tvb, pinfo, &v);
-            if (v.zk && tapped)
+            if (v.zk)
                 queue_tap(pinfo, &v);
+        }
+    }
+}
+
+static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    const frame_result_t *first;
+    shown_t v;
+
+    if (!PINFO_FD_VISITED(pinfo) && tree)
+        analyse_frame(pinfo, tvb, tree);
+    if (!(first = result_of(pinfo->num)))
+        return 0;
+    if (have_tap_listener(tcpstate_tap))
+        tap_layers(pinfo, tvb, first);
+    if (!tree)
+        return 0;
+    if (!first->more_layers && !has_experts(pinfo, first) && !proto_field_is_referenced(tree, proto_tcpstate))
+        return tvb_captured_length(tvb); /* the common case when tcpstate is installed but not asked for */
+    unpack(pinfo, tvb, first, 0, &v);
+    show_result(tree, tvb, pinfo, &v);
+    for (guint i = 1; first->more_layers && i < MAX_TCP_LAYERS; i++) {
+        const frame_result_t *extra = (const frame_result_t *)p_get_proto_data(wmem_file_scope(), pinfo,
+                                                                              proto_tcpstate, i);
+        if (extra) {
+            unpack(pinfo, tvb, extra, i, &v);
+            show_result(tree, tvb, pinfo, &v);
         }
     }
     return tvb_captured_length(tvb);
