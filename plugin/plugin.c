@@ -2,9 +2,10 @@
  *
  * 4.0 to 4.4 look for plugin_version/plugin_want_major/plugin_want_minor and
  * plugin_register(); 4.4 also for plugin_describe() (the flags of
- * <wsutil/plugins.h>; assumed for 4.2 too, not verified).  Checked by compiling against Debian's 4.4.19 headers
- * (tests/other_wireshark.sh); later versions that replace these entry points
- * (ws_module, WIRESHARK_PLUGIN_REGISTER_EPAN) are not handled yet.
+ * <wsutil/plugins.h>, which 4.2 does not have yet).  Checked by compiling
+ * against 4.2.6 and 4.4.19 headers (README, "Build and install"); later
+ * versions that replace these entry points (ws_module,
+ * WIRESHARK_PLUGIN_REGISTER_EPAN) are not handled yet.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -35,8 +36,8 @@ void plugin_register(void)
     proto_register_plugin(&tcpstate_plugin);
 }
 
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
-/* 4.4 (and, assumed, 4.2) also asks what kind of plugin this is. */
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 4)
+/* 4.4 also asks what kind of plugin this is. */
 #include <wsutil/plugins.h>
 
 WS_DLL_PUBLIC uint32_t plugin_describe(void);
