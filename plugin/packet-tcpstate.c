@@ -238,6 +238,12 @@ static void *chunk_elem(chunked_t *a, guint32 i, size_t elem, gboolean create)
     return (char *)a->chunks[c] + (size_t)(i & (CHUNK_LEN - 1)) * elem;
 }
 
+/* Does this record hold a result (a segment's, or a quoted or truncated header)? */
+static gboolean is_kept(const frame_result_t *r)
+{
+    return r->states || r->icmp_quoted || r->truncated;
+}
+
 static size_t chunked_bytes(const chunked_t *a, size_t elem)
 {
     size_t n = 0;
@@ -289,7 +295,7 @@ typedef struct {
 static chunked_t zk_recs;
 static guint32 zk_recs_used;
 static zk_live_t *zk_live;         /* the live pool */
-static guint32 zk_live_len, zk_live_used, zk_live_free, zk_sweep_at;
+static guint32 zk_live_len, zk_live_free, zk_sweep_at;
 static guint32 *zk_free_slots;     /* stack of free slot numbers */
 static chunked_t zk_hist;          /* final histories, back to back (chunks of CHUNK_LEN bytes) */
 static guint32 zk_hist_used;
@@ -312,7 +318,7 @@ static void report_memory(void)
     for (guint32 c = 0; c < results.n_chunks; c++)
         for (guint32 i = 0; results.chunks[c] && i < CHUNK_LEN; i++) {
             const frame_result_t *r = (const frame_result_t *)results.chunks[c] + i;
-            frames += r->states || r->icmp_quoted || r->truncated;
+            frames += is_kept(r);
         }
     per_frame = chunked_bytes(&results, sizeof(frame_result_t)) + (size_t)extra_layer_results * sizeof(frame_result_t);
     per_conn = chunked_bytes(&conns, sizeof(conn_t)) +
@@ -363,7 +369,7 @@ static void tcpstate_reset(void)
     zk_live = NULL;
     g_free(zk_free_slots);
     zk_free_slots = NULL;
-    zk_live_len = zk_live_used = zk_live_free = zk_sweep_at = 0;
+    zk_live_len = zk_live_free = zk_sweep_at = 0;
     chunked_free(&zk_hist);
     zk_hist_used = 0;
     tcps_map_free(&tuple_zeek);
@@ -429,7 +435,7 @@ static frame_result_t *result_slot(guint32 frame)
 static const frame_result_t *result_of(guint32 frame)
 {
     const frame_result_t *r = (const frame_result_t *)chunk_elem(&results, frame, sizeof(frame_result_t), FALSE);
-    return r && (r->states || r->icmp_quoted || r->truncated) ? r : NULL;
+    return r && is_kept(r) ? r : NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -605,7 +611,6 @@ static void zk_retire(guint32 slot)
     tcps_map_remove_if(&tuple_zeek, l->key, l->rec);
     l->rec = 0;
     zk_free_slots[zk_live_free++] = slot;
-    zk_live_used--;
 }
 
 /* Retire, a couple of slots per packet, the live connections Zeek's timers
@@ -636,7 +641,6 @@ static guint32 new_zeek_conn(guint64 key, const struct zk_config *cfg, const str
         zk_live_len = n;
     }
     slot = zk_free_slots[--zk_live_free];
-    zk_live_used++;
     l = &zk_live[slot];
     zk_conn_init(&l->c, cfg, pkt);
     l->key = key;
@@ -815,12 +819,15 @@ static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb, proto_tree *t
             /* News about the connection, never a segment of it. */
             res.icmp_quoted = 1;
         } else if (layers[i].stream && read_segment(pinfo, &layers[i], &seg, &captured)) {
+            conn_t *c;
             struct tcps_conn *conn;
             gboolean had_base[2];
             guint32 old_isn[2];
+            gint64 zk_delta;
 
             res.conn = conn_of_segment(stream, &seg);
-            conn = &conn_at(res.conn)->fsm;
+            c = conn_at(res.conn);
+            conn = &c->fsm;
             for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
                 had_base[side] = tcps_has_base(conn, (enum tcps_side)side);
                 old_isn[side] = conn->isn[side];
@@ -833,7 +840,7 @@ static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb, proto_tree *t
                 tcps_map_remove_if(&tuple_stream, tuple_key(&seg), stream + 1);
             zk = zeek_segment(&seg, captured, conn, &res);
             watch_segment(res.conn, &seg, &r, &res);
-            conn_at(res.conn)->watch.last_frame = pinfo->num;
+            c->watch.last_frame = pinfo->num;
             if (layers[i].tcp->ds_tvb == frame_tvb && layers[i].tcp->start <= G_MAXUINT16) {
                 res.tcp_off = (guint16)layers[i].tcp->start;
             } else {
@@ -843,10 +850,11 @@ static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb, proto_tree *t
                 res.numbers_aside = 1;
                 p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_NUMBERS + i, kept);
             }
-            if (!conn_at(res.conn)->zk_first)
-                conn_at(res.conn)->zk_first = zk;
-            if ((gint64)zk - conn_at(res.conn)->zk_first > G_MININT8 && (gint64)zk - conn_at(res.conn)->zk_first <= G_MAXINT8) {
-                res.zk_delta = (gint8)((gint64)zk - conn_at(res.conn)->zk_first);
+            if (!c->zk_first)
+                c->zk_first = zk;
+            zk_delta = (gint64)zk - c->zk_first;
+            if (zk_delta > G_MININT8 && zk_delta <= G_MAXINT8) {
+                res.zk_delta = (gint8)zk_delta;
             } else {
                 res.zk_delta = ZK_ASIDE;
                 p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_ZK + i, GUINT_TO_POINTER(zk));
@@ -855,11 +863,14 @@ static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb, proto_tree *t
             /* Too little of it was captured to know what it did. */
             res.truncated = 1;
         }
-        const guint32 *known = stream != G_MAXUINT32
-                             ? (const guint32 *)chunk_elem(&stream_conns, stream, sizeof(guint32), FALSE) : NULL;
-        if ((res.icmp_quoted || res.truncated) && known && *known) {
-            res.conn = *known - 1;
-            r.states = r.prev = tcps_conn_states(&conn_at(res.conn)->fsm);
+        if (res.icmp_quoted || res.truncated) {
+            /* Shown with the states of its connection, when it is known. */
+            const guint32 *known = stream != G_MAXUINT32
+                                 ? (const guint32 *)chunk_elem(&stream_conns, stream, sizeof(guint32), FALSE) : NULL;
+            if (known && *known) {
+                res.conn = *known - 1;
+                r.states = r.prev = tcps_conn_states(&conn_at(res.conn)->fsm);
+            }
         }
         pack(&res, &r);
         if (i == 0) {
@@ -1151,53 +1162,42 @@ static gboolean has_experts(packet_info *pinfo, const frame_result_t *res)
            (PINFO_FD_VISITED(pinfo) && res->conn < conns_used && conn_at(res->conn)->watch.last_frame == pinfo->num);
 }
 
-/* The statistics tap, for every TCP layer of the frame.  Also without a
- * tree: tshark's second pass and the GUI's retapping for a statistics window
- * build none unless a tap asks for it. */
-static void tap_layers(packet_info *pinfo, tvbuff_t *tvb, const frame_result_t *first)
+/* The kept result of the frame's TCP layer `layer` (0: the first), or NULL. */
+static const frame_result_t *layer_result(packet_info *pinfo, const frame_result_t *first, guint layer)
 {
-    shown_t v;
-
-    unpack(pinfo, tvb, first, 0, &v);
-    if (v.zk)
-        queue_tap(pinfo, &v);
-    for (guint i = 1; first->more_layers && i < MAX_TCP_LAYERS; i++) {
-        const frame_result_t *extra = (const frame_result_t *)p_get_proto_data(wmem_file_scope(), pinfo,
-                                                                              proto_tcpstate, i);
-        if (extra) {
-            unpack(pinfo, tvb, extra, i, &v);
-            if (v.zk)
-                queue_tap(pinfo, &v);
-        }
-    }
+    if (layer == 0)
+        return first;
+    if (!first->more_layers || layer >= MAX_TCP_LAYERS)
+        return NULL;
+    return (const frame_result_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, layer);
 }
 
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    const frame_result_t *first;
+    const frame_result_t *first, *kept;
+    gboolean tapped, shown;
     shown_t v;
 
     if (!PINFO_FD_VISITED(pinfo) && tree)
         analyse_frame(pinfo, tvb, tree);
     if (!(first = result_of(pinfo->num)))
         return 0;
-    if (have_tap_listener(tcpstate_tap))
-        tap_layers(pinfo, tvb, first);
-    if (!tree)
-        return 0;
-    if (!first->more_layers && !has_experts(pinfo, first) && !proto_field_is_referenced(tree, proto_tcpstate))
-        return tvb_captured_length(tvb); /* the common case when tcpstate is installed but not asked for */
-    unpack(pinfo, tvb, first, 0, &v);
-    show_result(tree, tvb, pinfo, &v);
-    for (guint i = 1; first->more_layers && i < MAX_TCP_LAYERS; i++) {
-        const frame_result_t *extra = (const frame_result_t *)p_get_proto_data(wmem_file_scope(), pinfo,
-                                                                              proto_tcpstate, i);
-        if (extra) {
-            unpack(pinfo, tvb, extra, i, &v);
+    /* The statistics tap is fed with or without a tree: tshark's second pass
+     * and the GUI's retapping for a statistics window build none unless a
+     * tap asks for it.  A tree that references no tcpstate field (the common
+     * case when tcpstate is installed but not asked for) gets only the expert
+     * infos, and only when there are some. */
+    tapped = have_tap_listener(tcpstate_tap);
+    shown = tree && (first->more_layers || has_experts(pinfo, first) ||
+                     proto_field_is_referenced(tree, proto_tcpstate));
+    for (guint i = 0; (tapped || shown) && (kept = layer_result(pinfo, first, i)) != NULL; i++) {
+        unpack(pinfo, tvb, kept, i, &v);
+        if (tapped && v.zk)
+            queue_tap(pinfo, &v);
+        if (shown)
             show_result(tree, tvb, pinfo, &v);
-        }
     }
-    return tvb_captured_length(tvb);
+    return tree ? tvb_captured_length(tvb) : 0;
 }
 
 /* ------------------------------------------------------------------------ */

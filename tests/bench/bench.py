@@ -286,10 +286,7 @@ def main():
         return
     results = []
     for packets in sizes:
-        r = bench_size(packets, args.reps, args.work, dirs, home, gencap)
-        if r is None:
-            continue
-        results.append(r)
+        results.append(bench_size(packets, args.reps, args.work, dirs, home, gencap))
     ws = subprocess.run(["tshark", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     meta = {"date": datetime.date.today().isoformat(),
