@@ -34,7 +34,7 @@
 typedef struct {
     guint8 seen;
     guint8 client, server, code; /* as counted */
-    guint64 first_us, last_us;
+    guint64 first_us;            /* conn table: its first segment's time */
     guint32 row;                 /* conn table: its row + 1 */
 } conn_track_t;
 
@@ -43,7 +43,6 @@ typedef struct {
     guint32 len;
     guint64 at_us;               /* 0: end of capture; else capture start + at */
     gboolean have_at;
-    guint64 capture_start_us;
     guint32 rows;
 } tracker_t;
 
@@ -68,7 +67,6 @@ static void tracker_reset(tracker_t *t)
     t->conns = NULL;
     t->len = 0;
     t->rows = 0;
-    t->capture_start_us = 0;
 }
 
 /* "at=SECONDS," before the filter: parsed here, the rest is the filter. */
@@ -133,6 +131,22 @@ static void add_count(stat_tap_table *table, guint row, guint field, int delta)
     stat_tap_set_field_data(table, row, field, item);
 }
 
+/* Count one connection's ends and conn_state in (delta 1) or out (-1); 0 = nothing. */
+static void count_conn(stat_tap_table *states, stat_tap_table *codes, guint8 client, guint8 server, guint8 code,
+                       int delta)
+{
+    if (client) {
+        add_count(states, client - 1, SUM_CLIENT, delta);
+        add_count(states, client - 1, SUM_TOTAL, delta);
+    }
+    if (server) {
+        add_count(states, server - 1, SUM_SERVER, delta);
+        add_count(states, server - 1, SUM_TOTAL, delta);
+    }
+    if (code)
+        add_count(codes, code - 1, SUM_TOTAL, delta);
+}
+
 static void sum_init(stat_tap_table_ui *ui)
 {
     stat_tap_table *states, *codes;
@@ -180,32 +194,13 @@ static tap_packet_status sum_packet(void *tapdata, packet_info *pinfo, epan_diss
     server = state_at(&sum_tracker, pinfo, info, info->server_state);
     if (ct->seen && ct->client == client && ct->server == server && ct->code == info->conn_state)
         return TAP_PACKET_DONT_REDRAW;
-    if (ct->seen) {
-        if (ct->client) {
-            add_count(states, ct->client - 1, SUM_CLIENT, -1);
-            add_count(states, ct->client - 1, SUM_TOTAL, -1);
-        }
-        if (ct->server) {
-            add_count(states, ct->server - 1, SUM_SERVER, -1);
-            add_count(states, ct->server - 1, SUM_TOTAL, -1);
-        }
-        if (ct->code)
-            add_count(codes, ct->code - 1, SUM_TOTAL, -1);
-    }
+    if (ct->seen)
+        count_conn(states, codes, ct->client, ct->server, ct->code, -1);
     ct->seen = 1;
     ct->client = client;
     ct->server = server;
     ct->code = info->conn_state;
-    if (client) {
-        add_count(states, client - 1, SUM_CLIENT, 1);
-        add_count(states, client - 1, SUM_TOTAL, 1);
-    }
-    if (server) {
-        add_count(states, server - 1, SUM_SERVER, 1);
-        add_count(states, server - 1, SUM_TOTAL, 1);
-    }
-    if (ct->code)
-        add_count(codes, ct->code - 1, SUM_TOTAL, 1);
+    count_conn(states, codes, ct->client, ct->server, ct->code, 1);
     return TAP_PACKET_REDRAW;
 }
 
@@ -296,13 +291,12 @@ static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo, epan_dis
         stat_tap_init_table_row(table, ct->row - 1, C_NFIELDS, items);
     }
     row = ct->row - 1;
-    ct->last_us = info->time_us;
     set_string(table, row, C_CSTATE, tcpstate_state_name(state_at(&conn_tracker, pinfo, info, info->client_state)));
     set_string(table, row, C_SSTATE, tcpstate_state_name(state_at(&conn_tracker, pinfo, info, info->server_state)));
     set_string(table, row, C_CODE, tcpstate_conn_state_name(info->conn_state));
     set_string(table, row, C_HISTORY, *info->history ? info->history : "-");
     item = stat_tap_get_field_data(table, row, C_DURATION);
-    item->value.float_value = (double)(ct->last_us - ct->first_us) / 1e6;
+    item->value.float_value = (double)(info->time_us - ct->first_us) / 1e6;
     stat_tap_get_field_data(table, row, C_BYTES_C)->value.uint_value = info->bytes_client;
     stat_tap_get_field_data(table, row, C_BYTES_S)->value.uint_value = info->bytes_server;
     return TAP_PACKET_REDRAW;
