@@ -656,6 +656,12 @@ static guint32 new_zeek_conn(guint64 key, const struct zk_config *cfg, const str
 
 static guint32 saturate32(guint64 v) { return v > G_MAXUINT32 ? G_MAXUINT32 : (guint32)v; }
 
+/* Is the end that sent a Zeek connection's first packet the RFC client? */
+static gboolean side0_is_client(guint32 side0_addr, guint16 side0_port, const struct tcps_conn *conn)
+{
+    return side0_addr == conn->client_addr && side0_port == conn->client_port;
+}
+
 /* Zeek's view of the segment: its own connections (Zeek splits and times them
  * out by its own rules), history and conn_state so far. */
 static guint32 zeek_segment(const struct tcps_segment *seg, guint captured, const struct tcps_conn *conn,
@@ -669,22 +675,25 @@ static guint32 zeek_segment(const struct tcps_segment *seg, guint captured, cons
     };
     guint64 key = tuple_key(seg);
     guint32 idx = tcps_map_get(&tuple_zeek, key);
+    const zk_rec_t *rec = idx ? zk_rec(idx) : NULL;
     struct zk_conn *zk;
     int client_side;
 
-    if (idx && !zk_packet_continues(zk_live_conn(zk_rec(idx)), &pkt)) {
-        zk_retire(zk_rec(idx)->at);
-        idx = 0;
+    if (rec && !zk_packet_continues(zk_live_conn(rec), &pkt)) {
+        zk_retire(rec->at);
+        rec = NULL;
     }
-    if (!idx)
+    if (!rec) {
         idx = new_zeek_conn(key, &cfg, &pkt);
-    zk = &zk_live[zk_rec(idx)->at].c;
+        rec = zk_rec(idx);
+    }
+    zk = &zk_live[rec->at].c;
     zk_packet_seen(zk, &pkt);
     res->has_zk = 1;
     res->hist_len = zk->history_len;
     res->hist_was_h = zk->history_len == 1 && zk->history[0] == 'H';
     res->conn_state = zk_conn_state(zk);
-    client_side = (zk->side0_addr == conn->client_addr && zk->side0_port == conn->client_port) ? 0 : 1;
+    client_side = side0_is_client(zk->side0_addr, zk->side0_port, conn) ? 0 : 1;
     res->bytes[TCPS_CLIENT] = saturate32(zk_side_bytes(zk, client_side));
     res->bytes[TCPS_SERVER] = saturate32(zk_side_bytes(zk, !client_side));
     zk_sweep(seg->time_us);
@@ -1009,8 +1018,8 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
                              final_cs));
     proto_item_set_generated(proto_tree_add_string(ft, hf_final_history, tvb, 0, 0, history));
     proto_item_set_generated(proto_tree_add_string(ft, hf_final_orig, tvb, 0, 0,
-        tcps_side_name(zk_final_side0_orig(zk) == (zk->side0_addr == conn_at(res->conn)->fsm.client_addr &&
-                                               zk->side0_port == conn_at(res->conn)->fsm.client_port)
+        tcps_side_name(zk_final_side0_orig(zk) == side0_is_client(zk->side0_addr, zk->side0_port,
+                                                                  &conn_at(res->conn)->fsm)
                        ? TCPS_CLIENT : TCPS_SERVER)));
 }
 
