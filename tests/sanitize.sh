@@ -6,7 +6,7 @@
 # run fails the test), then over mutated, truncated and random captures.
 set -uo pipefail
 src=$1 build=$2
-shared_traces="$src/../shared/zeek/traces"
+shared_traces="${TCPSTATE_SHARED:-$src/../shared}/zeek/traces"
 
 cmake -S "$src" -B "$build" -DTCPSTATE_SANITIZE=ON -DTCPSTATE_WERROR=ON >/dev/null || exit 1
 cmake --build "$build" -j"$(nproc)" >/dev/null || exit 1

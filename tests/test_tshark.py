@@ -38,7 +38,7 @@ import tshark_run as t  # noqa: E402
 
 ROOT = t.ROOT
 CAPTURES = os.path.join(ROOT, "captures")
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+SHARED = os.environ.get("TCPSTATE_SHARED") or os.path.join(os.path.dirname(ROOT), "shared")
 ZEEK = os.path.join(SHARED, "zeek", "traces")
 CONTRACT = [
     "tcpstate.client", "tcpstate.server", "tcpstate.client.prev", "tcpstate.server.prev",

@@ -20,7 +20,7 @@ import sys
 
 from tshark_run import ROOT, readable, tshark
 
-ZEEK = os.path.join(os.path.dirname(ROOT), "shared", "zeek")
+ZEEK = os.path.join(os.environ.get("TCPSTATE_SHARED") or os.path.join(os.path.dirname(ROOT), "shared"), "zeek")
 
 # The TCP ports Zeek's base/protocols/*/main.zeek register as likely server ports.
 PROTOCOL_PORTS = {

@@ -12,7 +12,7 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
     "$src/plugin/tcpstate_fsm.c" "$src/plugin/tcpstate_zeek.c" "$src/tests/fuzz/fuzz_fsm.c" -o "$out/fuzz_fsm"
 if [ -z "$(ls -A "$out/seeds")" ]; then
     /usr/bin/python3 "$src/tests/fuzz/make_corpus.py" "$out/seeds" "$src"/captures/*.pcap "$src"/captures/hostile/*.pcap \
-        $(find "$src/../shared/zeek/traces" -name '*.pcap*' 2>/dev/null)
+        $(find "${TCPSTATE_SHARED:-$src/../shared}/zeek/traces" -name '*.pcap*' 2>/dev/null)
 fi
 cd "$out"
 ./fuzz_fsm -max_total_time="$seconds" -max_len=6400 -print_final_stats=1 corpus seeds 2>&1 | tail -15
