@@ -17,25 +17,12 @@
 #include <epan/range.h>
 #include <epan/tap.h>
 #include <epan/ftypes/ftypes.h>
-#include <ws_version.h>
-
-/* 4.4 renamed the glib-typed accessors (the old names warn as deprecated). */
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 4)
-#define tcpstate_tvb_u8 tvb_get_uint8
-#else
-#define tcpstate_tvb_u8 tvb_get_guint8
-#endif
 
 #include "packet-tcpstate.h"
+#include "ws_compat.h"
 #include "tcpstate_map.h"
 #include "tcpstate_fsm.h"
 #include "tcpstate_zeek.h"
-
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
-#define FINFO_UINT(fi) fvalue_get_uinteger((fi)->value)
-#else
-#define FINFO_UINT(fi) fvalue_get_uinteger(&(fi)->value)
-#endif
 
 /* More TCP layers than this in one frame are left alone. */
 #define MAX_TCP_LAYERS 8
@@ -932,13 +919,13 @@ static void unpack(packet_info *pinfo, tvbuff_t *tvb, const frame_result_t *kept
 /* ------------------------------------------------------------------------ */
 /* Showing a result                                                           */
 
-static const char *side_transition(enum tcps_side side, const struct tcps_result *r)
+static const char *side_transition(wmem_allocator_t *pool, enum tcps_side side, const struct tcps_result *r)
 {
     enum tcps_state before = tcps_result_prev(r, side), after = tcps_result_state(r, side);
 
     if (before == after || before == TCPS_NONE)
         return NULL;
-    return wmem_strdup_printf(wmem_packet_scope(), "%s %s -> %s", tcps_side_name(side),
+    return wmem_strdup_printf(pool, "%s %s -> %s", tcps_side_name(side),
                               tcps_state_name(before), tcps_state_name(after));
 }
 
@@ -967,7 +954,7 @@ static void add_notes(packet_info *pinfo, proto_item *ti, guint16 notes)
 }
 
 /* The Zeek history a result saw: a prefix of its connection's final history. */
-static const char *history_so_far(const shown_t *v)
+static const char *history_so_far(wmem_allocator_t *pool, const shown_t *v)
 {
     const frame_result_t *res = v->kept;
     guint len;
@@ -975,7 +962,7 @@ static const char *history_so_far(const shown_t *v)
 
     if (res->hist_was_h)
         return "H";
-    return wmem_strndup(wmem_packet_scope(), h, MIN(res->hist_len, len));
+    return wmem_strndup(pool, h, MIN(res->hist_len, len));
 }
 
 static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
@@ -997,7 +984,7 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
 
     proto_item_set_generated(proto_tree_add_string(st, hf_conn_state, tvb, 0, 0,
                              zk_conn_state_name((enum zk_conn_state)res->conn_state)));
-    proto_item_set_generated(proto_tree_add_string(st, hf_history, tvb, 0, 0, history_so_far(v)));
+    proto_item_set_generated(proto_tree_add_string(st, hf_history, tvb, 0, 0, history_so_far(pinfo->pool, v)));
     proto_item_set_generated(proto_tree_add_time(st, hf_duration, tvb, 0, 0, &duration));
     proto_item_set_generated(proto_tree_add_uint(st, hf_bytes_client, tvb, 0, 0, res->bytes[TCPS_CLIENT]));
     proto_item_set_generated(proto_tree_add_uint(st, hf_bytes_server, tvb, 0, 0, res->bytes[TCPS_SERVER]));
@@ -1026,7 +1013,7 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
 static void queue_tap(packet_info *pinfo, const shown_t *v)
 {
     const frame_result_t *res = v->kept;
-    tcpstate_tap_info_t *info = wmem_new0(wmem_packet_scope(), tcpstate_tap_info_t);
+    tcpstate_tap_info_t *info = wmem_new0(pinfo->pool, tcpstate_tap_info_t);
     const struct tcps_conn *conn = &conn_at(res->conn)->fsm;
     gboolean client_sent = v->r.sender == TCPS_CLIENT;
 
@@ -1035,7 +1022,7 @@ static void queue_tap(packet_info *pinfo, const shown_t *v)
     info->client_state = (guint8)tcps_result_state(&v->r, TCPS_CLIENT);
     info->server_state = (guint8)tcps_result_state(&v->r, TCPS_SERVER);
     info->conn_state = res->conn_state;
-    info->history = history_so_far(v);
+    info->history = history_so_far(pinfo->pool, v);
     info->time_us = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
     info->time_wait_since_us = tcps_time_wait_since(conn);
     info->msl_s = pref_msl_s;
@@ -1133,10 +1120,10 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     proto_item_set_generated(proto_tree_add_string(st, hf_sender, tvb, 0, 0,
                              tcps_side_name((enum tcps_side)r->sender)));
 
-    tc = side_transition(TCPS_CLIENT, r);
-    ts = side_transition(TCPS_SERVER, r);
+    tc = side_transition(pinfo->pool, TCPS_CLIENT, r);
+    ts = side_transition(pinfo->pool, TCPS_SERVER, r);
     if (tc || ts) {
-        const char *both = (tc && ts) ? wmem_strdup_printf(wmem_packet_scope(), "%s, %s", tc, ts)
+        const char *both = (tc && ts) ? wmem_strdup_printf(pinfo->pool, "%s, %s", tc, ts)
                                       : (tc ? tc : ts);
         proto_item_set_generated(proto_tree_add_string(st, hf_transition, tvb, 0, 0, both));
     }

@@ -1,20 +1,19 @@
 /* plugin.c - the entry points Wireshark looks for in tcpstate.so.
  *
- * 4.0 to 4.4 look for plugin_version/plugin_want_major/plugin_want_minor and
- * plugin_register(); 4.4 also for plugin_describe() (the flags of
- * <wsutil/plugins.h>, which 4.2 does not have yet).  Checked by compiling
- * against 4.2.6 and 4.4.19 headers (README, "Build and install"); later
- * versions that replace these entry points (ws_module,
- * WIRESHARK_PLUGIN_REGISTER_EPAN) are not handled yet.
+ * 4.0 to 4.6 look for plugin_version/plugin_want_major/plugin_want_minor and
+ * plugin_register(); 4.4 and later also for plugin_describe() (the flags of
+ * <wsutil/plugins.h>, which 4.2 does not have yet: ws_compat.h says which).
+ * Built and run on 4.0, 4.4 and 4.6, compiled against 4.2 (README,
+ * "Wireshark versions").
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #define WS_BUILD_DLL
 #include <epan/proto.h>
 #include <ws_symbol_export.h>
-#include <ws_version.h>
 
 #include "packet-tcpstate.h"
+#include "ws_compat.h"
 
 #ifndef TCPSTATE_VERSION
 #define TCPSTATE_VERSION "0.0.0"
@@ -36,7 +35,7 @@ void plugin_register(void)
     proto_register_plugin(&tcpstate_plugin);
 }
 
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 4)
+#if TCPSTATE_HAS_PLUGIN_DESCRIBE
 /* 4.4 also asks what kind of plugin this is. */
 #include <wsutil/plugins.h>
 

@@ -153,11 +153,18 @@ uint8_t tcps_conn_states(const struct tcps_conn *conn)
 
 bool tcps_syn_stays_in_connection(const struct tcps_conn *conn, const struct tcps_segment *seg)
 {
+    enum tcps_side s;
     enum tcps_state receiver;
 
     if (!(conn->flags & CF_STARTED))
         return false;
-    receiver = (enum tcps_state)conn->state[other(tcps_sender(conn, seg))];
+    s = tcps_sender(conn, seg);
+    /* The same attempt: a stack retransmits its SYN with the ISN of the
+     * first one while it is still in SYN_SENT (Wireshark 4.4 and later
+     * start a new tcp.stream at such a SYN after a RST; 4.0 does not). */
+    if (conn->state[s] == TCPS_SYN_SENT && has(conn, CF_ISN_C, s) && seg->seq == conn->isn[s])
+        return true;
+    receiver = (enum tcps_state)conn->state[other(s)];
     return handshake_done(receiver) && receiver != TCPS_TIME_WAIT;
 }
 

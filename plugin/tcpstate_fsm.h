@@ -192,9 +192,11 @@ const char *tcps_handshake_name(enum tcps_handshake hs);
 const char *tcps_teardown_name(enum tcps_teardown td);
 const char *tcps_side_name(enum tcps_side side);
 
-/* Would the receiver of this SYN take it as part of this connection (RFC
- * 5961 4.2: challenge ACK) rather than as the start of a new one?  True while
- * the receiving end is synchronized and not yet in TIME_WAIT or CLOSED. */
+/* Is this SYN part of this connection rather than the start of a new one?
+ * True when its sender is still in SYN_SENT and the SYN carries that end's
+ * ISN (a retransmission of the same attempt), and while the receiving end is
+ * synchronized and not yet in TIME_WAIT or CLOSED (RFC 5961 4.2: the
+ * receiver answers with a challenge ACK). */
 bool tcps_syn_stays_in_connection(const struct tcps_conn *conn, const struct tcps_segment *seg);
 
 /* Which end sends this segment (valid once the connection has seen a segment). */

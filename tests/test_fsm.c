@@ -5,6 +5,7 @@
  */
 #include "tcpstate_fsm.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -242,6 +243,50 @@ static const struct step rst_in_syn_sent_wrong_ack[] = {
     { S, "SA", 500, 555, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN-ACK (2/3)", NULL, TCPS_NOTE_BAD_SYNACK },
 };
 
+/* Which SYNs open a new connection on a 4-tuple (the glue asks when
+ * Wireshark starts a new tcp.stream at a SYN; 4.4 and later do so at a
+ * retransmitted SYN after a RST, 4.0 does not). */
+static void syn_membership(void)
+{
+    int before = failures;
+    static const struct {
+        const char *what;
+        uint32_t seq;
+        bool stays;
+    } cases[] = {
+        { "SYN again with the first SYN's ISN (the same attempt)", 100, true },
+        { "SYN with another ISN (a new attempt)", 7000, false },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct tcps_conn conn;
+        struct tcps_config cfg = { .msl_s = 30 };
+        struct tcps_segment syn = { .seq = 100, .flags = TCPS_SYN, .sport = 40000, .dport = 80,
+                                    .src_addr = 1, .dst_addr = 2, .win = 1000, .wscale = -1 };
+        struct tcps_segment synack = { .seq = 500, .ack = 777777, .flags = TCPS_SYN | TCPS_ACK,
+                                       .sport = 80, .dport = 40000, .src_addr = 2, .dst_addr = 1,
+                                       .win = 1000, .wscale = -1, .time_us = 1000 };
+        struct tcps_segment rst = { .seq = 777777, .flags = TCPS_RST, .sport = 40000, .dport = 80,
+                                    .src_addr = 1, .dst_addr = 2, .time_us = 2000 };
+        struct tcps_result res;
+
+        /* hostile_bad_synack: the SYN-ACK acknowledges something else, the
+         * client resets it and stays in SYN_SENT, then sends a SYN again. */
+        tcps_conn_init(&conn);
+        tcps_segment_seen(&conn, &cfg, &syn, &res);
+        tcps_segment_seen(&conn, &cfg, &synack, &res);
+        tcps_segment_seen(&conn, &cfg, &rst, &res);
+        syn.seq = cases[i].seq;
+        syn.time_us = 1000000;
+        checks++;
+        if (tcps_syn_stays_in_connection(&conn, &syn) != cases[i].stays) {
+            failures++;
+            printf("  FAIL syn membership: %s: stays %d, expected %d\n", cases[i].what, !cases[i].stays,
+                   cases[i].stays);
+        }
+    }
+    printf("%s SYN membership on a 4-tuple\n", failures == before ? "ok  " : "FAIL");
+}
+
 int main(void)
 {
     RUN("seed: open, request, 3-segment close", seed);
@@ -259,6 +304,7 @@ int main(void)
     RUN("RST in TIME_WAIT", rst_in_last_ack_and_time_wait);
     RUN("RST in CLOSING at the FIN's sequence number", rst_in_closing);
     RUN("RST and SYN-ACK with a wrong ACK in SYN_SENT", rst_in_syn_sent_wrong_ack);
+    syn_membership();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

@@ -24,6 +24,7 @@ FIELDS = [
 ]
 
 _home = None
+_booleans = None
 
 
 def plugin_dir():
@@ -66,8 +67,33 @@ def readable(path):
     return path
 
 
+def boolean_fields():
+    """The names of every FT_BOOLEAN field this tshark (with the plugin) knows."""
+    global _booleans
+    if _booleans is None:
+        _booleans = {cols[2] for cols in (line.split("\t") for line in tshark(["-G", "fields"]).stdout.splitlines())
+                     if len(cols) > 3 and cols[0] == "F" and cols[3] == "FT_BOOLEAN"}
+    return _booleans
+
+
+def normalise(rows, names):
+    """tshark 4.2 and later print a boolean field as True/False where 4.0
+    printed 1/0: give every version's booleans 4.0's spelling, so one expected
+    output holds on all.  Only fields whose type is FT_BOOLEAN change, and
+    only the exact words tshark prints for them."""
+    if not any(v in ("True", "False") for row in rows for v in row.values()):
+        return rows  # 4.0, or no boolean in the output: nothing to ask tshark
+    spell = {"True": "1", "False": "0"}
+    for name in set(names) & boolean_fields():
+        for row in rows:
+            value = row.get(name)
+            if value:
+                row[name] = ",".join(spell.get(v, v) for v in value.split(","))
+    return rows
+
+
 def fields(pcap, names=FIELDS, display_filter="tcp", extra=()):
-    """Per-packet rows (dicts) of the given fields."""
+    """Per-packet rows (dicts) of the given fields, booleans spelled 1/0 on every version."""
     args = ["-r", readable(pcap), "-n", "-T", "fields", "-E", "header=y", "-E", "separator=/t",
             "-E", "occurrence=f", *extra]
     if display_filter:
@@ -75,7 +101,7 @@ def fields(pcap, names=FIELDS, display_filter="tcp", extra=()):
     for name in names:
         args += ["-e", name]
     out = tshark(args).stdout
-    return list(csv.DictReader(io.StringIO(out), delimiter="\t", quoting=csv.QUOTE_NONE))
+    return normalise(list(csv.DictReader(io.StringIO(out), delimiter="\t", quoting=csv.QUOTE_NONE)), names)
 
 
 def write_tsv(path, rows, names=FIELDS):

@@ -96,7 +96,13 @@ def inner_addresses(row):
         if p in ("ip", "ipv6"):
             family = p
     if family is None:
-        return None, None
+        # tshark 4.4 and later leave ip out of frame.protocols for IP over
+        # MPLS (eth:ethertype:mpls:tcp); one address family is then all the
+        # frame has, and it is the one.
+        present = [f for f in ("ip", "ipv6") if row[f + ".src"]]
+        if len(present) != 1:
+            raise ValueError(f"frame {row['frame.number']}: no IP layer in {row['frame.protocols']!r}")
+        family = present[0]
     src = row[family + ".src"].split(",")[-1]
     dst = row[family + ".dst"].split(",")[-1]
     return src, dst

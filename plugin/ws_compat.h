@@ -1,0 +1,37 @@
+/* ws_compat.h - every difference between the Wireshark releases tcpstate
+ * builds against (4.0, 4.2, 4.4, 4.6), in one place.  The rest of the glue
+ * uses these names and has no version tests of its own.
+ *
+ *   4.2  fvalue_get_uinteger() takes the field's fvalue_t pointer (4.0: the
+ *        embedded value's address).
+ *   4.4  the glib-typed tvb accessors were renamed (tvb_get_guint8 warns as
+ *        deprecated); plugins also export plugin_describe().
+ *   4.6  wmem_packet_scope() is gone: packet-lifetime memory is pinfo->pool,
+ *        which every supported release has, so the glue uses it everywhere
+ *        and needs no macro for it.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef TCPSTATE_WS_COMPAT_H
+#define TCPSTATE_WS_COMPAT_H
+
+#include <ws_version.h>
+
+#define TCPSTATE_WS_AT_LEAST(major, minor) \
+    (WIRESHARK_VERSION_MAJOR > (major) || (WIRESHARK_VERSION_MAJOR == (major) && WIRESHARK_VERSION_MINOR >= (minor)))
+
+#if TCPSTATE_WS_AT_LEAST(4, 4)
+#define tcpstate_tvb_u8 tvb_get_uint8
+#define TCPSTATE_HAS_PLUGIN_DESCRIBE 1
+#else
+#define tcpstate_tvb_u8 tvb_get_guint8
+#define TCPSTATE_HAS_PLUGIN_DESCRIBE 0
+#endif
+
+#if TCPSTATE_WS_AT_LEAST(4, 2)
+#define FINFO_UINT(fi) fvalue_get_uinteger((fi)->value)
+#else
+#define FINFO_UINT(fi) fvalue_get_uinteger(&(fi)->value)
+#endif
+
+#endif /* TCPSTATE_WS_COMPAT_H */
