@@ -17,6 +17,11 @@ profile="/usr/share/wireshark/profiles/TCP State"
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "$deb: $plugin; Depends: $depends"
 case "$depends" in *"libwireshark"*"(>= "*"<< "*) ;; *) echo "FAIL: no libwireshark version range in Depends"; exit 1 ;; esac
+# It must name the package of the libwireshark this machine's tshark runs on
+# (libwireshark16 on Debian 12, 18 on 13, 19 on unstable).
+epan=$(ldd "$(command -v tshark)" | awk '/libwireshark\.so/ { print $3 }')
+epan_pkg=$(dpkg-query -S "$(readlink -f "$epan")" | cut -d: -f1)
+case "$depends" in "$epan_pkg (>= "*) ;; *) echo "FAIL: Depends '$depends' does not name $epan_pkg"; exit 1 ;; esac
 
 # Keep what an earlier cmake --install put at those paths, to restore it.
 keep=$(mktemp -d)

@@ -25,6 +25,7 @@ FIELDS = [
 
 _home = None
 _booleans = None
+_version = None
 
 
 def plugin_dir():
@@ -65,6 +66,16 @@ def readable(path):
             os.chmod(d, mode | 0o011)
         d = os.path.dirname(d)
     return path
+
+
+def wireshark_version():
+    """(major, minor) of the tshark the tests run."""
+    global _version
+    if _version is None:
+        first = subprocess.run(["tshark", "--version"], capture_output=True, text=True, check=True).stdout
+        major, minor = first.split()[2].split(".")[:2]  # "TShark (Wireshark) 4.4.19 (...)"
+        _version = (int(major), int(minor))
+    return _version
 
 
 def boolean_fields():
