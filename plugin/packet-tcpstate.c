@@ -1,9 +1,10 @@
 /* packet-tcpstate.c - Wireshark glue for the tcpstate postdissector.
  *
- * Runs after the TCP dissector.  On the first pass over a capture it reads
- * each TCP layer of a frame (the header bytes, tcp.len and tcp.stream), feeds
- * the segment to the connection's state machine (tcpstate_fsm.c) and keeps
- * the result, indexed by frame number.  On every pass it only shows the kept
+ * Runs after the TCP dissector.  On the first pass over a capture it takes
+ * each TCP layer of a frame as the hook in front of TCP read it (the header,
+ * tcp.len and tcp.stream: tcpstate-hook.c), feeds the segment to the
+ * connection's state machine (tcpstate_fsm.c) and keeps the result, indexed
+ * by frame number.  On every pass it only shows the kept
  * result, so one-pass, two-pass (-2) and random access in the GUI agree.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -19,13 +20,11 @@
 #include <epan/ftypes/ftypes.h>
 
 #include "packet-tcpstate.h"
+#include "tcpstate-hook.h"
 #include "ws_compat.h"
 #include "tcpstate_map.h"
 #include "tcpstate_fsm.h"
 #include "tcpstate_zeek.h"
-
-/* More TCP layers than this in one frame are left alone. */
-#define MAX_TCP_LAYERS 8
 
 static int proto_tcpstate = -1;
 
@@ -75,6 +74,7 @@ static expert_field ei_ack_unseen = EI_INIT;
 static expert_field ei_closed_peer = EI_INIT;
 static expert_field ei_icmp_quoted = EI_INIT;
 static expert_field ei_truncated = EI_INIT;
+static expert_field ei_not_seen = EI_INIT;
 static expert_field ei_gap = EI_INIT;
 static expert_field ei_out_of_order = EI_INIT;
 static expert_field ei_close_wait_long = EI_INIT;
@@ -85,13 +85,6 @@ static expert_field ei_syn_sent_many = EI_INIT;
 static expert_field ei_rst_in_time_wait = EI_INIT;
 static expert_field ei_half_open_unanswered = EI_INIT;
 static expert_field ei_half_open_incomplete = EI_INIT;
-
-/* The TCP dissector's fields we read. */
-static int proto_tcp = -1;
-static int hf_tcp_len = -1;
-static int hf_tcp_stream = -1;
-static int proto_icmp = -1;
-static int proto_icmpv6 = -1;
 
 static guint pref_msl_s = 30;
 static guint pref_close_wait_max_s = 60;
@@ -118,7 +111,8 @@ static guint8 zeek_port_bits[65536 / 8];
  * layers, rare, in the frame's proto data. */
 typedef struct {
     guint32 bytes[2];           /* bytes each side (client, server) sent so far, saturating */
-    guint32 conn : 30;          /* connection number (conn_at) */
+    guint32 conn : 29;          /* connection number (conn_at) */
+    guint32 not_seen : 1;       /* a TCP layer that reached TCP other than through IP: not analysed */
     guint32 icmp_quoted : 1;    /* a header quoted by an ICMP error: no state change */
     guint32 truncated : 1;      /* header or length not captured: no state change */
     guint32 seglen : 17;        /* as struct tcps_result */
@@ -225,10 +219,10 @@ static void *chunk_elem(chunked_t *a, guint32 i, size_t elem, gboolean create)
     return (char *)a->chunks[c] + (size_t)(i & (CHUNK_LEN - 1)) * elem;
 }
 
-/* Does this record hold a result (a segment's, or a quoted or truncated header)? */
+/* Does this record hold a result (a segment's, or a quoted, truncated or unseen header)? */
 static gboolean is_kept(const frame_result_t *r)
 {
-    return r->states || r->icmp_quoted || r->truncated;
+    return r->states || r->icmp_quoted || r->truncated || r->not_seen;
 }
 
 static size_t chunked_bytes(const chunked_t *a, size_t elem)
@@ -326,21 +320,6 @@ static dissector_handle_t tcpstate_handle;
  * tcpstate field is asked for; when the protocol is disabled
  * (--disable-protocol tcpstate, or Analyze > Enabled Protocols) nothing is
  * wanted and tshark runs as if the plugin were not installed. */
-static void want_tcp_fields(void)
-{
-    GArray *wanted = NULL;
-
-    if (!tcpstate_handle)
-        return;
-    if (proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate))) {
-        wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-        g_array_append_val(wanted, proto_tcp);
-        g_array_append_val(wanted, hf_tcp_len);
-        g_array_append_val(wanted, hf_tcp_stream);
-    }
-    set_postdissector_wanted_hfids(tcpstate_handle, wanted);
-}
-
 static void tcpstate_reset(void)
 {
     report_memory();
@@ -365,7 +344,7 @@ static void tcpstate_reset(void)
 static void tcpstate_init(void)
 {
     tcpstate_reset();
-    want_tcp_fields();
+    tcpstate_hook_install(proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate)));
 }
 
 static guint32 *stream_slot(guint32 stream)
@@ -382,15 +361,6 @@ static guint32 new_conn(guint32 stream)
     return conns_used++;
 }
 
-/* The two ends, in either direction, as one 64-bit digest. */
-static guint64 tuple_key(const struct tcps_segment *seg)
-{
-    guint64 a = (guint64)seg->src_addr << 16 | seg->sport;
-    guint64 b = (guint64)seg->dst_addr << 16 | seg->dport;
-    guint64 lo = MIN(a, b), hi = MAX(a, b);
-    return lo * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15) ^ hi;
-}
-
 /* The connection a segment belongs to; its stream's first segment decides. */
 static guint32 conn_of_segment(guint32 stream, const struct tcps_segment *seg)
 {
@@ -400,7 +370,7 @@ static guint32 conn_of_segment(guint32 stream, const struct tcps_segment *seg)
 
     if (*slot)
         return *slot - 1;
-    key = tuple_key(seg);
+    key = tcps_tuple_key(seg);
     prev_stream = tcps_map_get(&tuple_stream, key);
     if (prev_stream && (seg->flags & (TCPS_SYN | TCPS_ACK | TCPS_RST)) == TCPS_SYN) {
         guint32 prev_conn = *stream_slot(prev_stream - 1);
@@ -423,121 +393,6 @@ static const frame_result_t *result_of(guint32 frame)
 {
     const frame_result_t *r = (const frame_result_t *)chunk_elem(&results, frame, sizeof(frame_result_t), FALSE);
     return r && is_kept(r) ? r : NULL;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Reading the TCP layers of a frame                                          */
-
-typedef struct {
-    field_info *tcp;     /* the "tcp" protocol item: the header bytes */
-    field_info *len;     /* tcp.len: absent for quoted or truncated headers */
-    field_info *stream;  /* tcp.stream: absent when the header was cut very short */
-} tcp_layer_t;
-
-static field_info *field_of_layer(GPtrArray *fields, int layer)
-{
-    if (!fields)
-        return NULL;
-    for (guint i = 0; i < fields->len; i++) {
-        field_info *fi = (field_info *)g_ptr_array_index(fields, i);
-        if (fi->proto_layer_num == layer)
-            return fi;
-    }
-    return NULL;
-}
-
-static guint collect_tcp_layers(proto_tree *tree, tcp_layer_t *layers)
-{
-    GPtrArray *tcps = proto_get_finfo_ptr_array(tree, proto_tcp);
-    GPtrArray *lens, *streams;
-    guint n = 0;
-
-    if (!tcps || tcps->len == 0)
-        return 0;
-    lens = proto_get_finfo_ptr_array(tree, hf_tcp_len);
-    streams = proto_get_finfo_ptr_array(tree, hf_tcp_stream);
-    for (guint i = 0; i < tcps->len && n < MAX_TCP_LAYERS; i++) {
-        field_info *fi = (field_info *)g_ptr_array_index(tcps, i);
-        layers[n].tcp = fi;
-        layers[n].len = field_of_layer(lens, fi->proto_layer_num);
-        layers[n].stream = field_of_layer(streams, fi->proto_layer_num);
-        n++; /* without tcp.stream too: a header cut too short to say more */
-    }
-    return n;
-}
-
-/* Is the k-th TCP layer of this frame inside an ICMP or ICMPv6 error? */
-static gboolean inside_icmp_error(packet_info *pinfo, int tcp_layer_num)
-{
-    gboolean seen_icmp = FALSE;
-    int tcp_seen = 0;
-
-    for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f)) {
-        int proto = GPOINTER_TO_INT(wmem_list_frame_data(f));
-        if (proto == proto_icmp || proto == proto_icmpv6)
-            seen_icmp = TRUE;
-        else if (proto == proto_tcp && ++tcp_seen == tcp_layer_num)
-            return seen_icmp;
-    }
-    return FALSE;
-}
-
-/* The fixed header, read from the bytes behind the TCP item.  FALSE when
- * fewer than 20 bytes were captured or the data offset is impossible.
- * *captured says how much of the header (1) and payload (2) was captured. */
-static gboolean read_segment(packet_info *pinfo, const tcp_layer_t *layer, struct tcps_segment *seg,
-                             guint *captured)
-{
-    tvbuff_t *tvb = layer->tcp->ds_tvb;
-    gint off = layer->tcp->start;
-    gint have, hlen;
-
-    if (!tvb || !layer->len || off < 0)
-        return FALSE;
-    have = tvb_captured_length_remaining(tvb, off);
-    if (have < 20)
-        return FALSE;
-    hlen = (tcpstate_tvb_u8(tvb, off + 12) >> 4) * 4;
-    if (hlen < 20)
-        return FALSE;
-
-    memset(seg, 0, sizeof *seg);
-    seg->time_us = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
-    seg->sport = tvb_get_ntohs(tvb, off);
-    seg->dport = tvb_get_ntohs(tvb, off + 2);
-    seg->seq = tvb_get_ntohl(tvb, off + 4);
-    seg->ack = tvb_get_ntohl(tvb, off + 8);
-    seg->flags = tcpstate_tvb_u8(tvb, off + 13);
-    seg->win = tvb_get_ntohs(tvb, off + 14);
-    seg->len = FINFO_UINT(layer->len);
-    seg->src_addr = add_address_to_hash(0, &pinfo->src);
-    seg->dst_addr = add_address_to_hash(0, &pinfo->dst);
-    seg->wscale = -1;
-    *captured = (have >= hlen ? 1u : 0u) | ((guint)have >= (guint)hlen + seg->len ? 2u : 0u);
-
-    if (seg->flags & TCPS_SYN) {
-        /* Options, as far as they were captured: only the window scale matters. */
-        gint end = off + MIN(hlen, have);
-        for (gint o = off + 20; o < end;) {
-            guint8 kind = tcpstate_tvb_u8(tvb, o);
-            guint8 olen;
-            if (kind == 0)
-                break;
-            if (kind == 1) {
-                o++;
-                continue;
-            }
-            if (o + 1 >= end)
-                break;
-            olen = tcpstate_tvb_u8(tvb, o + 1);
-            if (olen < 2 || o + olen > end)
-                break;
-            if (kind == 3 && olen == 3)
-                seg->wscale = (gint8)MIN(tcpstate_tvb_u8(tvb, o + 2), 14);
-            o += olen;
-        }
-    }
-    return TRUE;
 }
 
 static zk_rec_t *zk_rec(guint32 idx)
@@ -660,7 +515,7 @@ static guint32 zeek_segment(const struct tcps_segment *seg, guint captured, cons
         .src_addr = seg->src_addr, .sport = seg->sport, .dport = seg->dport, .win = seg->win,
         .flags = seg->flags, .header_truncated = !(captured & 1), .payload_truncated = !(captured & 2),
     };
-    guint64 key = tuple_key(seg);
+    guint64 key = tcps_tuple_key(seg);
     guint32 idx = tcps_map_get(&tuple_zeek, key);
     const zk_rec_t *rec = idx ? zk_rec(idx) : NULL;
     struct zk_conn *zk;
@@ -794,90 +649,113 @@ static guint32 sequence_base(const frame_result_t *res, enum tcps_side side)
     return conn_at(res->conn)->fsm.isn[side];
 }
 
-/* First pass: run the state machine for every TCP layer of the frame. */
-static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb, proto_tree *tree)
+/* The state machine, the Zeek model and the watches take a segment of TCP
+ * layer i; *res and *r say what they made of it. */
+static void analyse_segment(packet_info *pinfo, tvbuff_t *frame_tvb, const tcp_layer_t *layer, guint i,
+                            frame_result_t *res, struct tcps_result *r)
 {
-    tcp_layer_t layers[MAX_TCP_LAYERS];
-    guint n = collect_tcp_layers(tree, layers);
     const struct tcps_config cfg = { .msl_s = pref_msl_s };
+    const struct tcps_segment *seg = &layer->seg;
+    conn_t *c;
+    gboolean had_base[2];
+    guint32 old_isn[2], zk;
+    gint64 zk_delta;
 
-    for (guint i = 0; i < n; i++) {
+    res->conn = conn_of_segment(layer->stream, seg);
+    c = conn_at(res->conn);
+    for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
+        had_base[side] = tcps_has_base(&c->fsm, (enum tcps_side)side);
+        old_isn[side] = c->fsm.isn[side];
+    }
+    tcps_segment_seen(&c->fsm, &cfg, seg, r);
+    remember_pseudo_isn(res->conn, had_base, old_isn);
+    if (both_ends_done(r->states))
+        /* A SYN on this 4-tuple now opens a new connection whatever came
+         * before: the entry that finds this one can go. */
+        tcps_map_remove_if(&tuple_stream, tcps_tuple_key(seg), layer->stream + 1);
+    zk = zeek_segment(seg, layer->captured, &c->fsm, res);
+    watch_segment(res->conn, seg, r, res);
+    c->watch.last_frame = pinfo->num;
+    if (layer->ds_tvb == frame_tvb && layer->offset >= 0 && layer->offset <= G_MAXUINT16) {
+        res->tcp_off = (guint16)layer->offset;
+    } else {
+        numbers_t *kept = wmem_new(wmem_file_scope(), numbers_t);
+        kept->seq = r->seq;
+        kept->ack = r->ack;
+        res->numbers_aside = 1;
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_NUMBERS + i, kept);
+    }
+    if (!c->zk_first)
+        c->zk_first = zk;
+    zk_delta = (gint64)zk - c->zk_first;
+    if (zk_delta > G_MININT8 && zk_delta <= G_MAXINT8) {
+        res->zk_delta = (gint8)zk_delta;
+    } else {
+        res->zk_delta = ZK_ASIDE;
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_ZK + i, GUINT_TO_POINTER(zk));
+    }
+}
+
+/* Keep the result of TCP layer i: the first in the frame-indexed chunks,
+ * further ones in the frame's proto data. */
+static void keep_result(packet_info *pinfo, guint i, frame_result_t *res, const struct tcps_result *r)
+{
+    pack(res, r);
+    if (i == 0) {
+        *result_slot(pinfo->num) = *res;
+    } else {
+        frame_result_t *extra = wmem_new(wmem_file_scope(), frame_result_t);
+        *extra = *res;
+        extra_layer_results++;
+        result_slot(pinfo->num)->more_layers = 1;
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, i, extra);
+    }
+}
+
+/* The hook's header for the frame's n-th TCP layer, or NULL when that layer
+ * reached TCP other than through IP (Decode As over UDP, a tunnel that calls
+ * TCP directly, an exported PDU, or IP protocol 6 taken by someone else). */
+static const tcp_layer_t *hooked_layer(const tcp_layer_t *layers, guint n, guint16 ordinal)
+{
+    for (guint i = 0; i < n; i++)
+        if (layers[i].ordinal == ordinal)
+            return &layers[i];
+    return NULL;
+}
+
+/* First pass: run the state machine for every TCP layer of the frame. */
+static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb)
+{
+    const tcp_layer_t *layers;
+    guint n = tcpstate_hook_layers(pinfo, &layers);
+    guint count = MIN(tcpstate_tcp_layer_count(pinfo), MAX_TCP_LAYERS);
+
+    for (guint i = 0; i < count; i++) {
+        const tcp_layer_t *layer = hooked_layer(layers, n, (guint16)(i + 1));
         frame_result_t res;
         struct tcps_result r;
-        struct tcps_segment seg;
-        guint32 stream = layers[i].stream ? FINFO_UINT(layers[i].stream) : G_MAXUINT32;
-        guint32 zk = 0;
-        guint captured = 0;
 
         memset(&res, 0, sizeof res);
         memset(&r, 0, sizeof r);
-        if (inside_icmp_error(pinfo, layers[i].tcp->proto_layer_num)) {
-            /* News about the connection, never a segment of it. */
-            res.icmp_quoted = 1;
-        } else if (layers[i].stream && read_segment(pinfo, &layers[i], &seg, &captured)) {
-            conn_t *c;
-            struct tcps_conn *conn;
-            gboolean had_base[2];
-            guint32 old_isn[2];
-            gint64 zk_delta;
-
-            res.conn = conn_of_segment(stream, &seg);
-            c = conn_at(res.conn);
-            conn = &c->fsm;
-            for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
-                had_base[side] = tcps_has_base(conn, (enum tcps_side)side);
-                old_isn[side] = conn->isn[side];
-            }
-            tcps_segment_seen(conn, &cfg, &seg, &r);
-            remember_pseudo_isn(res.conn, had_base, old_isn);
-            if (both_ends_done(r.states))
-                /* A SYN on this 4-tuple now opens a new connection whatever
-                 * came before: the entry that finds this one can go. */
-                tcps_map_remove_if(&tuple_stream, tuple_key(&seg), stream + 1);
-            zk = zeek_segment(&seg, captured, conn, &res);
-            watch_segment(res.conn, &seg, &r, &res);
-            c->watch.last_frame = pinfo->num;
-            if (layers[i].tcp->ds_tvb == frame_tvb && layers[i].tcp->start <= G_MAXUINT16) {
-                res.tcp_off = (guint16)layers[i].tcp->start;
-            } else {
-                numbers_t *kept = wmem_new(wmem_file_scope(), numbers_t);
-                kept->seq = r.seq;
-                kept->ack = r.ack;
-                res.numbers_aside = 1;
-                p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_NUMBERS + i, kept);
-            }
-            if (!c->zk_first)
-                c->zk_first = zk;
-            zk_delta = (gint64)zk - c->zk_first;
-            if (zk_delta > G_MININT8 && zk_delta <= G_MAXINT8) {
-                res.zk_delta = (gint8)zk_delta;
-            } else {
-                res.zk_delta = ZK_ASIDE;
-                p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_ZK + i, GUINT_TO_POINTER(zk));
-            }
-        } else {
-            /* Too little of it was captured to know what it did. */
-            res.truncated = 1;
-        }
+        if (!layer)
+            res.not_seen = 1;
+        else if (layer->kind == TCP_LAYER_QUOTED)
+            res.icmp_quoted = 1; /* news about the connection, never a segment of it */
+        else if (layer->kind == TCP_LAYER_SEGMENT && layer->stream != G_MAXUINT32)
+            analyse_segment(pinfo, frame_tvb, layer, i, &res, &r);
+        else
+            res.truncated = 1; /* too little of it was captured to know what it did */
         if (res.icmp_quoted || res.truncated) {
             /* Shown with the states of its connection, when it is known. */
-            const guint32 *known = stream != G_MAXUINT32
-                                 ? (const guint32 *)chunk_elem(&stream_conns, stream, sizeof(guint32), FALSE) : NULL;
+            const guint32 *known = layer->stream != G_MAXUINT32
+                                 ? (const guint32 *)chunk_elem(&stream_conns, layer->stream, sizeof(guint32), FALSE)
+                                 : NULL;
             if (known && *known) {
                 res.conn = *known - 1;
                 r.states = r.prev = tcps_conn_states(&conn_at(res.conn)->fsm);
             }
         }
-        pack(&res, &r);
-        if (i == 0) {
-            *result_slot(pinfo->num) = res;
-        } else {
-            frame_result_t *extra = wmem_new(wmem_file_scope(), frame_result_t);
-            *extra = res;
-            extra_layer_results++;
-            result_slot(pinfo->num)->more_layers = 1;
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, i, extra);
-        }
+        keep_result(pinfo, i, &res, &r);
     }
 }
 
@@ -894,7 +772,7 @@ static void unpack(packet_info *pinfo, tvbuff_t *tvb, const frame_result_t *kept
     v->r.teardown = kept->teardown;
     v->r.sender = kept->sender;
     v->r.order = kept->order;
-    if (kept->icmp_quoted || kept->truncated)
+    if (kept->icmp_quoted || kept->truncated || kept->not_seen)
         return;
     if (kept->numbers_aside) {
         const numbers_t *n = (const numbers_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate,
@@ -1095,6 +973,8 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     }
     if (res->truncated)
         expert_add_info(pinfo, ti, &ei_truncated);
+    if (res->not_seen)
+        expert_add_info(pinfo, ti, &ei_not_seen);
     if (client == TCPS_NONE) {
         proto_item_append_text(ti, ": connection not seen yet");
         return;
@@ -1103,7 +983,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         /* A tree built for something else (a TCP field, another filter): no
          * tcpstate field is wanted, so only the expert infos, which the
          * expert statistics and _ws.expert filters see. */
-        if (!res->icmp_quoted && !res->truncated)
+        if (!res->icmp_quoted && !res->truncated && !res->not_seen)
             add_experts(pinfo, ti, v);
         return;
     }
@@ -1111,7 +991,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
 
     proto_item_set_generated(proto_tree_add_string(st, hf_client, tvb, 0, 0, tcps_state_name(client)));
     proto_item_set_generated(proto_tree_add_string(st, hf_server, tvb, 0, 0, tcps_state_name(server)));
-    if (res->icmp_quoted || res->truncated)
+    if (res->icmp_quoted || res->truncated || res->not_seen)
         return; /* not a segment the state machine saw */
     proto_item_set_generated(proto_tree_add_string(st, hf_client_prev, tvb, 0, 0,
                              tcps_state_name(tcps_result_prev(r, TCPS_CLIENT))));
@@ -1154,7 +1034,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
  * Only expert infos (the expert statistics and _ws.expert filters see them). */
 static gboolean has_experts(packet_info *pinfo, const frame_result_t *res)
 {
-    return res->icmp_quoted || res->truncated || (res->notes & ~NOTES_NOT_EXPERT) || res->order || res->watch ||
+    return res->icmp_quoted || res->truncated || res->not_seen || (res->notes & ~NOTES_NOT_EXPERT) || res->order || res->watch ||
            (PINFO_FD_VISITED(pinfo) && res->conn < conns_used && conn_at(res->conn)->watch.last_frame == pinfo->num);
 }
 
@@ -1174,8 +1054,8 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     gboolean tapped, shown;
     shown_t v;
 
-    if (!PINFO_FD_VISITED(pinfo) && tree)
-        analyse_frame(pinfo, tvb, tree);
+    if (!PINFO_FD_VISITED(pinfo))
+        analyse_frame(pinfo, tvb);
     if (!(first = result_of(pinfo->num)))
         return 0;
     /* The statistics tap is fed with or without a tree: tshark's second pass
@@ -1308,6 +1188,10 @@ void proto_register_tcpstate(void)
           "ICMP error about this connection: not used for its state", EXPFILL } },
         { &ei_truncated, { "tcpstate.truncated", PI_SEQUENCE, PI_NOTE,
           "TCP header or length not captured: segment not used for the state", EXPFILL } },
+        { &ei_not_seen, { "tcpstate.not_analysed", PI_UNDECODED, PI_WARN,
+          "TCP layer that reached TCP other than through IP (Decode As over another protocol, a tunnel "
+          "calling TCP directly, an exported PDU, or IP protocol 6 given to another dissector): not analysed",
+          EXPFILL } },
         { &ei_gap, { "tcpstate.gap", PI_SEQUENCE, PI_WARN,
           "Begins beyond what its sender was seen to send: segments missing from the capture (or reordered); "
           "states inferred across the gap", EXPFILL } },
@@ -1376,13 +1260,7 @@ void proto_register_tcpstate(void)
 
 void proto_reg_handoff_tcpstate(void)
 {
-    proto_tcp = proto_get_id_by_filter_name("tcp");
-    proto_icmp = proto_get_id_by_filter_name("icmp");
-    proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
-    hf_tcp_len = proto_registrar_get_id_byname("tcp.len");
-    hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
-
     tcpstate_handle = create_dissector_handle(dissect_tcpstate, proto_tcpstate);
     register_postdissector(tcpstate_handle);
-    want_tcp_fields(); /* again at every file open: the protocol may have been disabled since */
+    tcpstate_hook_handoff(proto_tcpstate); /* and at every file open, tcpstate_hook_install() */
 }

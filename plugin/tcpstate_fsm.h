@@ -199,6 +199,16 @@ const char *tcps_side_name(enum tcps_side side);
  * receiver answers with a challenge ACK). */
 bool tcps_syn_stays_in_connection(const struct tcps_conn *conn, const struct tcps_segment *seg);
 
+/* The segment's two ends (address digest and port), in either direction, as
+ * one 64-bit digest: the key of the 4-tuple tables. */
+static inline uint64_t tcps_tuple_key(const struct tcps_segment *seg)
+{
+    uint64_t a = (uint64_t)seg->src_addr << 16 | seg->sport;
+    uint64_t b = (uint64_t)seg->dst_addr << 16 | seg->dport;
+    uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
+    return lo * UINT64_C(0x9E3779B97F4A7C15) ^ hi;
+}
+
 /* Which end sends this segment (valid once the connection has seen a segment). */
 enum tcps_side tcps_sender(const struct tcps_conn *conn, const struct tcps_segment *seg);
 

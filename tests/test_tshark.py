@@ -826,6 +826,47 @@ def test_zeek_traces():
     print(f"{len(zeek_traces())} traces dissected with -V, tcpstate on every TCP packet")
 
 
+def test_hook():
+    """tcpstate reads each TCP header through its handle in front of TCP in
+    "ip.proto" 6.  A TCP layer that reaches TCP another way (here: Decode As
+    on a UDP port) is marked not analysed, never silently skipped; -d
+    ip.proto==6,tcp changes nothing (the hook takes TCP's place again); and
+    IP protocol 6 given to another dissector is reported on stderr."""
+    from scapy.all import IP, UDP, Raw, rdpcap, wrpcap
+    seed = os.path.join(CAPTURES, "seed.pcap")
+    want = t.read_tsv(os.path.join(CAPTURES, "seed.expected.tsv"))
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)
+        first = rdpcap(seed)[0]
+        udp = first.copy()
+        udp[IP].remove_payload()
+        udp[IP].proto = 17
+        del udp[IP].len, udp[IP].chksum
+        udp = udp / UDP(sport=5555, dport=9999) / Raw(bytes(first[IP].payload))
+        pcap = os.path.join(tmp, "tcp_in_udp.pcap")
+        wrpcap(pcap, [first, udp])
+        os.chmod(pcap, 0o644)
+        names = ["frame.number", "tcp.stream", "tcpstate.client"]
+        rows = t.fields(pcap, names, display_filter="", extra=["-d", "udp.port==9999,tcp"])
+        got = [(r["frame.number"], r["tcp.stream"], r["tcpstate.client"]) for r in rows]
+        if got != [("1", "0", "SYN_SENT"), ("2", "0", "")]:
+            fail(f"TCP in UDP: frames {got}, expected frame 1 analysed and frame 2 a TCP layer without states")
+        marked = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter="tcpstate.not_analysed",
+                                                        extra=["-d", "udp.port==9999,tcp"])]
+        if marked != ["2"]:
+            fail(f"TCP in UDP: tcpstate.not_analysed on frames {marked}, expected ['2']")
+        plain = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter="tcpstate.not_analysed")]
+        if plain:
+            fail(f"without Decode As, tcpstate.not_analysed on frames {plain}")
+    again = t.fields(seed, extra=["-d", "ip.proto==6,tcp"])
+    compare_rows("seed with -d ip.proto==6,tcp", again, want, t.FIELDS)
+    proc = t.tshark(["-r", t.readable(seed), "-d", "ip.proto==6,data", "-T", "fields", "-e", "tcpstate.client"],
+                    check=False)
+    if proc.stdout.strip() or "TCP State: IP protocol 6 goes to" not in proc.stderr:
+        fail(f"IP protocol 6 given to data: states {proc.stdout.split()}, stderr {proc.stderr.strip()[:300]!r}")
+    print("TCP in UDP marked not analysed; -d ip.proto==6,tcp keeps the states; a displaced hook is reported")
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -835,6 +876,7 @@ def main():
         "filters": test_filters, "custom-columns": test_custom_columns, "two-pass": test_two_pass,
         "relative-numbers": test_relative_numbers, "icmp": test_icmp, "msl": test_msl, "zeek-traces": test_zeek_traces, "generated": test_generated, "experts-unreferenced": test_experts_unreferenced, "profile": test_profile, "ladder": test_ladder,
         "trace-states": test_trace_states, "experts": test_experts, "stats": test_stats, "hostile": test_hostile,
+        "hook": test_hook,
     }
     if cmd == "list-captures":
         print(";".join(capture_names()))

@@ -25,6 +25,12 @@ the freshly built one, so both load the same other plugins.  tshark runs as
 The plugin's own memory (bytes per frame and per connection, by its own
 accounting: TCPSTATE_MEMSTATS) is read from the state-fields runs.  Ratios
 are the targets; absolute times on shared machines are noise.
+
+--instructions N adds, for every comparison, tshark's instructions per
+packet with and without the plugin, counted by valgrind's cachegrind (exact
+and repeatable where wall time is noise): each side runs on a capture of N
+packets and one of 3N, and the difference, divided by the packets between
+them, cancels tshark's start-up.
 """
 import argparse
 import datetime
@@ -166,6 +172,56 @@ def bench_size(packets, reps, work, dirs, home, gencap):
     return {"packets": frames, "connections": conns, "rows": rows, "memory": mem}
 
 
+IREFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def instructions(plugins, pcap, args, home):
+    """Instructions tshark executes on pcap (cachegrind, no cache simulation)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": home, "LC_ALL": "C.UTF-8", "WIRESHARK_PLUGIN_DIR": plugins}
+    proc = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+                           "tshark", "-n", "-r", pcap, *args], env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, preexec_fn=drop_privileges)
+    m = IREFS.search(proc.stderr)
+    if proc.returncode != 0 or not m:
+        sys.exit(f"cachegrind tshark {' '.join(args)} failed: {proc.stderr[-500:]}")
+    return int(m[1].replace(",", ""))
+
+
+def bench_instructions(packets, work, dirs, home, gencap):
+    """Per comparison: instructions per packet with and without the plugin."""
+    pcaps = []
+    for n in (packets, 3 * packets):
+        pcap = os.path.join(work, f"bench-{n}.pcap")
+        if not os.path.exists(pcap):
+            subprocess.run([gencap, pcap, "-c", str(max(1, n // PACKETS_PER_CONNECTION)), "-k", "1000", "-p", "8",
+                            "-s", "1"], check=True, stderr=subprocess.DEVNULL)
+            os.chmod(pcap, 0o644)
+        frames = int(subprocess.run(["capinfos", "-c", "-M", "-T", "-r", pcap], capture_output=True,
+                                    text=True).stdout.split()[-1])
+        pcaps.append((pcap, frames))
+    per_packet = {}
+    for side in ("without", "with"):
+        for run in RUNS:
+            if side == "without" and (run.startswith("state") or run == "disabled"):
+                continue
+            small, large = (instructions(dirs[side], p, RUNS[run], home) for p, _ in pcaps)
+            per_packet[(side, run)] = (large - small) / (pcaps[1][1] - pcaps[0][1])
+            print(f"  instructions {run:13} {side:8} {per_packet[(side, run)]:9.0f} per packet",
+                  file=sys.stderr, flush=True)
+    rows = [{"what": label, "with": per_packet[("with", w)], "without": per_packet[("without", wo)],
+             "ratio": per_packet[("with", w)] / per_packet[("without", wo)]} for label, w, wo in COMPARISONS]
+    return {"packets": [f for _, f in pcaps], "rows": rows}
+
+
+def markdown_instructions(result):
+    lines = [f"Instructions per packet (cachegrind; the difference between {result['packets'][0]:,} and "
+             f"{result['packets'][1]:,} packets):", "",
+             "| run | instructions per packet with / without | ratio |", "|---|---:|---:|"]
+    for row in result["rows"]:
+        lines.append(f"| {row['what']} | {row['with']:,.0f} / {row['without']:,.0f} | **{row['ratio']:.3f}** |")
+    return "\n".join(lines)
+
+
 def svg_plot(results, path):
     """Two small line charts (time, peak RSS) against packets, with and
     without the plugin, for the plain and the tcpstate-fields runs."""
@@ -253,6 +309,8 @@ def main():
     ap.add_argument("--work", default="/var/tmp/tcpstate-bench")
     ap.add_argument("--svg", default=None, help="write the plot here")
     ap.add_argument("--json", default=None, help="write the results here")
+    ap.add_argument("--instructions", type=int, default=0, metavar="N",
+                    help="also count instructions per packet with cachegrind on N and 3N packets (0: no)")
     ap.add_argument("--memory-only", action="store_true",
                     help="only the plugin's own memory (one state-fields run per size)")
     args = ap.parse_args()
@@ -272,7 +330,7 @@ def main():
     dirs = plugin_dirs(args.work, built_so)
     check_plugin(dirs, os.path.join(ROOT, "captures", "seed.pcap"), home)
 
-    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    sizes = [int(float(s)) for s in args.sizes.split(",") if s]  # --sizes "": instructions only
     if args.memory_only:
         for packets in sizes:
             pcap = os.path.join(args.work, f"bench-{packets}.pcap")
@@ -287,18 +345,23 @@ def main():
     results = []
     for packets in sizes:
         results.append(bench_size(packets, args.reps, args.work, dirs, home, gencap))
+    counted = bench_instructions(args.instructions, args.work, dirs, home, gencap) if args.instructions else None
     ws = subprocess.run(["tshark", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     meta = {"date": datetime.date.today().isoformat(),
             "machine": f"{platform.node()} ({cpu}, {os.cpu_count()} CPUs, "
                        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB)",
             "wireshark": ws.replace("TShark (Wireshark) ", "").split(" ")[0], "reps": args.reps}
-    print(markdown(results, meta))
-    if args.svg:
+    if results:
+        print(markdown(results, meta))
+    if counted:
+        print()
+        print(markdown_instructions(counted))
+    if args.svg and results:
         svg_plot(results, args.svg)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"meta": meta, "results": results}, f, indent=1)
+            json.dump({"meta": meta, "results": results, "instructions": counted}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,261 @@
+/* tcpstate-hook.c - reads each TCP header on its way to Wireshark's TCP
+ * dissector (see tcpstate-hook.h).
+ *
+ * Why a hook and not the postdissector's wanted fields: a postdissector gets
+ * TCP's fields only by declaring them, and tshark then builds a protocol
+ * tree for every packet of every run, which cost 18 % of a plain tshark run
+ * before tcpstate did anything (README, "Performance").  The hook's handle
+ * has no protocol of its own: it adds no layer to the frame, and disabling
+ * tcpstate can never disable TCP.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define WS_BUILD_DLL
+#include <epan/conversation.h>
+#include <epan/exceptions.h>
+#include <epan/ipproto.h>
+#include <epan/packet.h>
+#include <epan/dissectors/packet-tcp.h>
+#include <wsutil/wslog.h>
+
+#include "tcpstate-hook.h"
+#include "tcpstate_map.h"
+#include "ws_compat.h"
+
+/* TCP reads its fixed header up to the window field, then finds the
+ * conversation that gives tcp.stream: with fewer bytes captured it throws
+ * before that, and the header has no stream. */
+#define TCP_BYTES_BEFORE_STREAM 16
+
+static dissector_handle_t tcp_handle;   /* Wireshark's TCP */
+static dissector_handle_t hook_handle;  /* ours, in front of it */
+static dissector_table_t ip_proto_table;
+static int proto_tcp = -1;
+static int proto_icmp = -1;
+static int proto_icmpv6 = -1;
+
+/* This frame's TCP headers, first pass only. */
+static struct {
+    guint32 frame;
+    guint n;
+    tcp_layer_t layers[MAX_TCP_LAYERS];
+} seen;
+
+/* 4-tuple digest -> tcp.stream + 1 of its newest conversation.  TCP opens a
+ * new conversation on a 4-tuple only at a SYN, so a segment without SYN
+ * belongs to the stream its 4-tuple had: asking TCP's conversation table
+ * again costs as much as all the rest of the hook.  A memo, never the truth:
+ * emptied when it grows large, and every SYN asks the table. */
+static struct tcps_map stream_memo;
+#define STREAM_MEMO_MAX 65536
+
+/* The TCP layers so far, and whether an ICMP error encloses the next one. */
+static guint16 tcp_layers_before(const packet_info *pinfo, gboolean *in_icmp)
+{
+    guint16 tcps = 0;
+
+    *in_icmp = FALSE;
+    for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f)) {
+        int proto = GPOINTER_TO_INT(wmem_list_frame_data(f));
+        if (proto == proto_tcp)
+            tcps++;
+        else if (proto == proto_icmp || proto == proto_icmpv6)
+            *in_icmp = TRUE;
+    }
+    return tcps;
+}
+
+guint tcpstate_tcp_layer_count(const packet_info *pinfo)
+{
+    gboolean in_icmp;
+    return tcp_layers_before(pinfo, &in_icmp);
+}
+
+/* The window scale option of a SYN, as far as it was captured; -1 without. */
+static gint8 window_scale(tvbuff_t *tvb, gint hlen, gint have)
+{
+    gint end = MIN(hlen, have);
+
+    for (gint o = 20; o < end;) {
+        guint8 kind = tcpstate_tvb_u8(tvb, o), olen;
+        if (kind == 0)
+            break;
+        if (kind == 1) {
+            o++;
+            continue;
+        }
+        if (o + 1 >= end)
+            break;
+        olen = tcpstate_tvb_u8(tvb, o + 1);
+        if (olen < 2 || o + olen > end)
+            break;
+        if (kind == 3 && olen == 3)
+            return (gint8)MIN(tcpstate_tvb_u8(tvb, o + 2), 14);
+        o += olen;
+    }
+    return -1;
+}
+
+/* The segment in the header at the start of tvb.  FALSE when the state
+ * machine cannot take it: fewer than 20 bytes captured, an impossible data
+ * offset, or no tcp.len (TCP gives none for a fragment, inside an ICMP
+ * error, or when the IP length leaves no room for the header). */
+static gboolean read_segment(tvbuff_t *tvb, const packet_info *pinfo, tcp_layer_t *layer)
+{
+    struct tcps_segment *seg = &layer->seg;
+    gint have = tvb_captured_length(tvb), hlen;
+    guint reported = tvb_reported_length(tvb);
+
+    if (have < 20 || pinfo->fragmented || pinfo->flags.in_error_pkt)
+        return FALSE;
+    hlen = (tcpstate_tvb_u8(tvb, 12) >> 4) * 4;
+    if (hlen < 20 || reported < (guint)hlen)
+        return FALSE;
+    seg->len = reported - (guint)hlen;
+    seg->time_us = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
+    seg->seq = tvb_get_ntohl(tvb, 4);
+    seg->ack = tvb_get_ntohl(tvb, 8);
+    seg->flags = tcpstate_tvb_u8(tvb, 13);
+    seg->win = tvb_get_ntohs(tvb, 14);
+    seg->wscale = (seg->flags & TCPS_SYN) ? window_scale(tvb, hlen, have) : -1;
+    layer->captured = (have >= hlen ? 1u : 0u) | ((guint)have >= (guint)hlen + seg->len ? 2u : 0u);
+    return TRUE;
+}
+
+/* Before TCP: what the header says, for the frame's next TCP layer. */
+static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
+{
+    tcp_layer_t *layer;
+    gboolean in_icmp;
+    guint16 ordinal = tcp_layers_before(pinfo, &in_icmp) + 1;
+
+    if (seen.frame != pinfo->num) {
+        seen.frame = pinfo->num;
+        seen.n = 0;
+    }
+    if (seen.n == MAX_TCP_LAYERS)
+        return NULL;
+    layer = &seen.layers[seen.n++];
+    memset(layer, 0, sizeof *layer);
+    layer->ordinal = ordinal;
+    layer->ds_tvb = tvb_get_ds_tvb(tvb);
+    layer->offset = tvb_raw_offset(tvb);
+    layer->stream = G_MAXUINT32;
+    if (tvb_captured_length(tvb) >= 4) {
+        layer->seg.sport = tvb_get_ntohs(tvb, 0);
+        layer->seg.dport = tvb_get_ntohs(tvb, 2);
+    }
+    layer->seg.src_addr = add_address_to_hash(0, &pinfo->src);
+    layer->seg.dst_addr = add_address_to_hash(0, &pinfo->dst);
+    if (in_icmp)
+        layer->kind = TCP_LAYER_QUOTED;
+    else
+        layer->kind = read_segment(tvb, pinfo, layer) ? TCP_LAYER_SEGMENT : TCP_LAYER_TRUNCATED;
+    return layer;
+}
+
+/* tcp.stream of the header: the newest TCP conversation of its 4-tuple. */
+static guint32 conversation_stream(const packet_info *pinfo, const address *src, const address *dst,
+                                   const tcp_layer_t *layer)
+{
+    conversation_t *conv = find_conversation(pinfo->num, src, dst, CONVERSATION_TCP, layer->seg.sport,
+                                             layer->seg.dport, 0);
+    const struct tcp_analysis *tcpd = conv ? (const struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp)
+                                           : NULL;
+    return tcpd ? tcpd->stream : G_MAXUINT32;
+}
+
+/* After TCP (or its exception): tcp.stream, when TCP got that far. */
+static void layer_end(tcp_layer_t *layer, const packet_info *pinfo, tvbuff_t *tvb, const address *src,
+                      const address *dst)
+{
+    guint64 key;
+    guint32 memo;
+
+    if (tvb_captured_length(tvb) < TCP_BYTES_BEFORE_STREAM)
+        return;
+    key = tcps_tuple_key(&layer->seg);
+    memo = layer->kind == TCP_LAYER_SEGMENT && !(layer->seg.flags & TCPS_SYN) ? tcps_map_get(&stream_memo, key) : 0;
+    if (memo) {
+        layer->stream = memo - 1;
+        return;
+    }
+    layer->stream = conversation_stream(pinfo, src, dst, layer);
+    if (layer->stream == G_MAXUINT32)
+        return;
+    if (stream_memo.used >= STREAM_MEMO_MAX)
+        tcps_map_free(&stream_memo);
+    tcps_map_put(&stream_memo, key, layer->stream + 1);
+}
+
+static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    tcp_layer_t *volatile layer = NULL;
+    volatile int done = 0;
+    address src, dst;
+
+    if (!PINFO_FD_VISITED(pinfo)) {
+        layer = layer_begin(tvb, pinfo);
+        /* TCP's subdissectors may set other addresses before TCP returns. */
+        copy_address_shallow(&src, &pinfo->src);
+        copy_address_shallow(&dst, &pinfo->dst);
+    }
+    /* Calling through a handle decrements can_desegment once more than a
+     * direct call from IP would: give TCP what IP gave us. */
+    pinfo->can_desegment = pinfo->saved_can_desegment;
+    TRY {
+        done = call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
+    }
+    FINALLY {
+        if (layer)
+            layer_end(layer, pinfo, tvb, &src, &dst);
+    }
+    ENDTRY;
+    return done;
+}
+
+guint tcpstate_hook_layers(const packet_info *pinfo, const tcp_layer_t **layers)
+{
+    *layers = seen.layers;
+    return seen.frame == pinfo->num ? seen.n : 0;
+}
+
+void tcpstate_hook_handoff(int proto_tcpstate _U_)
+{
+    proto_tcp = proto_get_id_by_filter_name("tcp");
+    proto_icmp = proto_get_id_by_filter_name("icmp");
+    proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    tcp_handle = find_dissector("tcp");
+    ip_proto_table = find_dissector_table("ip.proto");
+    /* No protocol: the frame gets no extra layer, and "Decode As" lists it
+     * under this (unique, required) description. */
+    hook_handle = create_dissector_handle_with_name_and_description(dissect_tcp_hook, -1, "tcpstate_tcp",
+                                                                    "TCP (read by TCP State)");
+    dissector_add_uint("ip.proto", IP_PROTO_TCP, hook_handle);
+}
+
+void tcpstate_hook_install(gboolean enabled)
+{
+    dissector_handle_t now = dissector_get_uint_handle(ip_proto_table, IP_PROTO_TCP);
+
+    seen.frame = 0;
+    seen.n = 0;
+    tcps_map_free(&stream_memo);
+    if (!enabled) {
+        if (now == hook_handle)
+            dissector_add_uint("ip.proto", IP_PROTO_TCP, tcp_handle);
+        return;
+    }
+    /* TCP there: tcpstate was disabled before, or TCP was chosen again
+     * explicitly (-d ip.proto==6,tcp); the hook hands everything to TCP. */
+    if (now == tcp_handle)
+        dissector_add_uint("ip.proto", IP_PROTO_TCP, hook_handle);
+    if (now == tcp_handle || now == hook_handle)
+        return;
+    /* Decode As, a Lua script or another plugin gave IP protocol 6 to
+     * another dissector: TCP segments that reach TCP that way are shown as
+     * not analysed (tcpstate.not_analysed), and the user is told why. */
+    ws_warning("TCP State: IP protocol 6 goes to \"%s\", not through TCP State's hook; "
+               "TCP segments will be marked as not analysed",
+               now ? dissector_handle_get_description(now) : "nothing");
+}

@@ -1,0 +1,54 @@
+/* tcpstate-hook.h - the TCP headers of a frame, as they go to Wireshark's
+ * TCP dissector.
+ *
+ * tcpstate puts a handle of its own in front of TCP in the "ip.proto" table:
+ * it reads each TCP header from the bytes TCP is given, calls TCP, and asks
+ * TCP's conversation for tcp.stream.  No protocol tree is needed for that,
+ * so installing tcpstate does not make tshark build one (README,
+ * "Performance").  The postdissector takes the frame's headers from here.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef TCPSTATE_HOOK_H
+#define TCPSTATE_HOOK_H
+
+#include <epan/packet.h>
+
+#include "tcpstate_fsm.h"
+
+/* More TCP layers than this in one frame are left alone. */
+#define MAX_TCP_LAYERS 8
+
+enum tcp_layer_kind {
+    TCP_LAYER_SEGMENT,   /* a segment the state machine can take */
+    TCP_LAYER_QUOTED,    /* a header quoted by an ICMP or ICMPv6 error: news, never a segment */
+    TCP_LAYER_TRUNCATED  /* too little captured (or a fragment) to know what it did */
+};
+
+/* One TCP header of the frame. */
+typedef struct {
+    struct tcps_segment seg;  /* TCP_LAYER_SEGMENT: the header's fields and tcp.len */
+    tvbuff_t *ds_tvb;         /* the data source the header lies in (the frame's, or reassembled bytes) */
+    gint offset;              /* where the header starts in ds_tvb */
+    guint32 stream;           /* tcp.stream; G_MAXUINT32 when TCP got no stream for it */
+    guint16 ordinal;          /* the frame's n-th TCP layer (1-based), as in pinfo->layers */
+    guint8 kind;              /* enum tcp_layer_kind */
+    guint8 captured;          /* 1: the whole header was captured; 2: the payload too */
+} tcp_layer_t;
+
+/* Find TCP and make the hook's handle (from the plugin's handoff). */
+void tcpstate_hook_handoff(int proto_tcpstate);
+
+/* At every file open: put the hook into "ip.proto" 6 while tcpstate is
+ * enabled, and TCP itself back while it is not (a disabled tcpstate then
+ * costs nothing).  Warns when something else has taken the entry. */
+void tcpstate_hook_install(gboolean enabled);
+
+/* The TCP headers the hook saw in this frame on its first pass, in order;
+ * their number. */
+guint tcpstate_hook_layers(const packet_info *pinfo, const tcp_layer_t **layers);
+
+/* How many TCP layers the frame has (pinfo->layers), the hook's or not. */
+guint tcpstate_tcp_layer_count(const packet_info *pinfo);
+
+#endif /* TCPSTATE_HOOK_H */
