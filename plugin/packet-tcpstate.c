@@ -306,7 +306,8 @@ static void report_memory(void)
                chunked_bytes(&stream_conns, sizeof(guint32)) + tcps_map_bytes(&tuple_stream) +
                chunked_bytes(&zk_recs, sizeof(zk_rec_t)) + chunked_bytes(&zk_hist, 1) +
                (size_t)zk_live_len * (sizeof *zk_live + sizeof *zk_free_slots) + tcps_map_bytes(&tuple_zeek) +
-               (size_t)wmem_map_size(host_watch) * (sizeof(host_watch_t) + MAP_ENTRY_BYTES);
+               (size_t)wmem_map_size(host_watch) * (sizeof(host_watch_t) + MAP_ENTRY_BYTES) +
+               tcpstate_hook_bytes();
     fprintf(stderr, "tcpstate memory: %u TCP frames, %u connections, %u Zeek connections (%u live at most); "
             "per-frame state %zu bytes (%.1f per frame), per-connection state %zu bytes (%.1f per connection)\n",
             frames, conns_used, zk_recs_used, zk_live_len, per_frame, frames ? (double)per_frame / frames : 0.0,
@@ -323,6 +324,7 @@ static dissector_handle_t tcpstate_handle;
 static void tcpstate_reset(void)
 {
     report_memory();
+    tcpstate_hook_reset();
     extra_layer_results = 0;
     chunked_free(&conns);
     conns_used = 0;

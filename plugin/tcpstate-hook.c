@@ -234,13 +234,23 @@ void tcpstate_hook_handoff(int proto_tcpstate _U_)
     dissector_add_uint("ip.proto", IP_PROTO_TCP, hook_handle);
 }
 
+void tcpstate_hook_reset(void)
+{
+    seen.frame = 0;
+    seen.n = 0;
+    tcps_map_free(&stream_memo);
+}
+
+size_t tcpstate_hook_bytes(void)
+{
+    return tcps_map_bytes(&stream_memo);
+}
+
 void tcpstate_hook_install(gboolean enabled)
 {
     dissector_handle_t now = dissector_get_uint_handle(ip_proto_table, IP_PROTO_TCP);
 
-    seen.frame = 0;
-    seen.n = 0;
-    tcps_map_free(&stream_memo);
+    tcpstate_hook_reset();
     if (!enabled) {
         if (now == hook_handle)
             dissector_add_uint("ip.proto", IP_PROTO_TCP, tcp_handle);

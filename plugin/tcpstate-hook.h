@@ -44,6 +44,12 @@ void tcpstate_hook_handoff(int proto_tcpstate);
  * costs nothing).  Warns when something else has taken the entry. */
 void tcpstate_hook_install(gboolean enabled);
 
+/* Forget the capture file's headers and memo (its cleanup: at file close). */
+void tcpstate_hook_reset(void);
+
+/* Bytes the hook holds now (its 4-tuple memo), for the memory report. */
+size_t tcpstate_hook_bytes(void);
+
 /* The TCP headers the hook saw in this frame on its first pass, in order;
  * their number. */
 guint tcpstate_hook_layers(const packet_info *pinfo, const tcp_layer_t **layers);

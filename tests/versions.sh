@@ -7,12 +7,16 @@
 # The chroot (default /var/tmp/tcpstate-chroots/SUITE) is made with mmdebstrap
 # the first time, with the packages the tests need, and reused afterwards.
 # The sources are bind-mounted at /src and the shared captures at /shared; the
-# build goes to /build inside the chroot, so the host's build/ is untouched.
+# build goes to a fresh /build (tmpfs) inside the chroot, so the host's build/
+# is untouched.
 # Everything runs in a private mount namespace that vanishes with the script.
 # Needs root (chroot, mounts, network namespaces for kernel_truth).
 #
 # TCPSTATE_CTEST_ARGS adds ctest arguments (e.g. "-R fields_seed" to run a
-# few tests while developing).
+# few tests while developing).  TCPSTATE_RUN replaces the test command with
+# another one, run in /src after the build (e.g. the benchmark:
+#   TCPSTATE_RUN='python3 tests/bench/bench.py --build /build --sizes "" --instructions 10000'
+#   tests/versions.sh sid).
 set -euo pipefail
 suite=${1:?usage: tests/versions.sh SUITE [CHROOT_DIR]}
 root=${2:-/var/tmp/tcpstate-chroots/$suite}
@@ -50,7 +54,8 @@ version=$(chroot "$root" dpkg-query -W -f='${Version}' libwireshark-dev)
 echo "== $suite: Wireshark $version"
 # The README's test command, inside the chroot.
 inside="cmake -S /src -B /build -DTCPSTATE_WERROR=ON -DTCPSTATE_SHARED_DIR=/shared >/dev/null &&
-cmake --build /build -j$(nproc) >/dev/null && ctest --test-dir /build --output-on-failure \$TCPSTATE_CTEST_ARGS"
+cmake --build /build -j$(nproc) >/dev/null &&
+if [ -n \"\$TCPSTATE_RUN\" ]; then eval \"\$TCPSTATE_RUN\"; else ctest --test-dir /build --output-on-failure \$TCPSTATE_CTEST_ARGS; fi"
 
 # A private mount namespace: the chroot's root becomes a mount point (ip netns
 # needs one), with the kernel's file systems, a fresh /tmp and /run, and the
@@ -64,10 +69,13 @@ mount --rbind /dev "$root/dev"
 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 mount -t tmpfs -o mode=755 tmpfs "$root/run"
 mkdir -p "$root/src" "$root/shared" "$root/build"
+# A fresh build every time: make would take objects from another source tree
+# (CI and a developer bind different trees at /src) for up to date.
+mount -t tmpfs -o mode=755 tmpfs "$root/build"
 mount --bind "$src" "$root/src"
 mount --bind "$shared" "$root/shared"
 mount -o remount,bind,ro "$root/shared"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 exec chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 CI="${CI:-}" \
-    TCPSTATE_CTEST_ARGS="${TCPSTATE_CTEST_ARGS:-}" bash -c "cd /src && $inside"
+    TCPSTATE_CTEST_ARGS="${TCPSTATE_CTEST_ARGS:-}" TCPSTATE_RUN="${TCPSTATE_RUN:-}" bash -c "cd /src && $inside"
 ' versions "$root" "$src" "$shared" "$inside"
