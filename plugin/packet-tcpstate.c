@@ -845,32 +845,33 @@ static const char *history_so_far(wmem_allocator_t *pool, const shown_t *v)
     return wmem_strndup(pool, h, MIN(res->hist_len, len));
 }
 
-static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
+/* Is any of these fields asked for?  Always on a visible tree (-V, the GUI's
+ * packet details); on a pruned tree only when a filter, a column or -e names
+ * it: Wireshark would throw the other items away, so they are not built. */
+static gboolean wanted(proto_tree *tree, const int *hfs, size_t n)
 {
-    const frame_result_t *res = v->kept;
-    const zk_rec_t *zk = zk_rec(v->zk);
+    for (size_t i = 0; i < n; i++)
+        if (proto_field_is_referenced(tree, hfs[i]))
+            return TRUE;
+    return FALSE;
+}
+
+/* The connection summary as far as the capture has been read. */
+static void show_final(proto_tree *st, tvbuff_t *tvb, const frame_result_t *res, const zk_rec_t *zk)
+{
+    const int fields[] = { hf_final, hf_final_client, hf_final_server, hf_final_conn_state, hf_final_history,
+                           hf_final_orig };
     guint hist_len;
-    const char *history = zk_final_history(zk, &hist_len);
-    const char *final_cs = zk_conn_state_name(zk_final_conn_state(zk));
-    guint8 final_states = tcps_conn_states(&conn_at(res->conn)->fsm);
-    nstime_t duration;
-    guint64 since = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
+    const char *history, *final_cs;
+    guint8 final_states;
     proto_item *fi;
     proto_tree *ft;
 
-    since = since >= zk->start_us ? since - zk->start_us : 0;
-    duration.secs = (time_t)(since / 1000000u);
-    duration.nsecs = (int)(since % 1000000u) * 1000;
-
-    proto_item_set_generated(proto_tree_add_string(st, hf_conn_state, tvb, 0, 0,
-                             zk_conn_state_name((enum zk_conn_state)res->conn_state)));
-    proto_item_set_generated(proto_tree_add_string(st, hf_history, tvb, 0, 0, history_so_far(pinfo->pool, v)));
-    proto_item_set_generated(proto_tree_add_time(st, hf_duration, tvb, 0, 0, &duration));
-    proto_item_set_generated(proto_tree_add_uint(st, hf_bytes_client, tvb, 0, 0, res->bytes[TCPS_CLIENT]));
-    proto_item_set_generated(proto_tree_add_uint(st, hf_bytes_server, tvb, 0, 0, res->bytes[TCPS_SERVER]));
-    proto_item_set_generated(proto_tree_add_uint(st, hf_zeek_conn, tvb, 0, 0, v->zk));
-
-    /* How the connection ended, as far as the capture has been read. */
+    if (!wanted(st, fields, G_N_ELEMENTS(fields)))
+        return;
+    history = zk_final_history(zk, &hist_len);
+    final_cs = zk_conn_state_name(zk_final_conn_state(zk));
+    final_states = tcps_conn_states(&conn_at(res->conn)->fsm);
     fi = proto_tree_add_none_format(st, hf_final, tvb, 0, 0, "Connection summary: client %s, server %s, %s %s",
                                     tcps_state_name((enum tcps_state)(final_states >> 4)),
                                     tcps_state_name((enum tcps_state)(final_states & 0x0f)),
@@ -888,6 +889,29 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
         tcps_side_name(zk_final_side0_orig(zk) == side0_is_client(zk->side0_addr, zk->side0_port,
                                                                   &conn_at(res->conn)->fsm)
                        ? TCPS_CLIENT : TCPS_SERVER)));
+}
+
+static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
+{
+    const frame_result_t *res = v->kept;
+    const zk_rec_t *zk = zk_rec(v->zk);
+    nstime_t duration;
+    guint64 since = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
+
+    since = since >= zk->start_us ? since - zk->start_us : 0;
+    duration.secs = (time_t)(since / 1000000u);
+    duration.nsecs = (int)(since % 1000000u) * 1000;
+
+    proto_item_set_generated(proto_tree_add_string(st, hf_conn_state, tvb, 0, 0,
+                             zk_conn_state_name((enum zk_conn_state)res->conn_state)));
+    if (wanted(st, &hf_history, 1))
+        proto_item_set_generated(proto_tree_add_string(st, hf_history, tvb, 0, 0, history_so_far(pinfo->pool, v)));
+    proto_item_set_generated(proto_tree_add_time(st, hf_duration, tvb, 0, 0, &duration));
+    proto_item_set_generated(proto_tree_add_uint(st, hf_bytes_client, tvb, 0, 0, res->bytes[TCPS_CLIENT]));
+    proto_item_set_generated(proto_tree_add_uint(st, hf_bytes_server, tvb, 0, 0, res->bytes[TCPS_SERVER]));
+    proto_item_set_generated(proto_tree_add_uint(st, hf_zeek_conn, tvb, 0, 0, v->zk));
+
+    show_final(st, tvb, res, zk);
 }
 
 static void queue_tap(packet_info *pinfo, const shown_t *v)
@@ -1002,8 +1026,11 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     proto_item_set_generated(proto_tree_add_string(st, hf_sender, tvb, 0, 0,
                              tcps_side_name((enum tcps_side)r->sender)));
 
-    tc = side_transition(pinfo->pool, TCPS_CLIENT, r);
-    ts = side_transition(pinfo->pool, TCPS_SERVER, r);
+    tc = ts = NULL;
+    if (wanted(st, &hf_transition, 1)) {
+        tc = side_transition(pinfo->pool, TCPS_CLIENT, r);
+        ts = side_transition(pinfo->pool, TCPS_SERVER, r);
+    }
     if (tc || ts) {
         const char *both = (tc && ts) ? wmem_strdup_printf(pinfo->pool, "%s, %s", tc, ts)
                                       : (tc ? tc : ts);
