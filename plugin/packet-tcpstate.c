@@ -314,13 +314,7 @@ static void report_memory(void)
             per_conn, conns_used ? (double)per_conn / conns_used : 0.0);
 }
 
-static dissector_handle_t tcpstate_handle;
-
-/* The TCP fields the first pass reads.  Wanting them makes tshark build a
- * (pruned) protocol tree for every packet, which costs time even when no
- * tcpstate field is asked for; when the protocol is disabled
- * (--disable-protocol tcpstate, or Analyze > Enabled Protocols) nothing is
- * wanted and tshark runs as if the plugin were not installed. */
+/* At capture close (and before the next file): forget everything. */
 static void tcpstate_reset(void)
 {
     report_memory();
@@ -1289,7 +1283,6 @@ void proto_register_tcpstate(void)
 
 void proto_reg_handoff_tcpstate(void)
 {
-    tcpstate_handle = create_dissector_handle(dissect_tcpstate, proto_tcpstate);
-    register_postdissector(tcpstate_handle);
+    register_postdissector(create_dissector_handle(dissect_tcpstate, proto_tcpstate));
     tcpstate_hook_handoff(proto_tcpstate); /* and at every file open, tcpstate_hook_install() */
 }
