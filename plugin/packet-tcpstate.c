@@ -219,10 +219,18 @@ static void *chunk_elem(chunked_t *a, guint32 i, size_t elem, gboolean create)
     return (char *)a->chunks[c] + (size_t)(i & (CHUNK_LEN - 1)) * elem;
 }
 
-/* Does this record hold a result (a segment's, or a quoted, truncated or unseen header)? */
+/* A header the state machine did not take: quoted by an ICMP error, too
+ * short, or not seen by the hook.  It changes no state and has no segment
+ * fields. */
+static gboolean not_a_segment(const frame_result_t *r)
+{
+    return r->icmp_quoted || r->truncated || r->not_seen;
+}
+
+/* Does this record hold a result (a segment's, or a header that was not one)? */
 static gboolean is_kept(const frame_result_t *r)
 {
-    return r->states || r->icmp_quoted || r->truncated || r->not_seen;
+    return r->states || not_a_segment(r);
 }
 
 static size_t chunked_bytes(const chunked_t *a, size_t elem)
@@ -768,7 +776,7 @@ static void unpack(packet_info *pinfo, tvbuff_t *tvb, const frame_result_t *kept
     v->r.teardown = kept->teardown;
     v->r.sender = kept->sender;
     v->r.order = kept->order;
-    if (kept->icmp_quoted || kept->truncated || kept->not_seen)
+    if (not_a_segment(kept))
         return;
     if (kept->numbers_aside) {
         const numbers_t *n = (const numbers_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate,
@@ -890,7 +898,7 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
     const frame_result_t *res = v->kept;
     const zk_rec_t *zk = zk_rec(v->zk);
     nstime_t duration;
-    guint64 since = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
+    guint64 since = tcpstate_time_us(pinfo);
 
     since = since >= zk->start_us ? since - zk->start_us : 0;
     duration.secs = (time_t)(since / 1000000u);
@@ -921,7 +929,7 @@ static void queue_tap(packet_info *pinfo, const shown_t *v)
     info->server_state = (guint8)tcps_result_state(&v->r, TCPS_SERVER);
     info->conn_state = res->conn_state;
     info->history = history_so_far(pinfo->pool, v);
-    info->time_us = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
+    info->time_us = tcpstate_time_us(pinfo);
     info->time_wait_since_us = tcps_time_wait_since(conn);
     info->msl_s = pref_msl_s;
     info->bytes_client = res->bytes[TCPS_CLIENT];
@@ -1003,7 +1011,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         /* A tree built for something else (a TCP field, another filter): no
          * tcpstate field is wanted, so only the expert infos, which the
          * expert statistics and _ws.expert filters see. */
-        if (!res->icmp_quoted && !res->truncated && !res->not_seen)
+        if (!not_a_segment(res))
             add_experts(pinfo, ti, v);
         return;
     }
@@ -1011,8 +1019,8 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
 
     proto_item_set_generated(proto_tree_add_string(st, hf_client, tvb, 0, 0, tcps_state_name(client)));
     proto_item_set_generated(proto_tree_add_string(st, hf_server, tvb, 0, 0, tcps_state_name(server)));
-    if (res->icmp_quoted || res->truncated || res->not_seen)
-        return; /* not a segment the state machine saw */
+    if (not_a_segment(res))
+        return;
     proto_item_set_generated(proto_tree_add_string(st, hf_client_prev, tvb, 0, 0,
                              tcps_state_name(tcps_result_prev(r, TCPS_CLIENT))));
     proto_item_set_generated(proto_tree_add_string(st, hf_server_prev, tvb, 0, 0,
@@ -1057,7 +1065,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
  * Only expert infos (the expert statistics and _ws.expert filters see them). */
 static gboolean has_experts(packet_info *pinfo, const frame_result_t *res)
 {
-    return res->icmp_quoted || res->truncated || res->not_seen || (res->notes & ~NOTES_NOT_EXPERT) || res->order || res->watch ||
+    return not_a_segment(res) || (res->notes & ~NOTES_NOT_EXPERT) || res->order || res->watch ||
            (PINFO_FD_VISITED(pinfo) && res->conn < conns_used && conn_at(res->conn)->watch.last_frame == pinfo->num);
 }
 
@@ -1284,5 +1292,5 @@ void proto_register_tcpstate(void)
 void proto_reg_handoff_tcpstate(void)
 {
     register_postdissector(create_dissector_handle(dissect_tcpstate, proto_tcpstate));
-    tcpstate_hook_handoff(proto_tcpstate); /* and at every file open, tcpstate_hook_install() */
+    tcpstate_hook_handoff(); /* and at every file open, tcpstate_hook_install() */
 }

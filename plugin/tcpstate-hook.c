@@ -112,7 +112,7 @@ static gboolean read_segment(tvbuff_t *tvb, const packet_info *pinfo, tcp_layer_
     if (hlen < 20 || reported < (guint)hlen)
         return FALSE;
     seg->len = reported - (guint)hlen;
-    seg->time_us = (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
+    seg->time_us = tcpstate_time_us(pinfo);
     seg->seq = tvb_get_ntohl(tvb, 4);
     seg->ack = tvb_get_ntohl(tvb, 8);
     seg->flags = tcpstate_tvb_u8(tvb, 13);
@@ -220,7 +220,7 @@ guint tcpstate_hook_layers(const packet_info *pinfo, const tcp_layer_t **layers)
     return seen.frame == pinfo->num ? seen.n : 0;
 }
 
-void tcpstate_hook_handoff(int proto_tcpstate _U_)
+void tcpstate_hook_handoff(void)
 {
     proto_tcp = proto_get_id_by_filter_name("tcp");
     proto_icmp = proto_get_id_by_filter_name("icmp");

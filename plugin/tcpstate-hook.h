@@ -37,7 +37,13 @@ typedef struct {
 } tcp_layer_t;
 
 /* Find TCP and make the hook's handle (from the plugin's handoff). */
-void tcpstate_hook_handoff(int proto_tcpstate);
+void tcpstate_hook_handoff(void);
+
+/* The frame's capture time in microseconds, the state machine's clock. */
+static inline guint64 tcpstate_time_us(const packet_info *pinfo)
+{
+    return (guint64)pinfo->abs_ts.secs * 1000000u + (guint64)(pinfo->abs_ts.nsecs / 1000);
+}
 
 /* At every file open: put the hook into "ip.proto" 6 while tcpstate is
  * enabled, and TCP itself back while it is not (a disabled tcpstate then

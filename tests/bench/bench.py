@@ -133,15 +133,22 @@ MEM = re.compile(r"tcpstate memory: (\d+) TCP frames, (\d+) connections, (\d+) Z
                  r"per-connection state (\d+) bytes \(([\d.]+) per connection\)")
 
 
-def bench_size(packets, reps, work, dirs, home, gencap):
-    conns = max(1, packets // PACKETS_PER_CONNECTION)
+def bench_capture(gencap, work, packets):
+    """The generated capture of about `packets` packets (made once, kept in
+    `work`): its path and its exact frame count."""
     pcap = os.path.join(work, f"bench-{packets}.pcap")
     if not os.path.exists(pcap):
-        subprocess.run([gencap, pcap, "-c", str(conns), "-k", "1000", "-p", "8", "-s", "1"], check=True,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run([gencap, pcap, "-c", str(max(1, packets // PACKETS_PER_CONNECTION)), "-k", "1000", "-p", "8",
+                        "-s", "1"], check=True, stderr=subprocess.DEVNULL)
         os.chmod(pcap, 0o644)
     frames = int(subprocess.run(["capinfos", "-c", "-M", "-T", "-r", pcap], capture_output=True,
                                 text=True).stdout.split()[-1])
+    return pcap, frames
+
+
+def bench_size(packets, reps, work, dirs, home, gencap):
+    conns = max(1, packets // PACKETS_PER_CONNECTION)
+    pcap, frames = bench_capture(gencap, work, packets)
     samples = {(side, run): [] for side in ("with", "without") for run in RUNS}
     mem = None
     for rep in range(reps):
@@ -189,16 +196,7 @@ def instructions(plugins, pcap, args, home):
 
 def bench_instructions(packets, work, dirs, home, gencap):
     """Per comparison: instructions per packet with and without the plugin."""
-    pcaps = []
-    for n in (packets, 3 * packets):
-        pcap = os.path.join(work, f"bench-{n}.pcap")
-        if not os.path.exists(pcap):
-            subprocess.run([gencap, pcap, "-c", str(max(1, n // PACKETS_PER_CONNECTION)), "-k", "1000", "-p", "8",
-                            "-s", "1"], check=True, stderr=subprocess.DEVNULL)
-            os.chmod(pcap, 0o644)
-        frames = int(subprocess.run(["capinfos", "-c", "-M", "-T", "-r", pcap], capture_output=True,
-                                    text=True).stdout.split()[-1])
-        pcaps.append((pcap, frames))
+    pcaps = [bench_capture(gencap, work, n) for n in (packets, 3 * packets)]
     per_packet = {}
     for side in ("without", "with"):
         for run in RUNS:
@@ -333,11 +331,7 @@ def main():
     sizes = [int(float(s)) for s in args.sizes.split(",") if s]  # --sizes "": instructions only
     if args.memory_only:
         for packets in sizes:
-            pcap = os.path.join(args.work, f"bench-{packets}.pcap")
-            if not os.path.exists(pcap):
-                subprocess.run([gencap, pcap, "-c", str(max(1, packets // PACKETS_PER_CONNECTION)), "-k", "1000",
-                                "-p", "8", "-s", "1"], check=True, stderr=subprocess.DEVNULL)
-                os.chmod(pcap, 0o644)
+            pcap, _ = bench_capture(gencap, args.work, packets)
             _, _, err = run_tshark(dirs["with"], pcap, RUNS["state-fields"], home)
             m = MEM.search(err)
             print(f"{packets}: {m[0] if m else err.strip()[:200]}")
