@@ -141,7 +141,11 @@ typedef struct {
 
 typedef struct {
     guint32 seq, ack;
+    guint16 tcp_flags;
 } numbers_t;
+
+/* The flags of a TCP header (byte 13) and its AE bit (byte 12, bit 0). */
+#define TCP_FLAGS_MASK 0x1ffu
 
 /* A kept result made ready to show: the state machine's result with its
  * relative numbers, and the Zeek connection's index. */
@@ -149,6 +153,7 @@ typedef struct {
     struct tcps_result r;
     const frame_result_t *kept;
     guint32 zk;
+    guint16 tcp_flags;         /* as the tap gives them (tcpstate_tap_info_t) */
 } shown_t;
 
 /* Pathologies that need time or other connections (bits of frame_result_t.watch). */
@@ -686,6 +691,7 @@ static void analyse_segment(packet_info *pinfo, tvbuff_t *frame_tvb, const tcp_l
         numbers_t *kept = wmem_new(wmem_file_scope(), numbers_t);
         kept->seq = r->seq;
         kept->ack = r->ack;
+        kept->tcp_flags = tvb_get_ntohs(layer->ds_tvb, layer->offset + 12) & TCP_FLAGS_MASK;
         res->numbers_aside = 1;
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_NUMBERS + i, kept);
     }
@@ -784,13 +790,15 @@ static void unpack(packet_info *pinfo, tvbuff_t *tvb, const frame_result_t *kept
         if (n) {
             v->r.seq = n->seq;
             v->r.ack = n->ack;
+            v->tcp_flags = n->tcp_flags;
         }
-    } else if (tvb_bytes_exist(tvb, kept->tcp_off, 12)) {
+    } else if (tvb_bytes_exist(tvb, kept->tcp_off, 14)) {
         enum tcps_side sender = (enum tcps_side)kept->sender;
         enum tcps_side receiver = sender == TCPS_CLIENT ? TCPS_SERVER : TCPS_CLIENT;
         v->r.seq = tvb_get_ntohl(tvb, kept->tcp_off + 4) - sequence_base(kept, sender);
         if (kept->notes & TCPS_NOTE_ACK)
             v->r.ack = tvb_get_ntohl(tvb, kept->tcp_off + 8) - sequence_base(kept, receiver);
+        v->tcp_flags = tvb_get_ntohs(tvb, kept->tcp_off + 12) & TCP_FLAGS_MASK;
     }
     if (kept->has_zk)
         v->zk = kept->zk_delta != ZK_ASIDE
@@ -938,6 +946,9 @@ static void queue_tap(packet_info *pinfo, const shown_t *v)
     info->server_addr = client_sent ? &pinfo->dst : &pinfo->src;
     info->client_port = conn->client_port;
     info->server_port = (guint16)(client_sent ? pinfo->destport : pinfo->srcport);
+    info->result = v->r;
+    info->tcp_flags = v->tcp_flags;
+    info->payload = v->r.seglen - ((v->tcp_flags & TCPS_SYN) != 0) - ((v->tcp_flags & TCPS_FIN) != 0);
     tap_queue_packet(tcpstate_tap, pinfo, info);
 }
 
@@ -1285,6 +1296,7 @@ void proto_register_tcpstate(void)
     host_watch = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     tcpstate_tap = register_tap("tcpstate");
     register_tcpstate_stats();
+    register_tcpstate_flow(proto_tcpstate);
     register_init_routine(tcpstate_init);
     register_cleanup_routine(tcpstate_reset);
 }

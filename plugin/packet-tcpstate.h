@@ -8,9 +8,12 @@
 #include <epan/address.h>
 #include <glib.h>
 
+#include "tcpstate_fsm.h"
+
 void proto_register_tcpstate(void);
 void proto_reg_handoff_tcpstate(void);
 void register_tcpstate_stats(void);
+void register_tcpstate_flow(int proto);
 
 /* What the "tcpstate" tap gets for every TCP segment the state machine saw
  * (not for quoted or truncated headers).  Valid during the tap callback. */
@@ -30,6 +33,9 @@ typedef struct {
     const address *server_addr;
     guint16 client_port;
     guint16 server_port;
+    struct tcps_result result; /* what the state machine said (seq and ack relative) */
+    guint16 tcp_flags;         /* the header's flags, TCPS_FLAG_AE (bit 8) included */
+    guint32 payload;           /* tcp.len */
 } tcpstate_tap_info_t;
 
 /* State and conn_state names for the statistics. */
