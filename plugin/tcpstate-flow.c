@@ -64,6 +64,7 @@ static tap_packet_status flow_packet(void *tapdata, packet_info *pinfo, epan_dis
     sai->line_style = 1;
     sai->conv_num = (guint16)info->stream;
     sai->display = TRUE;
+    sequence_analysis_use_color_filter(pinfo, sai); /* the packet's coloring rule, in the GUI */
     g_queue_push_tail(sainfo->items, sai);
     return TAP_PACKET_REDRAW;
 }

@@ -10,12 +10,19 @@
 #  2. seed.pcap with the statistics -z tcpstate,sum (what Statistics > TCP State
 #     opens): the statistics window opens, and the packet list shows the
 #     "established" and "TIME_WAIT" colors.
+#  3. seed.pcap, Statistics > Flow Graph, flow type "TCP State Flows": the
+#     dialog opens on the ladder, and its export as ASCII (the dialog's own
+#     Export, file type ASCII) holds the seed's arrows and states, checked by
+#     test_flow.py against the reviewed expected output.  Menus, buttons and
+#     list entries are found on screen by their text (tesseract), so the test
+#     does not depend on where each Wireshark release puts them.
 #
-# Screenshots: OUTDIR/gui-filter.png, OUTDIR/gui-statistics.png.
+# Screenshots: OUTDIR/gui-filter.png, OUTDIR/gui-statistics.png, OUTDIR/gui-flow.png.
 set -uo pipefail
 src=$1 plugins=$2 out=$3
-for tool in Xvfb wireshark xdotool xwdtopnm pnmtopng; do
-    command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (apt-get install wireshark-qt xvfb xdotool netpbm)"; exit 1; }
+for tool in Xvfb wireshark xdotool xwdtopnm pnmtopng tesseract; do
+    command -v "$tool" >/dev/null ||
+        { echo "FAIL: $tool not installed (apt-get install wireshark-qt xvfb xdotool netpbm tesseract-ocr)"; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "FAIL: run as root (Wireshark runs as nobody here, for WIRESHARK_PLUGIN_DIR)"; exit 1; }
 mkdir -p "$out"
@@ -52,6 +59,24 @@ count_rgb() {
 }
 
 shot() { xwdtopnm "$tmp/Xvfb_screen0" 2>/dev/null | pnmtopng > "$1"; }
+
+# click_text "WORDS" [DX]: click the middle of the first word of a phrase on
+# the screen (the topmost), read by tesseract, or DX pixels right of it.
+click_text() {
+    local xy
+    shot "$tmp/ocr.png"
+    xy=$(tesseract "$tmp/ocr.png" - tsv 2>/dev/null | awk -F'\t' -v phrase="$1" '
+        BEGIN { n = split(phrase, want, " ") }
+        $1 == 5 { k = ($12 == want[m + 1] && (m == 0 || $3 "." $4 "." $5 == line)) ? m + 1 : ($12 == want[1]) ? 1 : 0
+                  if (k == 1) { x = int($7 + $9 / 2); y = int($8 + $10 / 2); line = $3 "." $4 "." $5 }
+                  m = k
+                  if (m == n && (!best || y < besty)) { best = 1; bestx = x; besty = y }
+                  if (m == n) m = 0 }
+        END { if (best) print bestx, besty }')
+    [ -n "$xy" ] || return 1
+    DISPLAY="$display" xdotool mousemove $((${xy% *} + ${2:-0})) ${xy#* } click 1
+    sleep 2
+}
 
 # wait_window NAME: the id of the first window whose name matches, or fail.
 wait_window() {
@@ -113,5 +138,49 @@ if win=$(wait_window "TCP State/Endpoint states"); then
 else
     echo "FAIL: the TCP State statistics window did not open: $(tail -3 "$tmp/ws2.log")"
     status=1
+fi
+pkill -u nobody -x wireshark 2>/dev/null
+sleep 1
+
+# 3. Statistics > Flow Graph > TCP State Flows, on the seed, exported as ASCII.
+flow_step() {
+    echo "FAIL: flow graph: $1 (the screen it looked at: $out/gui-flow-failed.png): $(tail -3 "$tmp/ws3.log")"
+    cp "$tmp/ocr.png" "$out/gui-flow-failed.png" 2>/dev/null
+    status=1
+}
+export_file="$home/flow.txt"
+runuser -u nobody -- "${env_gui[@]}" wireshark -C "TCP State" -r "$src/captures/seed.pcap" >"$tmp/ws3.log" 2>&1 &
+if ! main=$(wait_window "seed.pcap"); then
+    flow_step "no main window"
+else
+    DISPLAY="$display" xdotool windowmove "$main" 0 0 windowsize "$main" 1600 900
+    sleep 2
+    DISPLAY="$display" xdotool windowfocus --sync "$main" key --clearmodifiers alt+s
+    sleep 1
+    if ! click_text "Flow Graph"; then flow_step "no Flow Graph in the Statistics menu"
+    elif ! click_text "Flow type:" 110; then flow_step "no flow type chooser"
+    elif ! click_text "State Flows"; then flow_step "no TCP State Flows among the flow types"
+    else
+        # Point at the 3-segment close: its whole comment shows under the graph
+        # (the comment column shows only the first 20 ems of each).
+        click_text "0.020000" 250 || echo "(no row at 0.020000 to point at)"
+        shot "$out/gui-flow.png"
+        if ! click_text Export; then flow_step "no Export button"
+        elif ! click_text "Portable Document"; then flow_step "no file type chooser in the export dialog"
+        elif ! click_text "ASCII"; then flow_step "no ASCII file type"
+        elif ! click_text "File name:" 200 && ! click_text "Filename:" 200; then flow_step "no file name field"
+        else
+            # (The file name field is right of its label, which tesseract reads either way.)
+            DISPLAY="$display" xdotool type --delay 20 "$export_file"
+            DISPLAY="$display" xdotool key Return
+            sleep 2
+            if [ ! -s "$export_file" ]; then
+                flow_step "the export wrote nothing"
+            else
+                echo "flow graph exported as ASCII: $(grep -c -- '-->\|<--' "$export_file") arrows"
+                "$src/tests/test_flow.py" check-ascii seed "$export_file" || { echo "FAIL: the exported flow graph"; status=1; }
+            fi
+        fi
+    fi
 fi
 exit $status

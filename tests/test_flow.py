@@ -98,13 +98,13 @@ def expected_label(row):
     return label + (f" - Len: {row['tcp.len']}" if row["tcp.len"] not in ("", "0") else "")
 
 
-def check_capture(name):
+def check_ladder(name, text):
+    """The graph `text` of captures/NAME.pcap against its expected output."""
     pcap = os.path.join(CAPTURES, name + ".pcap")
     expected = [r for r in t.read_tsv(os.path.join(CAPTURES, name + ".expected.tsv")) if r["tcpstate.sender"]]
     lengths = {r["frame.number"]: r["tcp.len"] for r in t.fields(pcap, ["frame.number", "tcp.len"])}
     for r in expected:
         r["tcp.len"] = lengths[r["frame.number"]]
-    text = flow(pcap)
     nodes, arrows = parse(text)
     if len(arrows) != len(expected) or not expected:
         fail(f"{name}: {len(arrows)} arrows for {len(expected)} segments")
@@ -123,6 +123,13 @@ def check_capture(name):
             fail(f"{where}: label {a['label']!r}, expected {expected_label(r)!r}")
         if a["comment"] != expected_comment(r):
             fail(f"{where}: comment {a['comment']!r},\n    expected {expected_comment(r)!r}")
+    return arrows
+
+
+def check_capture(name):
+    pcap = os.path.join(CAPTURES, name + ".pcap")
+    text = flow(pcap)
+    arrows = check_ladder(name, text)
     if flow(pcap, extra=["-2"]) != text:
         fail(f"{name}: -2 draws another graph")
     if parse(flow(pcap, "network"))[1] != arrows:
@@ -176,6 +183,12 @@ def check_markers(tmp):
 
 def main():
     import tempfile
+    if sys.argv[1:2] == ["check-ascii"]:  # check-ascii NAME FILE: a graph exported by the GUI
+        name, path = sys.argv[2:4]
+        with open(path, encoding="utf-8") as f:
+            n = len(check_ladder(name, f.read()))
+        print(f"{path}: {n} arrows checked against {name}.expected.tsv")
+        sys.exit(1 if failures or not n else 0)
     n = sum(check_capture(name) for name in CASES)
     check_filter()
     check_icmp_quoted()

@@ -37,7 +37,7 @@ shared=$(cd "$shared" && pwd)
 # libclang-rt-dev follows the release's default clang.
 packages=ca-certificates,cmake,make,gcc,libc6-dev,pkg-config,libwireshark-dev,wireshark-dev,tshark
 packages+=,libglib2.0-dev,python3,python3-scapy,tcpdump,iproute2,nftables,util-linux,procps
-packages+=,clang,libclang-rt-dev,valgrind,wireshark,xvfb,xdotool,netpbm,fonts-dejavu-core
+packages+=,clang,libclang-rt-dev,valgrind,wireshark,xvfb,xdotool,netpbm,fonts-dejavu-core,tesseract-ocr,tesseract-ocr-eng
 stamp="$root/.tcpstate-packages"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$packages" ]; then
     command -v mmdebstrap >/dev/null || { echo "FAIL: mmdebstrap not installed (apt-get install mmdebstrap)"; exit 1; }
