@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds tcpstate with AddressSanitizer + UndefinedBehaviorSanitizer into
 # BUILD_DIR, runs the state machine's unit tests, then tshark (libasan
-# preloaded) with the sanitized plugin, two-pass, over every capture of the
+# preloaded) with the sanitized plugin, two-pass, with the flow graph, over every capture of the
 # project and every Zeek trace (any sanitizer report, stderr line or failed
 # run fails the test), then over mutated, truncated and random captures.
 set -uo pipefail
@@ -10,7 +10,9 @@ shared_traces="${TCPSTATE_SHARED:-$src/../shared}/zeek/traces"
 
 cmake -S "$src" -B "$build" -DTCPSTATE_SANITIZE=ON -DTCPSTATE_WERROR=ON >/dev/null || exit 1
 cmake --build "$build" -j"$(nproc)" >/dev/null || exit 1
-"$build/tests/test_fsm" >/dev/null || { echo "FAIL: sanitized unit tests"; exit 1; }
+for unit in test_fsm test_flow; do
+    "$build/tests/$unit" >/dev/null || { echo "FAIL: sanitized unit tests ($unit)"; exit 1; }
+done
 
 asan=$(gcc -print-file-name=libasan.so)
 run=(env -i PATH=/usr/bin:/bin HOME=/tmp LD_PRELOAD="$asan" ASAN_OPTIONS=detect_leaks=0
@@ -20,7 +22,8 @@ run=(env -i PATH=/usr/bin:/bin HOME=/tmp LD_PRELOAD="$asan" ASAN_OPTIONS=detect_
 files=0 problems=0
 while IFS= read -r -d '' f; do
     files=$((files + 1))
-    err=$(timeout 120 "${run[@]}" tshark -r "$f" -2 -T fields -e tcpstate.client -e tcpstate.transition 2>&1 >/dev/null)
+    err=$(timeout 120 "${run[@]}" tshark -r "$f" -2 -T fields -e tcpstate.client -e tcpstate.transition \
+              -z flow,tcpstate,standard 2>&1 >/dev/null)
     rc=$?
     if [ $rc -ne 0 ] || [ -n "$err" ]; then
         problems=$((problems + 1))

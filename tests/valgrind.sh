@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # valgrind.sh PLUGIN_DIR CAPTURE...: tshark with the plugin under
-# valgrind --leak-check=full, two-pass, asking for tcpstate fields and both
-# statistics.  Fails on any invalid access, use of uninitialised memory, or
+# valgrind --leak-check=full, two-pass, asking for tcpstate fields, both
+# statistics and the flow graph.  Fails on any invalid access, use of uninitialised memory, or
 # lost block whose stack passes through tcpstate's code.  (Wireshark and GLib
 # keep some allocations to exit; those are not tcpstate's and are only counted.)
 # --keep-debuginfo: tshark unloads plugins before valgrind reports leaks.
@@ -14,7 +14,7 @@ run=(env -i PATH=/usr/bin:/bin HOME=/tmp WIRESHARK_PLUGIN_DIR="$plugins")
 status=0
 for f in "$@"; do
     "${run[@]}" valgrind --leak-check=full --show-leak-kinds=definite --num-callers=40 --keep-debuginfo=yes \
-        --log-file="$log" tshark -r "$f" -2 -q -z tcpstate,sum -z tcpstate,conn \
+        --log-file="$log" tshark -r "$f" -2 -q -z tcpstate,sum -z tcpstate,conn -z flow,tcpstate,standard \
         -T fields -e tcpstate.client -e tcpstate.history -e tcpstate.final.conn_state >/dev/null 2>&1
     rc=$?
     # One record per blank-line-separated block of the log.
