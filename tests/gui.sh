@@ -17,7 +17,8 @@
 #     list entries are found on screen by their text (tesseract), so the test
 #     does not depend on where each Wireshark release puts them.
 #
-# Screenshots: OUTDIR/gui-filter.png, OUTDIR/gui-statistics.png, OUTDIR/gui-flow.png.
+# Screenshots: OUTDIR/gui-filter.png, OUTDIR/gui-statistics.png, OUTDIR/gui-flow.png
+# (and, with TCPSTATE_GUI_DEBUG=1, every screen the flow graph part read).
 set -uo pipefail
 src=$1 plugins=$2 out=$3
 for tool in Xvfb wireshark xdotool xwdtopnm pnmtopng tesseract; do
@@ -28,7 +29,7 @@ done
 mkdir -p "$out"
 tmp=$(mktemp -d)
 display=":$((90 + $$ % 100))"
-status=0
+status=0 ocr_shots=0
 cleanup() { pkill -u nobody -x wireshark 2>/dev/null; [ -n "${xvfb:-}" ] && kill "$xvfb" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
@@ -65,17 +66,42 @@ shot() { xwdtopnm "$tmp/Xvfb_screen0" 2>/dev/null | pnmtopng > "$1"; }
 click_text() {
     local xy
     shot "$tmp/ocr.png"
+    [ -n "${TCPSTATE_GUI_DEBUG:-}" ] && cp "$tmp/ocr.png" "$out/ocr-$((++ocr_shots)).png"
+    # Words compare without punctuation: tesseract reads "type:" as "type" at times.
     xy=$(tesseract "$tmp/ocr.png" - tsv 2>/dev/null | awk -F'\t' -v phrase="$1" '
-        BEGIN { n = split(phrase, want, " ") }
-        $1 == 5 { k = ($12 == want[m + 1] && (m == 0 || $3 "." $4 "." $5 == line)) ? m + 1 : ($12 == want[1]) ? 1 : 0
+        BEGIN { gsub(/[^[:alnum:]. ]/, "", phrase); n = split(phrase, want, " ") }
+        $1 == 5 { w = $12; gsub(/[^[:alnum:].]/, "", w)
+                  k = (w == want[m + 1] && (m == 0 || $3 "." $4 "." $5 == line)) ? m + 1 : (w == want[1]) ? 1 : 0
                   if (k == 1) { x = int($7 + $9 / 2); y = int($8 + $10 / 2); line = $3 "." $4 "." $5 }
                   m = k
                   if (m == n && (!best || y < besty)) { best = 1; bestx = x; besty = y }
                   if (m == n) m = 0 }
         END { if (best) print bestx, besty }')
     [ -n "$xy" ] || return 1
-    DISPLAY="$display" xdotool mousemove $((${xy% *} + ${2:-0})) ${xy#* } click 1
+    # Qt 6 takes a click only where the pointer has moved within first.
+    DISPLAY="$display" xdotool mousemove $((${xy% *} + ${2:-0} - 5)) $((${xy#* } - 2))
+    sleep 0.3
+    DISPLAY="$display" xdotool mousemove $((${xy% *} + ${2:-0})) ${xy#* }
+    sleep 0.5
+    DISPLAY="$display" xdotool click 1
     sleep 2
+}
+
+# wait_dialog: a new visible top-level window (other than $main), moved to
+# the screen's corner, full size, and raised; or fail.  (Wireshark 4.4 opens
+# the flow graph dialog slowly, small, and names it like the main window.)
+wait_dialog() {
+    local w
+    for _ in $(seq 30); do
+        w=$(DISPLAY="$display" xdotool search --onlyvisible --name '.' 2>/dev/null | grep -vx "$main" | tail -1)
+        if [ -n "$w" ]; then
+            DISPLAY="$display" xdotool windowmove "$w" 0 0 windowsize "$w" 1600 900 windowraise "$w"
+            sleep 3
+            return 0
+        fi
+        sleep 1
+    done
+    return 1
 }
 
 # wait_window NAME: the id of the first window whose name matches, or fail.
@@ -155,9 +181,10 @@ if ! main=$(wait_window "seed.pcap"); then
 else
     DISPLAY="$display" xdotool windowmove "$main" 0 0 windowsize "$main" 1600 900
     sleep 2
-    DISPLAY="$display" xdotool windowfocus --sync "$main" key --clearmodifiers alt+s
-    sleep 1
-    if ! click_text "Flow Graph"; then flow_step "no Flow Graph in the Statistics menu"
+    # (A menu opened with Alt+S does not take clicks under Qt 6: open it with the mouse.)
+    if ! click_text "Statistics"; then flow_step "no Statistics menu"
+    elif ! click_text "Flow Graph"; then flow_step "no Flow Graph in the Statistics menu"
+    elif ! wait_dialog; then flow_step "no flow graph dialog"
     elif ! click_text "Flow type:" 110; then flow_step "no flow type chooser"
     elif ! click_text "State Flows"; then flow_step "no TCP State Flows among the flow types"
     else
