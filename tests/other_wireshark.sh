@@ -26,8 +26,9 @@ for deb in "$work"/*.deb; do dpkg -x "$deb" "$work/root"; done
 inc="$work/root/usr/include/wireshark"
 fi
 version=$(awk '/define WIRESHARK_VERSION_(MAJOR|MINOR|MICRO)/ { printf "%s%s", sep, $3; sep = "." }' "$inc/ws_version.h")
-for f in plugin.c packet-tcpstate.c tcpstate-hook.c tcpstate-stats.c; do
+glue=$(cd "$src/plugin" && ls plugin.c packet-*.c tcpstate-*.c)
+for f in $glue; do
     gcc -std=gnu11 -fsyntax-only -Wall -Wextra -Werror -DTCPSTATE_VERSION='"0"' -I"$inc" -I"$inc/include" -I"$src/plugin" \
         $(pkg-config --cflags glib-2.0) "$src/plugin/$f" || { echo "FAIL: $f against Wireshark $version"; exit 1; }
 done
-echo "plugin.c, packet-tcpstate.c, tcpstate-hook.c, tcpstate-stats.c compile against Wireshark $version headers with -Werror"
+echo "$(echo $glue | sed "s/ /, /g") compile against Wireshark $version headers with -Werror"
