@@ -738,7 +738,9 @@ static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb)
 {
     const tcp_layer_t *layers;
     guint n = tcpstate_hook_layers(pinfo, &layers);
-    guint count = MIN(tcpstate_tcp_layer_count(pinfo), MAX_TCP_LAYERS);
+    guint count = tcpstate_tcp_layer_count(pinfo); /* not inside MIN(), which would walk twice */
+
+    count = MIN(count, MAX_TCP_LAYERS);
 
     for (guint i = 0; i < count; i++) {
         const tcp_layer_t *layer = hooked_layer(layers, n, (guint16)(i + 1));
@@ -866,6 +868,27 @@ static gboolean wanted(proto_tree *tree, const int *hfs, size_t n)
     return FALSE;
 }
 
+/* Add a generated field only when it is wanted: a pruned tree would throw
+ * the others away, and adding one costs a few hundred instructions even
+ * then (Wireshark checks its length before it decides to drop it). */
+static void add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
+{
+    if (value && wanted(st, &hf, 1))
+        proto_item_set_generated(proto_tree_add_string(st, hf, tvb, 0, 0, value));
+}
+
+static void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, guint32 value)
+{
+    if (wanted(st, &hf, 1))
+        proto_item_set_generated(proto_tree_add_uint(st, hf, tvb, 0, 0, value));
+}
+
+static void add_boolean(proto_tree *st, int hf, tvbuff_t *tvb, gboolean value)
+{
+    if (wanted(st, &hf, 1))
+        proto_item_set_generated(proto_tree_add_boolean(st, hf, tvb, 0, 0, value));
+}
+
 /* The connection summary as far as the capture has been read. */
 static void show_final(proto_tree *st, tvbuff_t *tvb, const frame_result_t *res, const zk_rec_t *zk)
 {
@@ -888,17 +911,14 @@ static void show_final(proto_tree *st, tvbuff_t *tvb, const frame_result_t *res,
                                     final_cs, history);
     proto_item_set_generated(fi);
     ft = proto_item_add_subtree(fi, ett_final);
-    proto_item_set_generated(proto_tree_add_string(ft, hf_final_client, tvb, 0, 0,
-                             tcps_state_name((enum tcps_state)(final_states >> 4))));
-    proto_item_set_generated(proto_tree_add_string(ft, hf_final_server, tvb, 0, 0,
-                             tcps_state_name((enum tcps_state)(final_states & 0x0f))));
-    proto_item_set_generated(proto_tree_add_string(ft, hf_final_conn_state, tvb, 0, 0,
-                             final_cs));
-    proto_item_set_generated(proto_tree_add_string(ft, hf_final_history, tvb, 0, 0, history));
-    proto_item_set_generated(proto_tree_add_string(ft, hf_final_orig, tvb, 0, 0,
-        tcps_side_name(zk_final_side0_orig(zk) == side0_is_client(zk->side0_addr, zk->side0_port,
-                                                                  &conn_at(res->conn)->fsm)
-                       ? TCPS_CLIENT : TCPS_SERVER)));
+    add_string(ft, hf_final_client, tvb, tcps_state_name((enum tcps_state)(final_states >> 4)));
+    add_string(ft, hf_final_server, tvb, tcps_state_name((enum tcps_state)(final_states & 0x0f)));
+    add_string(ft, hf_final_conn_state, tvb, final_cs);
+    add_string(ft, hf_final_history, tvb, history);
+    add_string(ft, hf_final_orig, tvb,
+               tcps_side_name(zk_final_side0_orig(zk) == side0_is_client(zk->side0_addr, zk->side0_port,
+                                                                         &conn_at(res->conn)->fsm)
+                              ? TCPS_CLIENT : TCPS_SERVER));
 }
 
 static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
@@ -912,14 +932,14 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
     duration.secs = (time_t)(since / 1000000u);
     duration.nsecs = (int)(since % 1000000u) * 1000;
 
-    proto_item_set_generated(proto_tree_add_string(st, hf_conn_state, tvb, 0, 0,
-                             zk_conn_state_name((enum zk_conn_state)res->conn_state)));
+    add_string(st, hf_conn_state, tvb, zk_conn_state_name((enum zk_conn_state)res->conn_state));
     if (wanted(st, &hf_history, 1))
-        proto_item_set_generated(proto_tree_add_string(st, hf_history, tvb, 0, 0, history_so_far(pinfo->pool, v)));
-    proto_item_set_generated(proto_tree_add_time(st, hf_duration, tvb, 0, 0, &duration));
-    proto_item_set_generated(proto_tree_add_uint(st, hf_bytes_client, tvb, 0, 0, res->bytes[TCPS_CLIENT]));
-    proto_item_set_generated(proto_tree_add_uint(st, hf_bytes_server, tvb, 0, 0, res->bytes[TCPS_SERVER]));
-    proto_item_set_generated(proto_tree_add_uint(st, hf_zeek_conn, tvb, 0, 0, v->zk));
+        add_string(st, hf_history, tvb, history_so_far(pinfo->pool, v));
+    if (wanted(st, &hf_duration, 1))
+        proto_item_set_generated(proto_tree_add_time(st, hf_duration, tvb, 0, 0, &duration));
+    add_uint(st, hf_bytes_client, tvb, res->bytes[TCPS_CLIENT]);
+    add_uint(st, hf_bytes_server, tvb, res->bytes[TCPS_SERVER]);
+    add_uint(st, hf_zeek_conn, tvb, v->zk);
 
     show_final(st, tvb, res, zk);
 }
@@ -999,7 +1019,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     enum tcps_state client = tcps_result_state(r, TCPS_CLIENT);
     enum tcps_state server = tcps_result_state(r, TCPS_SERVER);
     const struct tcps_conn *conn = res->conn < conns_used ? &conn_at(res->conn)->fsm : NULL;
-    const char *tc, *ts, *name;
+    const char *tc, *ts;
     proto_item *ti, *pi;
     proto_tree *st;
 
@@ -1028,16 +1048,13 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     }
     proto_item_append_text(ti, ": client %s, server %s", tcps_state_name(client), tcps_state_name(server));
 
-    proto_item_set_generated(proto_tree_add_string(st, hf_client, tvb, 0, 0, tcps_state_name(client)));
-    proto_item_set_generated(proto_tree_add_string(st, hf_server, tvb, 0, 0, tcps_state_name(server)));
+    add_string(st, hf_client, tvb, tcps_state_name(client));
+    add_string(st, hf_server, tvb, tcps_state_name(server));
     if (not_a_segment(res))
         return;
-    proto_item_set_generated(proto_tree_add_string(st, hf_client_prev, tvb, 0, 0,
-                             tcps_state_name(tcps_result_prev(r, TCPS_CLIENT))));
-    proto_item_set_generated(proto_tree_add_string(st, hf_server_prev, tvb, 0, 0,
-                             tcps_state_name(tcps_result_prev(r, TCPS_SERVER))));
-    proto_item_set_generated(proto_tree_add_string(st, hf_sender, tvb, 0, 0,
-                             tcps_side_name((enum tcps_side)r->sender)));
+    add_string(st, hf_client_prev, tvb, tcps_state_name(tcps_result_prev(r, TCPS_CLIENT)));
+    add_string(st, hf_server_prev, tvb, tcps_state_name(tcps_result_prev(r, TCPS_SERVER)));
+    add_string(st, hf_sender, tvb, tcps_side_name((enum tcps_side)r->sender));
 
     tc = ts = NULL;
     if (wanted(st, &hf_transition, 1)) {
@@ -1047,23 +1064,20 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     if (tc || ts) {
         const char *both = (tc && ts) ? wmem_strdup_printf(pinfo->pool, "%s, %s", tc, ts)
                                       : (tc ? tc : ts);
-        proto_item_set_generated(proto_tree_add_string(st, hf_transition, tvb, 0, 0, both));
+        add_string(st, hf_transition, tvb, both);
     }
-    if ((name = tcps_handshake_name((enum tcps_handshake)r->handshake)) != NULL)
-        proto_item_set_generated(proto_tree_add_string(st, hf_handshake, tvb, 0, 0, name));
-    if ((name = tcps_teardown_name((enum tcps_teardown)r->teardown)) != NULL)
-        proto_item_set_generated(proto_tree_add_string(st, hf_teardown, tvb, 0, 0, name));
+    add_string(st, hf_handshake, tvb, tcps_handshake_name((enum tcps_handshake)r->handshake));
+    add_string(st, hf_teardown, tvb, tcps_teardown_name((enum tcps_teardown)r->teardown));
 
-    proto_item_set_generated(proto_tree_add_uint(st, hf_seq, tvb, 0, 0, r->seq));
+    add_uint(st, hf_seq, tvb, r->seq);
     if (r->notes & TCPS_NOTE_ACK)
-        proto_item_set_generated(proto_tree_add_uint(st, hf_ack, tvb, 0, 0, r->ack));
-    proto_item_set_generated(proto_tree_add_uint(st, hf_nxtseq, tvb, 0, 0, r->seq + r->seglen));
+        add_uint(st, hf_ack, tvb, r->ack);
+    add_uint(st, hf_nxtseq, tvb, r->seq + r->seglen);
     if (conn && (r->notes & TCPS_NOTE_ISN_CLIENT))
-        proto_item_set_generated(proto_tree_add_uint(st, hf_isn_client, tvb, 0, 0, conn->isn[TCPS_CLIENT]));
+        add_uint(st, hf_isn_client, tvb, conn->isn[TCPS_CLIENT]);
     if (conn && (r->notes & TCPS_NOTE_ISN_SERVER))
-        proto_item_set_generated(proto_tree_add_uint(st, hf_isn_server, tvb, 0, 0, conn->isn[TCPS_SERVER]));
-    proto_item_set_generated(proto_tree_add_boolean(st, hf_inferred, tvb, 0, 0,
-                             (r->notes & TCPS_NOTE_INFERRED) != 0));
+        add_uint(st, hf_isn_server, tvb, conn->isn[TCPS_SERVER]);
+    add_boolean(st, hf_inferred, tvb, (r->notes & TCPS_NOTE_INFERRED) != 0);
     if (v->zk && v->zk <= zk_recs_used)
         show_summary(st, tvb, pinfo, v);
     add_experts(pinfo, ti, v);
