@@ -10,10 +10,12 @@ wrong checksums, and the client's checksums must come out exactly as printed
 
 Times come from the TCP timestamps (both clocks tick in milliseconds).
 
-Usage: make_seed.py OUT.pcap [--late-ack]
+Usage: make_seed.py OUT.pcap [--late-ack | --midstream]
   --late-ack  append the client's last ACK once more, 70 s later (as a lost
               ACK's retransmission would be): past Linux's 60 s TIME_WAIT,
               within RFC 9293's 240 s.
+  --midstream leave the handshake out (a capture started after it): the
+              roles and states must be inferred.
 """
 import sys
 
@@ -83,11 +85,13 @@ def build():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (2, 3) or (len(sys.argv) == 3 and sys.argv[2] != "--late-ack"):
+    if len(sys.argv) not in (2, 3) or (len(sys.argv) == 3 and sys.argv[2] not in ("--late-ack", "--midstream")):
         sys.exit(__doc__)
     packets = build()
-    if len(sys.argv) == 3:
+    if sys.argv[2:] == ["--late-ack"]:
         late = packets[-1].copy()
         late.time = packets[-1].time + 70
         packets.append(late)
+    if sys.argv[2:] == ["--midstream"]:
+        packets = packets[3:]
     wrpcap(sys.argv[1], packets)  # raw IP: the seed printed no link layer
