@@ -43,72 +43,72 @@ static void labels(void)
     expect("cut to the buffer, terminated", b, "SYN, AC");
 }
 
-static void comments(void)
+#define DOT " \xc2\xb7 "
+
+/* One segment's result and the comment it must get. */
+struct comment_case {
+    const char *what;
+    enum tcps_state client_before, server_before, client, server; /* before: TCPS_NONE = not seen */
+    enum tcps_handshake hs;
+    enum tcps_teardown td;
+    uint16_t notes;
+    uint8_t order;
+    const char *want;
+};
+
+static const struct comment_case cases[] = {
+    { "the opening SYN", TCPS_CLOSED, TCPS_LISTEN, TCPS_SYN_SENT, TCPS_SYN_RCVD, TCPS_HS_SYN, TCPS_TD_NONE, 0, 0,
+      "client CLOSED -> SYN_SENT" DOT "server LISTEN -> SYN_RCVD" DOT "SYN (1/3)" },
+    { "only the client moves", TCPS_SYN_SENT, TCPS_SYN_RCVD, TCPS_ESTABLISHED, TCPS_SYN_RCVD, TCPS_HS_SYNACK,
+      TCPS_TD_NONE, 0, 0, "client SYN_SENT -> ESTABLISHED" DOT "server SYN_RCVD" DOT "SYN-ACK (2/3)" },
+    { "nothing changes: short", TCPS_ESTABLISHED, TCPS_ESTABLISHED, TCPS_ESTABLISHED, TCPS_ESTABLISHED,
+      TCPS_HS_NONE, TCPS_TD_NONE, 0, 0, "client ESTABLISHED" DOT "server ESTABLISHED" },
+    { "3-segment close", TCPS_FIN_WAIT_1, TCPS_CLOSE_WAIT, TCPS_TIME_WAIT, TCPS_LAST_ACK, TCPS_HS_NONE,
+      TCPS_TD_FIN_PIGGYBACK, 0, 0,
+      "client FIN_WAIT_1 -> TIME_WAIT" DOT "server CLOSE_WAIT -> LAST_ACK" DOT
+      "FIN+ACK (2nd FIN on the ACK of the 1st: 3-segment close)" },
+    { "picked up mid-stream: no before", TCPS_NONE, TCPS_NONE, TCPS_ESTABLISHED, TCPS_ESTABLISHED, TCPS_HS_NONE,
+      TCPS_TD_NONE, TCPS_NOTE_INFERRED, 0, "client ESTABLISHED" DOT "server ESTABLISHED [inferred]" },
+    { "every marker, in order; other notes are not markers", TCPS_CLOSED, TCPS_ESTABLISHED, TCPS_CLOSED,
+      TCPS_CLOSED, TCPS_HS_NONE, TCPS_TD_RST_ABORT,
+      TCPS_NOTE_INFERRED | TCPS_NOTE_CLOSED_PEER | TCPS_NOTE_RETRANSMISSION, TCPS_ORDER_GAP,
+      "client CLOSED" DOT "server ESTABLISHED -> CLOSED" DOT "RST (connection aborted) "
+      "[inferred, after a gap, closed peer]" },
+    { "out of order is no doubt about the state", TCPS_ESTABLISHED, TCPS_ESTABLISHED, TCPS_ESTABLISHED,
+      TCPS_ESTABLISHED, TCPS_HS_NONE, TCPS_TD_NONE, TCPS_NOTE_ACK | TCPS_NOTE_ISN_CLIENT, TCPS_ORDER_OUT_OF_ORDER,
+      "client ESTABLISHED" DOT "server ESTABLISHED" },
+};
+
+static struct tcps_result result_of(const struct comment_case *c)
 {
-    char b[TCPS_FLOW_COMMENT_SIZE];
     struct tcps_result r;
 
     memset(&r, 0, sizeof r);
-    r.prev = pack(TCPS_CLOSED, TCPS_LISTEN);
-    r.states = pack(TCPS_SYN_SENT, TCPS_SYN_RCVD);
-    r.handshake = TCPS_HS_SYN;
-    tcps_flow_comment(b, sizeof b, &r);
-    expect("the opening SYN", b, "client CLOSED -> SYN_SENT \xc2\xb7 server LISTEN -> SYN_RCVD \xc2\xb7 SYN (1/3)");
+    r.prev = pack(c->client_before, c->server_before);
+    r.states = pack(c->client, c->server);
+    r.handshake = c->hs;
+    r.teardown = c->td;
+    r.notes = c->notes;
+    r.order = c->order;
+    return r;
+}
 
-    memset(&r, 0, sizeof r);
-    r.prev = pack(TCPS_SYN_SENT, TCPS_SYN_RCVD);
-    r.states = pack(TCPS_ESTABLISHED, TCPS_SYN_RCVD);
-    r.handshake = TCPS_HS_SYNACK;
-    r.sender = TCPS_SERVER;
-    tcps_flow_comment(b, sizeof b, &r);
-    expect("only the client moves", b, "client SYN_SENT -> ESTABLISHED \xc2\xb7 server SYN_RCVD \xc2\xb7 SYN-ACK (2/3)");
+static void comments(void)
+{
+    /* The longest comment there can be: both ends move, both roles, every marker. */
+    static const struct comment_case longest = {
+        "longest", TCPS_ESTABLISHED, TCPS_ESTABLISHED, TCPS_FIN_WAIT_1, TCPS_CLOSE_WAIT, TCPS_HS_SYNACK_RETRANS,
+        TCPS_TD_FIN_PIGGYBACK, TCPS_NOTE_INFERRED | TCPS_NOTE_CLOSED_PEER, TCPS_ORDER_GAP, NULL
+    };
+    char b[TCPS_FLOW_COMMENT_SIZE];
+    struct tcps_result r;
 
-    memset(&r, 0, sizeof r);
-    r.prev = r.states = pack(TCPS_ESTABLISHED, TCPS_ESTABLISHED);
-    tcps_flow_comment(b, sizeof b, &r);
-    expect("nothing changes: short", b, "client ESTABLISHED \xc2\xb7 server ESTABLISHED");
-
-    memset(&r, 0, sizeof r);
-    r.prev = pack(TCPS_FIN_WAIT_1, TCPS_CLOSE_WAIT);
-    r.states = pack(TCPS_TIME_WAIT, TCPS_LAST_ACK);
-    r.teardown = TCPS_TD_FIN_PIGGYBACK;
-    tcps_flow_comment(b, sizeof b, &r);
-    expect("3-segment close", b, "client FIN_WAIT_1 -> TIME_WAIT \xc2\xb7 server CLOSE_WAIT -> LAST_ACK \xc2\xb7 "
-           "FIN+ACK (2nd FIN on the ACK of the 1st: 3-segment close)");
-
-    memset(&r, 0, sizeof r);
-    r.states = pack(TCPS_ESTABLISHED, TCPS_ESTABLISHED); /* first segment seen mid-stream: no before */
-    r.notes = TCPS_NOTE_INFERRED;
-    tcps_flow_comment(b, sizeof b, &r);
-    expect("picked up mid-stream", b, "client ESTABLISHED \xc2\xb7 server ESTABLISHED [inferred]");
-
-    memset(&r, 0, sizeof r);
-    r.prev = pack(TCPS_CLOSED, TCPS_ESTABLISHED);
-    r.states = pack(TCPS_CLOSED, TCPS_CLOSED);
-    r.teardown = TCPS_TD_RST_ABORT;
-    r.notes = TCPS_NOTE_INFERRED | TCPS_NOTE_CLOSED_PEER | TCPS_NOTE_RETRANSMISSION;
-    r.order = TCPS_ORDER_GAP;
-    tcps_flow_comment(b, sizeof b, &r);
-    expect("every marker, in order; other notes are not markers", b,
-           "client CLOSED \xc2\xb7 server ESTABLISHED -> CLOSED \xc2\xb7 RST (connection aborted) "
-           "[inferred, after a gap, closed peer]");
-
-    memset(&r, 0, sizeof r);
-    r.prev = pack(TCPS_ESTABLISHED, TCPS_ESTABLISHED);
-    r.states = pack(TCPS_ESTABLISHED, TCPS_ESTABLISHED);
-    r.order = TCPS_ORDER_OUT_OF_ORDER;
-    r.notes = TCPS_NOTE_ACK | TCPS_NOTE_ISN_CLIENT;
-    tcps_flow_comment(b, sizeof b, &r);
-    expect("out of order is no doubt about the state", b, "client ESTABLISHED \xc2\xb7 server ESTABLISHED");
-
-    /* The longest comment there can be fits, untruncated. */
-    memset(&r, 0, sizeof r);
-    r.prev = pack(TCPS_ESTABLISHED, TCPS_ESTABLISHED);
-    r.states = pack(TCPS_FIN_WAIT_1, TCPS_CLOSE_WAIT);
-    r.handshake = TCPS_HS_SYNACK_RETRANS;
-    r.teardown = TCPS_TD_FIN_PIGGYBACK;
-    r.notes = TCPS_NOTE_INFERRED | TCPS_NOTE_CLOSED_PEER;
-    r.order = TCPS_ORDER_GAP;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        r = result_of(&cases[i]);
+        tcps_flow_comment(b, sizeof b, &r);
+        expect(cases[i].what, b, cases[i].want);
+    }
+    r = result_of(&longest);
     tcps_flow_comment(b, sizeof b, &r);
     checks++;
     if (strlen(b) + 1 >= sizeof b || b[strlen(b) - 1] != ']') {
