@@ -53,7 +53,9 @@ static void expect_str(const char *name, int i, const char *what, const char *go
 }
 
 /* Ports: client 40000, server 80 (unless the scenario swaps them). */
-static void run(const char *name, const struct step *steps, int n, uint32_t msl)
+/* Run a scenario.  Of the notes in `exact`, each step must have exactly the
+ * ones it lists (the others only those it lists, and perhaps more). */
+static void run(const char *name, const struct step *steps, int n, uint32_t msl, uint16_t exact)
 {
     struct tcps_conn conn;
     struct tcps_config cfg = { .msl_s = msl };
@@ -88,11 +90,18 @@ static void run(const char *name, const struct step *steps, int n, uint32_t msl)
             failures++;
             printf("  FAIL %s step %d: notes 0x%04x lack 0x%04x\n", name, i + 1, res.notes, st->notes);
         }
+        checks++;
+        if (res.notes & exact & ~st->notes) {
+            failures++;
+            printf("  FAIL %s step %d: notes 0x%04x include 0x%04x\n", name, i + 1, res.notes,
+                   res.notes & exact & ~st->notes);
+        }
     }
     printf("%s %s\n", failures == before ? "ok  " : "FAIL", name);
 }
 
-#define RUN(name, steps) run(name, steps, (int)(sizeof steps / sizeof steps[0]), 30)
+#define RUN(name, steps) run(name, steps, (int)(sizeof steps / sizeof steps[0]), 30, 0)
+#define RUN_EXACT(name, steps, notes) run(name, steps, (int)(sizeof steps / sizeof steps[0]), 30, notes)
 
 /* The seed's exchange: curl -> Apache, client closes, the server's FIN rides on its ACK. */
 static const struct step seed[] = {
@@ -140,6 +149,75 @@ static const struct step simultaneous_close[] = {
     { S, "FA", 501, 101, 0, 1, "CLOSING", "CLOSING", "", "FIN (simultaneous close)", 0 },
     { C, "A", 102, 502, 0, 1, "CLOSING", "TIME_WAIT", "", "ACK of FIN (simultaneous close)", 0 },
     { S, "A", 502, 102, 0, 1, "TIME_WAIT", "TIME_WAIT", "", "ACK of FIN (simultaneous close)", 0 },
+};
+
+/* The shared 2*MSL timer (MSL 30 s): it starts when the first end enters
+ * TIME_WAIT (the server, at 1 s) and the second end's entry 10 s later does
+ * not restart it, so both ends are CLOSED 60 s after the first entry. */
+static const struct step time_wait_timer[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", NULL, NULL, 0 },
+    { C, "A", 101, 501, 0, 0, "ESTABLISHED", "ESTABLISHED", NULL, NULL, 0 },
+    { C, "FA", 101, 501, 0, 1, "FIN_WAIT_1", "CLOSE_WAIT", "", "FIN (1st: active close)", 0 },
+    { S, "FA", 501, 101, 0, 1, "CLOSING", "CLOSING", "", "FIN (simultaneous close)", 0 },
+    { C, "A", 102, 502, 0, 1, "CLOSING", "TIME_WAIT", "", "ACK of FIN (simultaneous close)", 0 },
+    { S, "A", 502, 102, 0, 11, "TIME_WAIT", "TIME_WAIT", "", "ACK of FIN (simultaneous close)", 0 },
+    /* 59.5 s after the timer started: both still in TIME_WAIT (1 MSL would have ended it). */
+    { C, "A", 102, 502, 0, 60.5, "TIME_WAIT", "TIME_WAIT", "", "", 0 },
+    /* 60.5 s after: over for both ends (had the second entry restarted it, 50.5 s). */
+    { C, "A", 102, 502, 0, 61.5, "CLOSED", "CLOSED", "", "", TCPS_NOTE_TW_EXPIRED | TCPS_NOTE_CLOSED_PEER },
+};
+
+/* A FIN that reaches an end in TIME_WAIT again (its ACK was lost) restarts
+ * the 2*MSL timeout (RFC 9293 3.10.7.4, eighth; Linux re-arms it too). */
+static const struct step fin_restarts_time_wait[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", NULL, NULL, 0 },
+    { C, "A", 101, 501, 0, 0, "ESTABLISHED", "ESTABLISHED", NULL, NULL, 0 },
+    { C, "FA", 101, 501, 0, 1, "FIN_WAIT_1", "CLOSE_WAIT", "", "FIN (1st: active close)", 0 },
+    { S, "A", 501, 102, 0, 1, "FIN_WAIT_2", "CLOSE_WAIT", "", "ACK of 1st FIN", 0 },
+    { S, "FA", 501, 102, 0, 2, "TIME_WAIT", "LAST_ACK", "", "FIN (2nd: passive close)", 0 },
+    /* The client's ACK was lost: the server sends its FIN again at 50 s. */
+    { S, "FA", 501, 102, 0, 50, "TIME_WAIT", "LAST_ACK", "", "FIN, retransmission", TCPS_NOTE_RETRANSMISSION },
+    { C, "A", 102, 502, 0, 50, "TIME_WAIT", "CLOSED", "", "ACK of 2nd FIN (last ACK)", 0 },
+    /* 98 s after the first entry, 50 s after the restart: still TIME_WAIT. */
+    { C, "A", 102, 502, 0, 100, "TIME_WAIT", "CLOSED", "", "", 0 },
+    { C, "A", 102, 502, 0, 111, "CLOSED", "CLOSED", "", "", TCPS_NOTE_TW_EXPIRED },
+};
+
+/* Data that ends where the FIN is (a FIN carrying data, a data segment sent
+ * again after the FIN) is not data after the FIN. */
+static const struct step data_up_to_fin[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", NULL, NULL, 0 },
+    { C, "A", 101, 501, 0, 0, "ESTABLISHED", "ESTABLISHED", NULL, NULL, 0 },
+    { C, "PA", 101, 501, 10, 1, "ESTABLISHED", "ESTABLISHED", "", "", 0 },
+    { C, "FPA", 111, 501, 10, 1, "FIN_WAIT_1", "CLOSE_WAIT", "", "FIN (1st: active close)", 0 },
+    { C, "PA", 111, 501, 10, 2, "FIN_WAIT_1", "CLOSE_WAIT", "", "", TCPS_NOTE_RETRANSMISSION },
+    { S, "A", 501, 122, 0, 2, "FIN_WAIT_2", "CLOSE_WAIT", "", "ACK of 1st FIN", 0 },
+};
+
+/* A segment that reaches an end already in TIME_WAIT has no teardown role:
+ * here a window update the server sends after its FIN. */
+static const struct step ack_to_time_wait[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", NULL, NULL, 0 },
+    { C, "A", 101, 501, 0, 0, "ESTABLISHED", "ESTABLISHED", NULL, NULL, 0 },
+    { C, "FA", 101, 501, 0, 1, "FIN_WAIT_1", "CLOSE_WAIT", "", "FIN (1st: active close)", 0 },
+    { S, "A", 501, 102, 0, 1, "FIN_WAIT_2", "CLOSE_WAIT", "", "ACK of 1st FIN", 0 },
+    { S, "FA", 501, 102, 0, 2, "TIME_WAIT", "LAST_ACK", "", "FIN (2nd: passive close)", 0 },
+    { S, "A", 502, 102, 0, 2.1, "TIME_WAIT", "LAST_ACK", "", "", 0 },
+    { C, "A", 102, 502, 0, 2.2, "TIME_WAIT", "CLOSED", "", "ACK of 2nd FIN (last ACK)", 0 },
+};
+
+/* A SYN (no ACK) from a server that has already sent its SYN-ACK is no
+ * simultaneous open: the server still came from a passive OPEN, so an RST
+ * in SYN_RCVD returns it to LISTEN (RFC 9293 3.10.7.4). */
+static const struct step stray_server_syn[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", NULL, NULL, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", NULL, NULL, 0 },
+    { S, "S", 500, 0, 0, 0.5, "ESTABLISHED", "SYN_RCVD", NULL, "", TCPS_NOTE_SYN_IGNORED },
+    { C, "R", 101, 0, 0, 1, "CLOSED", "LISTEN", "", "RST (connection aborted)", 0 },
 };
 
 static const struct step refused[] = {
@@ -304,6 +382,11 @@ int main(void)
     RUN("RST in TIME_WAIT", rst_in_last_ack_and_time_wait);
     RUN("RST in CLOSING at the FIN's sequence number", rst_in_closing);
     RUN("RST and SYN-ACK with a wrong ACK in SYN_SENT", rst_in_syn_sent_wrong_ack);
+    RUN("the shared TIME_WAIT timer", time_wait_timer);
+    RUN_EXACT("a FIN again restarts TIME_WAIT", fin_restarts_time_wait, TCPS_NOTE_TW_EXPIRED);
+    RUN_EXACT("data up to the FIN", data_up_to_fin, TCPS_NOTE_DATA_AFTER_FIN | TCPS_NOTE_RETRANSMISSION);
+    RUN("ACK to an end in TIME_WAIT", ack_to_time_wait);
+    RUN("stray SYN from a server that answered", stray_server_syn);
     syn_membership();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;

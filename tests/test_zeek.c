@@ -89,6 +89,25 @@ int main(void)
             failures++;
         }
     }
+    {   /* The originator closes and the responder never answers the FIN:
+         * Zeek's S2 ("close attempt by originator seen, no reply"); history
+         * S h A, then the originator's F. */
+        struct conn_run r = { 0 };
+        pkt(&r, 0.0, 1, S, 100, 0, 0);
+        pkt(&r, 0.1, 0, S | A, 500, 101, 0);
+        pkt(&r, 0.2, 1, A, 101, 501, 0);
+        pkt(&r, 0.3, 1, F | A, 101, 501, 0);
+        expect("originator's FIN unanswered", &r, "S2", "ShAF", 1);
+    }
+    {   /* Established, then the responder resets: RSTR (the originator
+         * was active, so not RSTRH); the responder's RST is a lowercase r. */
+        struct conn_run r = { 0 };
+        pkt(&r, 0.0, 1, S, 100, 0, 0);
+        pkt(&r, 0.1, 0, S | A, 500, 101, 0);
+        pkt(&r, 0.2, 1, A, 101, 501, 0);
+        pkt(&r, 0.3, 0, R, 501, 0, 0);
+        expect("responder resets an established connection", &r, "RSTR", "ShAr", 1);
+    }
     {   /* A SYN retransmitted at 3 s is the same attempt (same sequence
          * number: no second S); Zeek's attempt timer (5 s) then removes it,
          * so the retransmission at 9 s starts a second connection. */

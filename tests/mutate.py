@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""Mutation check of the plain-C core: do the fast tests notice a wrong line?
+
+    tests/mutate.py [--build DIR] [--only N,...]
+
+Each mutant below changes one point of tcpstate_fsm.c or tcpstate_zeek.c (a
+state swapped, a comparison flipped, a condition negated, a timer changed).
+For each, the script builds the plugin and the unit tests from a copy of the
+sources with that one change, runs the fast tests (the unit tests and the
+per-capture tests: every field of every packet against the reviewed expected
+outputs, the kernel's and the article's truth, the hostile captures) and
+reports whether they failed ("killed") or passed ("survived").  A survivor
+is a hole in the tests, unless the mutant is equivalent: then EQUIVALENT says
+why.  Exit status 1 when a non-equivalent mutant survives or the unmutated
+copy fails.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+FSM = "plugin/tcpstate_fsm.c"
+ZEEK = "plugin/tcpstate_zeek.c"
+FAST_TESTS = "^(fsm_unit|zeek_unit|flow_unit|fields_.*|truth_.*|hostile|flow)$"
+
+# (file, the exact text (it must occur once), its replacement, what the mutant does)
+MUTANTS = [
+    (FSM, "return state >= TCPS_ESTABLISHED;", "return state > TCPS_ESTABLISHED;",
+     "ESTABLISHED no longer counts as synchronized"),
+    (FSM, "        return seg->sport < 1024;", "        return seg->dport < 1024;",
+     "inferred roles: the well-known port is taken as the client's"),
+    (FSM, "if ((flags & TCPS_SYN) && (flags & (TCPS_FIN | TCPS_RST)))",
+     "if ((flags & TCPS_SYN) || (flags & (TCPS_FIN | TCPS_RST)))", "every SYN, FIN or RST is invalid"),
+    (FSM, "conn->state[TCPS_CLIENT] = conn->state[TCPS_SERVER] = TCPS_ESTABLISHED;",
+     "conn->state[TCPS_CLIENT] = conn->state[TCPS_SERVER] = TCPS_SYN_RCVD;",
+     "a mid-stream pick-up starts in SYN_RCVD"),
+    (FSM, "return has(conn, CF_FIN_C, side) && (seg->flags & TCPS_ACK) && seq_gt(seg->ack, conn->fin[side]);",
+     "return has(conn, CF_FIN_C, side) && (seg->flags & TCPS_ACK) && seq_geq(seg->ack, conn->fin[side]);",
+     "an ACK of the FIN's own sequence number acknowledges the FIN"),
+    (FSM, "(!has(conn, CF_NXT_C, side) || seq_leq(seg->ack, conn->nxt[side]));",
+     "(!has(conn, CF_NXT_C, side) || seq_lt(seg->ack, conn->nxt[side]));",
+     "SYN_SENT refuses an ACK of exactly SND.NXT"),
+    (FSM, "now - conn->since_us < 2ull * cfg->msl_s * US_PER_S)", "now - conn->since_us < 1ull * cfg->msl_s * US_PER_S)",
+     "TIME_WAIT lasts 1 MSL, not 2"),
+    (FSM, "    if (!(conn->flags & CF_TW_TIMER)) {\n        conn->since_us = now;",
+     "    if (1) {\n        conn->since_us = now;",
+     "the second end entering TIME_WAIT restarts the shared timer"),
+    (FSM, "            conn->state[s] = TCPS_LAST_ACK;", "            conn->state[s] = TCPS_CLOSING;",
+     "a FIN from CLOSE_WAIT goes to CLOSING"),
+    (FSM, "        /* FIN received, our FIN not yet acknowledged. */\n        conn->state[r] = TCPS_CLOSING;",
+     "        /* FIN received, our FIN not yet acknowledged. */\n        conn->state[r] = TCPS_FIN_WAIT_2;",
+     "a FIN received in FIN_WAIT_1 goes to FIN_WAIT_2"),
+    (FSM, "(conn->flags & CF_PASSIVE) ? TCPS_LISTEN : TCPS_CLOSED", "(conn->flags & CF_PASSIVE) ? TCPS_CLOSED : TCPS_LISTEN",
+     "RST in SYN_RCVD: a passive end closes, an active one listens"),
+    (FSM, "if (seg->seq == rcv_nxt - 1 && (conn->state[r] == TCPS_CLOSE_WAIT ||",
+     "if (seg->seq == rcv_nxt + 1 && (conn->state[r] == TCPS_CLOSE_WAIT ||",
+     "Linux's RST at the FIN's sequence number is looked for one too far"),
+    (FSM, "return before[r] == TCPS_FIN_WAIT_1 && conn->state[r] == TCPS_TIME_WAIT",
+     "return before[r] == TCPS_FIN_WAIT_1 || conn->state[r] == TCPS_TIME_WAIT",
+     "3-segment-close label condition: && turned into ||"),
+    (FSM, "if (before[r] == TCPS_CLOSING && conn->state[r] == TCPS_TIME_WAIT)",
+     "if (before[r] == TCPS_CLOSING || conn->state[r] == TCPS_TIME_WAIT)",
+     "CLOSING -> TIME_WAIT label condition: && turned into ||"),
+    (FSM, "if (s == TCPS_SERVER && !(conn->flags & CF_SYNACK)) {", "if (s == TCPS_SERVER || !(conn->flags & CF_SYNACK)) {",
+     "a server's SYN before any SYN-ACK: && turned into ||"),
+    (FSM, "(conn->state[r] == TCPS_SYN_RCVD || conn->state[r] == TCPS_LISTEN)) {",
+     "(conn->state[r] == TCPS_SYN_RCVD && conn->state[r] == TCPS_LISTEN)) {",
+     "an unanswered SYN is never recognised"),
+    (FSM, "    if (seq_gt(seg->seq, conn->nxt[s])) {", "    if (seq_geq(seg->seq, conn->nxt[s])) {",
+     "every in-order segment opens a gap"),
+    (FSM, "seq_leq(x.end, conn->nxt[x.s]);", "seq_lt(x.end, conn->nxt[x.s]);",
+     "a segment ending at SND.NXT is not a retransmission"),
+    (FSM, "seq_gt(seg->seq + seg->len, conn->fin[x.s]))", "seq_geq(seg->seq + seg->len, conn->fin[x.s]))",
+     "data ending at the FIN counts as data after the FIN"),
+    (FSM, "        /* A FIN again: acknowledge it and restart the 2 MSL timeout. */\n        conn->since_us = seg->time_us;",
+     "        /* A FIN again: acknowledge it and restart the 2 MSL timeout. */\n        (void)0;",
+     "a FIN in TIME_WAIT does not restart the timer"),
+    (ZEEK, "if (rs == CLOSED && os == CLOSED)\n        return ZK_CS_SF;", "if (rs == CLOSED || os == CLOSED)\n        return ZK_CS_SF;",
+     "conn_state SF when either side closed"),
+    (ZEEK, "if (os == SYN_SENT && rs == INACTIVE)\n        return ZK_CS_S0;", "if (os == SYN_SENT && rs != INACTIVE)\n        return ZK_CS_S0;",
+     "conn_state S0 when the responder answered"),
+    (ZEEK, "        return o_inactive ? ZK_CS_RSTRH : ZK_CS_RSTR;", "        return o_inactive ? ZK_CS_RSTR : ZK_CS_RSTRH;",
+     "RSTR and RSTRH swapped"),
+    (ZEEK, "        char code = (flags & TCPS_ACK) ? 'H' : 'S';", "        char code = (flags & TCPS_ACK) ? 'S' : 'H';",
+     "history: SYN and SYN-ACK letters swapped"),
+    (ZEEK, "    } else if (len) {\n        check_history(c, e, HIST_DATA, 'D');", "    } else if (!len) {\n        check_history(c, e, HIST_DATA, 'D');",
+     "history: data letter for segments without data"),
+    (ZEEK, "        scaled_history(c, e, 'T', &e->rxmt_cnt, &e->rxmt_thresh);",
+     "        (void)0;", "history: retransmissions never marked"),
+]
+
+# Mutants the tests cannot tell apart from the original, and why (by number).
+EQUIVALENT = {}
+
+
+def run(cmd, cwd=None, timeout=900):
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", help="work directory (default: a temporary one)")
+    ap.add_argument("--only", help="comma-separated mutant numbers")
+    args = ap.parse_args()
+    work = args.build or tempfile.mkdtemp(prefix="tcpstate-mutate-")
+    src, build = os.path.join(work, "src"), os.path.join(work, "build")
+    shutil.rmtree(src, ignore_errors=True)
+    files = run(["git", "ls-files"], cwd=ROOT).stdout.split()
+    for f in files:
+        os.makedirs(os.path.dirname(os.path.join(src, f)) or src, exist_ok=True)
+        shutil.copy2(os.path.join(ROOT, f), os.path.join(src, f))
+    shared = os.environ.get("TCPSTATE_SHARED") or os.path.join(os.path.dirname(ROOT), "shared")
+    cfg = run(["cmake", "-S", src, "-B", build, f"-DTCPSTATE_SHARED_DIR={os.path.abspath(shared)}"])
+    if cfg.returncode:
+        sys.exit(f"cmake failed:\n{cfg.stderr}")
+    targets = ["--target", "tcpstate", "test_fsm", "test_zeek", "test_flow"]
+
+    def build_and_test():
+        b = run(["cmake", "--build", build, "-j2", *targets])
+        if b.returncode:
+            return "does not compile"
+        t = run(["ctest", "--test-dir", build, "-j2", "-R", FAST_TESTS])
+        failed = [line.split(" - ")[1].split()[0] for line in t.stdout.splitlines() if " - " in line and "(Failed" in line]
+        return "killed by " + ", ".join(failed[:4]) + (" ..." if len(failed) > 4 else "") if t.returncode else None
+
+    start = time.time()
+    if build_and_test():
+        sys.exit("the unmutated sources fail the fast tests")
+    chosen = [int(n) for n in args.only.split(",")] if args.only else range(1, len(MUTANTS) + 1)
+    survivors = []
+    for n in chosen:
+        path, old, new, what = MUTANTS[n - 1]
+        text = open(os.path.join(ROOT, path)).read()
+        if text.count(old) != 1:
+            sys.exit(f"mutant {n} ({what}): its text occurs {text.count(old)} times in {path}")
+        with open(os.path.join(src, path), "w") as f:
+            f.write(text.replace(old, new))
+        verdict = build_and_test()
+        with open(os.path.join(src, path), "w") as f:
+            f.write(text)
+        if verdict is None and n in EQUIVALENT:
+            verdict = "survived, equivalent: " + EQUIVALENT[n]
+        elif verdict is None:
+            verdict = "SURVIVED"
+            survivors.append(n)
+        print(f"{n:2} {os.path.basename(path):15} {what}: {verdict}", flush=True)
+    build_and_test()  # leave the work tree built from the unmutated sources
+    print(f"{len(chosen)} mutants, {len(survivors)} non-equivalent survivors {survivors}; "
+          f"{time.time() - start:.0f} s")
+    sys.exit(1 if survivors else 0)
+
+
+if __name__ == "__main__":
+    main()
