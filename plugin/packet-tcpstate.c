@@ -953,8 +953,6 @@ static void queue_tap(packet_info *pinfo, const shown_t *v)
 
     info->conn = res->conn;
     info->stream = conn_at(res->conn)->stream;
-    info->client_state = (guint8)tcps_result_state(&v->r, TCPS_CLIENT);
-    info->server_state = (guint8)tcps_result_state(&v->r, TCPS_SERVER);
     info->conn_state = res->conn_state;
     info->history = history_so_far(pinfo->pool, v);
     info->time_us = tcpstate_time_us(pinfo);
@@ -968,7 +966,6 @@ static void queue_tap(packet_info *pinfo, const shown_t *v)
     info->server_port = (guint16)(client_sent ? pinfo->destport : pinfo->srcport);
     info->result = v->r;
     info->tcp_flags = v->tcp_flags;
-    info->payload = v->r.seglen - ((v->tcp_flags & TCPS_SYN) != 0) - ((v->tcp_flags & TCPS_FIN) != 0);
     tap_queue_packet(tcpstate_tap, pinfo, info);
 }
 

@@ -20,8 +20,6 @@ void register_tcpstate_flow(int proto);
 typedef struct {
     guint32 conn;              /* tcpstate connection, numbered by appearance */
     guint32 stream;            /* its first tcp.stream */
-    guint8 client_state;       /* enum tcps_state, after the segment */
-    guint8 server_state;
     guint8 conn_state;         /* enum zk_conn_state so far */
     const char *history;       /* Zeek history so far */
     guint64 time_us;           /* capture time of the segment */
@@ -33,9 +31,9 @@ typedef struct {
     const address *server_addr;
     guint16 client_port;
     guint16 server_port;
-    struct tcps_result result; /* what the state machine said (seq and ack relative) */
+    struct tcps_result result; /* what the state machine said: both ends' states after the
+                                  segment and before it, roles, notes, relative numbers */
     guint16 tcp_flags;         /* the header's flags, TCPS_FLAG_AE (bit 8) included */
-    guint32 payload;           /* tcp.len */
 } tcpstate_tap_info_t;
 
 /* State and conn_state names for the statistics. */

@@ -48,6 +48,7 @@ static tap_packet_status flow_packet(void *tapdata, packet_info *pinfo, epan_dis
     const tcpstate_tap_info_t *info = (const tcpstate_tap_info_t *)data;
     seq_analysis_item_t *sai = sequence_analysis_create_sai_with_addresses(pinfo, sainfo);
     gboolean client_sent = info->result.sender == TCPS_CLIENT;
+    guint32 payload = info->result.seglen - ((info->tcp_flags & TCPS_SYN) != 0) - ((info->tcp_flags & TCPS_FIN) != 0);
     char text[TCPS_FLOW_COMMENT_SIZE];
 
     if (!sai)
@@ -57,7 +58,7 @@ static tap_packet_status flow_packet(void *tapdata, packet_info *pinfo, epan_dis
     sai->port_dst = client_sent ? info->server_port : info->client_port;
     make_endpoint(&sai->src_addr, sai->port_src);
     make_endpoint(&sai->dst_addr, sai->port_dst);
-    tcps_flow_label(text, sizeof text, info->tcp_flags, info->payload);
+    tcps_flow_label(text, sizeof text, info->tcp_flags, payload);
     sai->frame_label = g_strdup(text);
     tcps_flow_comment(text, sizeof text, &info->result);
     sai->comment = g_strdup(text);

@@ -98,9 +98,12 @@ static gboolean after_at(tracker_t *t, packet_info *pinfo)
     return t->have_at && rel_us > t->at_us;
 }
 
-/* A TIME_WAIT that the at= moment outlived is gone: CLOSED. */
-static guint8 state_at(const tracker_t *t, packet_info *pinfo, const tcpstate_tap_info_t *info, guint8 state)
+/* The state of `side` after the segment, as netstat would show it at the
+ * at= moment: a TIME_WAIT that the moment outlived is gone, CLOSED. */
+static guint8 state_at(const tracker_t *t, packet_info *pinfo, const tcpstate_tap_info_t *info,
+                       enum tcps_side side)
 {
+    guint8 state = (guint8)tcps_result_state(&info->result, side);
     guint64 rel_us = (guint64)pinfo->rel_ts.secs * 1000000u + (guint64)(pinfo->rel_ts.nsecs / 1000);
     guint64 start_us = info->time_us - rel_us;
 
@@ -190,8 +193,8 @@ static tap_packet_status sum_packet(void *tapdata, packet_info *pinfo, epan_diss
     if (after_at(&sum_tracker, pinfo))
         return TAP_PACKET_DONT_REDRAW;
     ct = track(&sum_tracker, info->conn);
-    client = state_at(&sum_tracker, pinfo, info, info->client_state);
-    server = state_at(&sum_tracker, pinfo, info, info->server_state);
+    client = state_at(&sum_tracker, pinfo, info, TCPS_CLIENT);
+    server = state_at(&sum_tracker, pinfo, info, TCPS_SERVER);
     if (ct->seen && ct->client == client && ct->server == server && ct->code == info->conn_state)
         return TAP_PACKET_DONT_REDRAW;
     if (ct->seen)
@@ -291,8 +294,8 @@ static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo, epan_dis
         stat_tap_init_table_row(table, ct->row - 1, C_NFIELDS, items);
     }
     row = ct->row - 1;
-    set_string(table, row, C_CSTATE, tcpstate_state_name(state_at(&conn_tracker, pinfo, info, info->client_state)));
-    set_string(table, row, C_SSTATE, tcpstate_state_name(state_at(&conn_tracker, pinfo, info, info->server_state)));
+    set_string(table, row, C_CSTATE, tcpstate_state_name(state_at(&conn_tracker, pinfo, info, TCPS_CLIENT)));
+    set_string(table, row, C_SSTATE, tcpstate_state_name(state_at(&conn_tracker, pinfo, info, TCPS_SERVER)));
     set_string(table, row, C_CODE, tcpstate_conn_state_name(info->conn_state));
     set_string(table, row, C_HISTORY, *info->history ? info->history : "-");
     item = stat_tap_get_field_data(table, row, C_DURATION);

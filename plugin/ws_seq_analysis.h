@@ -43,8 +43,6 @@ typedef gboolean tcpstate_sa_bool;
 typedef gboolean tcpstate_sa_bool;
 #endif
 
-#define MAX_NUM_NODES 40
-
 typedef struct _seq_analysis_item {
     guint32 frame_number;
     address src_addr;
