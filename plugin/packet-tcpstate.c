@@ -22,9 +22,11 @@
 #include "packet-tcpstate.h"
 #include "tcpstate-hook.h"
 #include "ws_compat.h"
-#include "tcpstate_map.h"
+#include "tcpstate_conn_table.h"
 #include "tcpstate_fsm.h"
-#include "tcpstate_zeek.h"
+#include "tcpstate_results.h"
+#include "tcpstate_watch.h"
+#include "tcpstate_zeek_table.h"
 
 static int proto_tcpstate = -1;
 
@@ -100,409 +102,60 @@ static guint pref_syn_sent_many = 50;
 static range_t *pref_zeek_ports;
 static guint8 zeek_port_bits[65536 / 8];
 
-/* One kept result: what the state machine and the Zeek model said about one
- * TCP layer of a frame, 28 bytes.  The relative sequence and acknowledgement
- * numbers are not kept: they are the packet's own numbers minus the ISNs, so
- * they are recomputed from the frame's bytes when shown (only the offset of
- * the TCP header is kept), except for headers outside the frame's bytes
- * (reassembled IP), whose numbers are kept aside.  The Zeek connection is
- * kept as a difference from the connection's first one.  Results of a
- * frame's first TCP layer live in chunks indexed by frame number; further
- * layers, rare, in the frame's proto data. */
-typedef struct {
-    guint32 bytes[2];           /* bytes each side (client, server) sent so far, saturating */
-    guint32 conn : 29;          /* connection number (conn_at) */
-    guint32 not_seen : 1;       /* a TCP layer that reached TCP other than through IP: not analysed */
-    guint32 icmp_quoted : 1;    /* a header quoted by an ICMP error: no state change */
-    guint32 truncated : 1;      /* header or length not captured: no state change */
-    guint32 seglen : 17;        /* as struct tcps_result */
-    guint32 handshake : 3;
-    guint32 teardown : 4;
-    guint32 sender : 1;
-    guint32 order : 2;
-    guint32 more_layers : 1;    /* (first layer) the frame has more TCP layers, in its proto data */
-    guint32 numbers_aside : 1;  /* relative numbers kept in proto data (KEY_NUMBERS) */
-    guint32 has_zk : 1;         /* a Zeek connection took the segment */
-    guint32 hist_was_h : 1;     /* history was "H", later rewritten "^h" by a role flip */
-    guint8 states, prev;        /* as struct tcps_result */
-    guint16 notes;
-    guint16 tcp_off;            /* where the TCP header starts in the frame's bytes */
-    gint8 zk_delta;             /* Zeek connection - the connection's first one; ZK_ASIDE: in proto data */
-    guint8 hist_len;            /* Zeek history so far: this many letters of the final one */
-    guint8 conn_state;          /* enum zk_conn_state so far */
-    guint8 watch;               /* WATCH_*: pathologies seen across time or connections */
-} frame_result_t;
-
-#define ZK_ASIDE G_MININT8
-/* proto data keys (file scope): frame_result_t of layer i >= 1 at i, kept
- * numbers at KEY_NUMBERS + i, Zeek connection at KEY_ZK + i. */
-#define KEY_NUMBERS 16
-#define KEY_ZK 32
-
-typedef struct {
-    guint32 seq, ack;
-    guint16 tcp_flags;
-} numbers_t;
-
-/* The flags of a TCP header (byte 13) and its AE bit (byte 12, bit 0). */
-#define TCP_FLAGS_MASK 0x1ffu
-
 /* A kept result made ready to show: the state machine's result with its
- * relative numbers, and the Zeek connection's index. */
+ * relative numbers, and the Zeek connection's number. */
 typedef struct {
     struct tcps_result r;
-    const frame_result_t *kept;
+    const struct tcps_kept *kept;
     guint32 zk;
     guint16 tcp_flags;         /* as the tap gives them (tcpstate_tap_info_t) */
 } shown_t;
 
-/* Pathologies that need time or other connections (bits of frame_result_t.watch). */
-#define WATCH_CLOSE_WAIT_LONG   0x01 /* CLOSE_WAIT lasted longer than tcpstate.close_wait_max */
-#define WATCH_FIN_WAIT_2_LONG   0x02 /* FIN_WAIT_2 lasted longer than tcpstate.fin_wait_2_max */
-#define WATCH_SERVER_TIME_WAIT  0x04 /* the server closed actively: its end is in TIME_WAIT */
-#define WATCH_SERVER_TW_MANY    0x08 /* ... and that server has many ends in TIME_WAIT */
-#define WATCH_SYN_SENT_MANY     0x10 /* the client host has many connections in SYN_SENT */
-#define WATCH_RST_IN_TIME_WAIT  0x20 /* RST arriving at an end in TIME_WAIT (RFC 1337) */
+/* The flags of a TCP header (byte 13) and its AE bit (byte 12, bit 0). */
+#define TCP_FLAGS_MASK 0x1ffu
 
-/* Per connection, for the watches: when each side entered its state, and
- * the connection's last frame (to say how it ended, once that is known). */
-typedef struct {
-    guint64 since_us[2];
-    guint32 last_frame;
-} conn_watch_t;
-
-/* Per host, for the watches that count across connections. */
-typedef struct {
-    guint64 window_start_us;    /* server TIME_WAIT entries: counted per 2*MSL window */
-    guint32 time_wait;
-    guint32 syn_sent;           /* client connections now in SYN_SENT */
-} host_watch_t;
-
-/* Per capture file.  Connections are numbered as they appear; every
- * tcp.stream maps to one.  Two streams share a connection when Wireshark
- * split it at a SYN that its receiver takes as part of it (a SYN on an
- * ESTABLISHED connection: RFC 5961 challenge ACK, no new connection). */
-typedef struct {
-    struct tcps_conn fsm;      /* the state machine (64 bytes) */
-    conn_watch_t watch;
-    guint32 stream;            /* its first tcp.stream */
-    guint32 zk_first;          /* its first Zeek connection */
-} conn_t;
-static wmem_map_t *conn_pseudo_isn; /* connection -> guint32[2]: sequence bases used before the ISN was seen */
-static wmem_map_t *host_watch;     /* address digest -> host_watch_t */
-static guint32 conns_used;
-static struct tcps_map tuple_stream; /* 4-tuple digest -> latest tcp.stream + 1 */
-
-/* Arrays that grow by fixed chunks: no copying, and no more than one chunk
- * of slack (an array doubling by realloc wastes up to half of itself). */
-#define CHUNK_SHIFT 12
-#define CHUNK_LEN (1u << CHUNK_SHIFT)
-typedef struct {
-    void **chunks;
-    guint32 n_chunks;
-} chunked_t;
-
-static void *chunk_elem(chunked_t *a, guint32 i, size_t elem, gboolean create)
-{
-    guint32 c = i >> CHUNK_SHIFT;
-
-    if (c >= a->n_chunks) {
-        guint32 n = a->n_chunks ? a->n_chunks : 16;
-        if (!create)
-            return NULL;
-        while (n <= c)
-            n *= 2;
-        a->chunks = g_renew(void *, a->chunks, n);
-        memset(a->chunks + a->n_chunks, 0, (n - a->n_chunks) * sizeof *a->chunks);
-        a->n_chunks = n;
-    }
-    if (!a->chunks[c]) {
-        if (!create)
-            return NULL;
-        a->chunks[c] = g_malloc0(CHUNK_LEN * elem);
-    }
-    return (char *)a->chunks[c] + (size_t)(i & (CHUNK_LEN - 1)) * elem;
-}
-
-/* A header the state machine did not take: quoted by an ICMP error, too
- * short, or not seen by the hook.  It changes no state and has no segment
- * fields. */
-static gboolean not_a_segment(const frame_result_t *r)
-{
-    return r->icmp_quoted || r->truncated || r->not_seen;
-}
-
-/* Does this record hold a result (a segment's, or a header that was not one)? */
-static gboolean is_kept(const frame_result_t *r)
-{
-    return r->states || not_a_segment(r);
-}
-
-static size_t chunked_bytes(const chunked_t *a, size_t elem)
-{
-    size_t n = 0;
-    for (guint32 c = 0; c < a->n_chunks; c++)
-        n += a->chunks[c] ? CHUNK_LEN * elem : 0;
-    return n + a->n_chunks * sizeof *a->chunks;
-}
-
-static void chunked_free(chunked_t *a)
-{
-    for (guint32 c = 0; c < a->n_chunks; c++)
-        g_free(a->chunks[c]);
-    g_free(a->chunks);
-    a->chunks = NULL;
-    a->n_chunks = 0;
-}
-
-static chunked_t results;          /* frame_result_t by frame number */
-static chunked_t conns;            /* conn_t by connection number */
-static chunked_t stream_conns;     /* per tcp.stream: connection number + 1, 0 = none yet */
-
-static conn_t *conn_at(guint32 ci)
-{
-    return (conn_t *)chunk_elem(&conns, ci, sizeof(conn_t), FALSE);
-}
-
-/* Zeek's connections, numbered by appearance.  What the display needs of one
- * is kept for every connection (zk_rec_t, 24 bytes, plus its history once it
- * is final); the full model (struct zk_conn, a few hundred bytes) lives in a
- * slot of the live pool only while Zeek would keep the connection, and the
- * slot is reused once Zeek's timers would have removed it. */
-typedef struct {
-    guint64 start_us;
-    guint32 side0_addr;        /* address digest and port of the end that sent first */
-    guint16 side0_port;
-    guint8 conn_state;         /* final conn_state, once retired */
-    guint8 hist_len;           /* final history length, once retired */
-    guint32 live : 1;          /* `at` is a slot of zk_live; else an offset into zk_hist */
-    guint32 side0_orig : 1;    /* final: the first sender is Zeek's originator */
-    guint32 at : 30;
-} zk_rec_t;
-
-typedef struct {
-    struct zk_conn c;
-    guint64 key;               /* its 4-tuple digest in tuple_zeek */
-    guint32 rec;               /* its zk_rec_t index + 1; 0 = free slot */
-} zk_live_t;
-
-static chunked_t zk_recs;
-static guint32 zk_recs_used;
-static zk_live_t *zk_live;         /* the live pool */
-static guint32 zk_live_len, zk_live_free, zk_sweep_at;
-static guint32 *zk_free_slots;     /* stack of free slot numbers */
-static chunked_t zk_hist;          /* final histories, back to back (chunks of CHUNK_LEN bytes) */
-static guint32 zk_hist_used;
-static struct tcps_map tuple_zeek; /* 4-tuple digest -> live Zeek connection index + 1 */
+/* Everything tcpstate knows about the open capture file, one part per
+ * module, forgotten at file close. */
+static struct {
+    struct tcps_results results;
+    struct tcps_conn_table conns;
+    struct zk_table zeek;
+    struct tcps_watch watch;
+} cap;
 
 /* What the plugin holds, in bytes, split into what grows with frames and
- * what grows with connections (hash map entries counted as a key block plus
- * wmem's item of three pointers).  Printed to stderr when the capture is
+ * what grows with connections.  Printed to stderr when the capture is
  * closed if TCPSTATE_MEMSTATS is set: the benchmark reads it. */
-static guint32 extra_layer_results;
-#define MAP_ENTRY_BYTES (3 * sizeof(void *))
-
 static void report_memory(void)
 {
-    size_t per_frame, per_conn;
-    guint32 frames = 0;
+    guint32 frames = tcps_results_frames(&cap.results);
+    size_t per_frame = tcps_results_bytes(&cap.results);
+    size_t per_conn = tcps_table_bytes(&cap.conns) + zk_table_bytes(&cap.zeek) + tcps_watch_bytes(&cap.watch) +
+                      tcpstate_hook_bytes();
 
-    if (!g_getenv("TCPSTATE_MEMSTATS") || !results.n_chunks)
-        return;
-    for (guint32 c = 0; c < results.n_chunks; c++)
-        for (guint32 i = 0; results.chunks[c] && i < CHUNK_LEN; i++) {
-            const frame_result_t *r = (const frame_result_t *)results.chunks[c] + i;
-            frames += is_kept(r);
-        }
-    per_frame = chunked_bytes(&results, sizeof(frame_result_t)) + (size_t)extra_layer_results * sizeof(frame_result_t);
-    per_conn = chunked_bytes(&conns, sizeof(conn_t)) +
-               chunked_bytes(&stream_conns, sizeof(guint32)) + tcps_map_bytes(&tuple_stream) +
-               chunked_bytes(&zk_recs, sizeof(zk_rec_t)) + chunked_bytes(&zk_hist, 1) +
-               (size_t)zk_live_len * (sizeof *zk_live + sizeof *zk_free_slots) + tcps_map_bytes(&tuple_zeek) +
-               (size_t)wmem_map_size(host_watch) * (sizeof(host_watch_t) + MAP_ENTRY_BYTES) +
-               tcpstate_hook_bytes();
     fprintf(stderr, "tcpstate memory: %u TCP frames, %u connections, %u Zeek connections (%u live at most); "
             "per-frame state %zu bytes (%.1f per frame), per-connection state %zu bytes (%.1f per connection)\n",
-            frames, conns_used, zk_recs_used, zk_live_len, per_frame, frames ? (double)per_frame / frames : 0.0,
-            per_conn, conns_used ? (double)per_conn / conns_used : 0.0);
+            frames, cap.conns.used, cap.zeek.used, cap.zeek.live_len, per_frame,
+            frames ? (double)per_frame / frames : 0.0, per_conn,
+            cap.conns.used ? (double)per_conn / cap.conns.used : 0.0);
 }
 
 /* At capture close (and before the next file): forget everything. */
 static void tcpstate_reset(void)
 {
-    report_memory();
+    if (g_getenv("TCPSTATE_MEMSTATS") && cap.results.first.n_chunks)
+        report_memory();
     tcpstate_hook_reset();
-    extra_layer_results = 0;
-    chunked_free(&conns);
-    conns_used = 0;
-    chunked_free(&stream_conns);
-    chunked_free(&results);
-    tcps_map_free(&tuple_stream);
-    chunked_free(&zk_recs);
-    zk_recs_used = 0;
-    g_free(zk_live);
-    zk_live = NULL;
-    g_free(zk_free_slots);
-    zk_free_slots = NULL;
-    zk_live_len = zk_live_free = zk_sweep_at = 0;
-    chunked_free(&zk_hist);
-    zk_hist_used = 0;
-    tcps_map_free(&tuple_zeek);
+    tcps_results_free(&cap.results);
+    tcps_table_free(&cap.conns);
+    zk_table_free(&cap.zeek);
+    tcps_watch_free(&cap.watch);
 }
 
 static void tcpstate_init(void)
 {
     tcpstate_reset();
     tcpstate_hook_install(proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate)));
-}
-
-static guint32 *stream_slot(guint32 stream)
-{
-    return (guint32 *)chunk_elem(&stream_conns, stream, sizeof(guint32), TRUE);
-}
-
-static guint32 new_conn(guint32 stream)
-{
-    conn_t *c = (conn_t *)chunk_elem(&conns, conns_used, sizeof(conn_t), TRUE); /* zeroed */
-
-    tcps_conn_init(&c->fsm);
-    c->stream = stream;
-    return conns_used++;
-}
-
-/* The connection a segment belongs to; its stream's first segment decides. */
-static guint32 conn_of_segment(guint32 stream, const struct tcps_segment *seg)
-{
-    guint32 *slot = stream_slot(stream);
-    guint64 key;
-    guint32 prev_stream;
-
-    if (*slot)
-        return *slot - 1;
-    key = tcps_tuple_key(seg);
-    prev_stream = tcps_map_get(&tuple_stream, key);
-    if (prev_stream && (seg->flags & (TCPS_SYN | TCPS_ACK | TCPS_RST)) == TCPS_SYN) {
-        guint32 prev_conn = *stream_slot(prev_stream - 1);
-        if (prev_conn && tcps_syn_stays_in_connection(&conn_at(prev_conn - 1)->fsm, seg))
-            *slot = prev_conn;
-    }
-    if (!*slot)
-        *slot = new_conn(stream) + 1;
-    tcps_map_put(&tuple_stream, key, stream + 1);
-    return *slot - 1;
-}
-
-static frame_result_t *result_slot(guint32 frame)
-{
-    return (frame_result_t *)chunk_elem(&results, frame, sizeof(frame_result_t), TRUE);
-}
-
-/* The result kept for a frame's first TCP layer, or NULL. */
-static const frame_result_t *result_of(guint32 frame)
-{
-    const frame_result_t *r = (const frame_result_t *)chunk_elem(&results, frame, sizeof(frame_result_t), FALSE);
-    return r && is_kept(r) ? r : NULL;
-}
-
-static zk_rec_t *zk_rec(guint32 idx)
-{
-    return (zk_rec_t *)chunk_elem(&zk_recs, idx - 1, sizeof(zk_rec_t), FALSE);
-}
-
-/* The full model of a live Zeek connection, or NULL once it is retired. */
-static const struct zk_conn *zk_live_conn(const zk_rec_t *rec)
-{
-    return rec->live ? &zk_live[rec->at].c : NULL;
-}
-
-static const char *zk_final_history(const zk_rec_t *rec, guint *len)
-{
-    const struct zk_conn *c = zk_live_conn(rec);
-
-    if (c) {
-        *len = c->history_len;
-        return c->history;
-    }
-    *len = rec->hist_len;
-    return (const char *)chunk_elem(&zk_hist, rec->at, 1, FALSE);
-}
-
-static enum zk_conn_state zk_final_conn_state(const zk_rec_t *rec)
-{
-    const struct zk_conn *c = zk_live_conn(rec);
-    return c ? zk_conn_state(c) : (enum zk_conn_state)rec->conn_state;
-}
-
-static gboolean zk_final_side0_orig(const zk_rec_t *rec)
-{
-    const struct zk_conn *c = zk_live_conn(rec);
-    return c ? zk_side0_is_orig(c) : rec->side0_orig;
-}
-
-/* Zeek would no longer continue this connection: keep what the display
- * needs and give its slot back. */
-static void zk_retire(guint32 slot)
-{
-    zk_live_t *l = &zk_live[slot];
-    zk_rec_t *rec = zk_rec(l->rec);
-    guint len = l->c.history_len;
-    char *h;
-
-    if ((zk_hist_used & (CHUNK_LEN - 1)) + len + 1 > CHUNK_LEN) /* a history never spans two chunks */
-        zk_hist_used = (zk_hist_used | (CHUNK_LEN - 1)) + 1;
-    h = (char *)chunk_elem(&zk_hist, zk_hist_used, 1, TRUE);
-    memcpy(h, l->c.history, len);
-    h[len] = '\0';
-    rec->conn_state = (guint8)zk_conn_state(&l->c);
-    rec->side0_orig = zk_side0_is_orig(&l->c);
-    rec->hist_len = (guint8)len;
-    rec->live = 0;
-    rec->at = zk_hist_used;
-    zk_hist_used += len + 1;
-    tcps_map_remove_if(&tuple_zeek, l->key, l->rec);
-    l->rec = 0;
-    zk_free_slots[zk_live_free++] = slot;
-}
-
-/* Retire, a couple of slots per packet, the live connections Zeek's timers
- * have removed by `now`: O(1) per packet, the whole pool every few packets. */
-static void zk_sweep(guint64 now)
-{
-    for (int n = 0; n < 2 && zk_live_len; n++) {
-        guint32 slot = zk_sweep_at++ % zk_live_len;
-        if (zk_live[slot].rec && zk_conn_removed_by(&zk_live[slot].c, now))
-            zk_retire(slot);
-    }
-}
-
-static guint32 new_zeek_conn(guint64 key, const struct zk_config *cfg, const struct zk_packet *pkt)
-{
-    guint32 slot, idx = ++zk_recs_used;
-    zk_rec_t *rec = (zk_rec_t *)chunk_elem(&zk_recs, idx - 1, sizeof(zk_rec_t), TRUE);
-    zk_live_t *l;
-
-    if (!zk_live_free) {
-        guint32 n = zk_live_len ? zk_live_len * 2 : 256;
-        zk_live = g_renew(zk_live_t, zk_live, n);
-        zk_free_slots = g_renew(guint32, zk_free_slots, n);
-        for (guint32 i = n; i > zk_live_len; i--) {
-            zk_live[i - 1].rec = 0;
-            zk_free_slots[zk_live_free++] = i - 1;
-        }
-        zk_live_len = n;
-    }
-    slot = zk_free_slots[--zk_live_free];
-    l = &zk_live[slot];
-    zk_conn_init(&l->c, cfg, pkt);
-    l->key = key;
-    l->rec = idx;
-    rec->start_us = l->c.start_us;
-    rec->side0_addr = l->c.side0_addr;
-    rec->side0_port = l->c.side0_port;
-    rec->live = 1;
-    rec->at = slot;
-    tcps_map_put(&tuple_zeek, key, idx);
-    return idx;
 }
 
 static guint32 saturate32(guint64 v) { return v > G_MAXUINT32 ? G_MAXUINT32 : (guint32)v; }
@@ -513,10 +166,10 @@ static gboolean side0_is_client(guint32 side0_addr, guint16 side0_port, const st
     return side0_addr == conn->client_addr && side0_port == conn->client_port;
 }
 
-/* Zeek's view of the segment: its own connections (Zeek splits and times them
- * out by its own rules), history and conn_state so far. */
+/* Zeek's view of the segment: its own connections, history and conn_state
+ * so far.  The Zeek connection's number. */
 static guint32 zeek_segment(const struct tcps_segment *seg, guint captured, const struct tcps_conn *conn,
-                            frame_result_t *res)
+                            struct tcps_kept *res)
 {
     static const struct zk_config cfg = { zeek_port_bits };
     struct zk_packet pkt = {
@@ -524,202 +177,59 @@ static guint32 zeek_segment(const struct tcps_segment *seg, guint captured, cons
         .src_addr = seg->src_addr, .sport = seg->sport, .dport = seg->dport, .win = seg->win,
         .flags = seg->flags, .header_truncated = !(captured & 1), .payload_truncated = !(captured & 2),
     };
-    guint64 key = tcps_tuple_key(seg);
-    guint32 idx = tcps_map_get(&tuple_zeek, key);
-    const zk_rec_t *rec = idx ? zk_rec(idx) : NULL;
-    struct zk_conn *zk;
-    int client_side;
+    guint32 number;
+    const struct zk_conn *zk = zk_table_packet(&cap.zeek, &cfg, tcps_tuple_key(seg), &pkt, &number);
+    int client_side = side0_is_client(zk->side0_addr, zk->side0_port, conn) ? 0 : 1;
 
-    if (rec && !zk_packet_continues(zk_live_conn(rec), &pkt)) {
-        zk_retire(rec->at);
-        rec = NULL;
-    }
-    if (!rec) {
-        idx = new_zeek_conn(key, &cfg, &pkt);
-        rec = zk_rec(idx);
-    }
-    zk = &zk_live[rec->at].c;
-    zk_packet_seen(zk, &pkt);
-    res->has_zk = 1;
     res->hist_len = zk->history_len;
     res->hist_was_h = zk->history_len == 1 && zk->history[0] == 'H';
     res->conn_state = zk_conn_state(zk);
-    client_side = side0_is_client(zk->side0_addr, zk->side0_port, conn) ? 0 : 1;
     res->bytes[TCPS_CLIENT] = saturate32(zk_side_bytes(zk, client_side));
     res->bytes[TCPS_SERVER] = saturate32(zk_side_bytes(zk, !client_side));
-    zk_sweep(seg->time_us);
-    return idx;
+    zk_table_sweep(&cap.zeek, seg->time_us);
+    return number;
 }
 
-static host_watch_t *host_of(guint32 addr)
+static guint8 watch_segment(struct tcps_conn_entry *c, const struct tcps_segment *seg, const struct tcps_result *r)
 {
-    host_watch_t *h = (host_watch_t *)wmem_map_lookup(host_watch, GUINT_TO_POINTER(addr));
-    if (!h) {
-        h = wmem_new0(wmem_file_scope(), host_watch_t);
-        wmem_map_insert(host_watch, GUINT_TO_POINTER(addr), h);
-    }
-    return h;
-}
-
-/* Watch what a single segment cannot show: how long a state lasted, and what
- * many connections of one host add up to (the seed's netstat advice). */
-static void watch_segment(guint32 ci, const struct tcps_segment *seg, const struct tcps_result *r,
-                          frame_result_t *res)
-{
-    conn_watch_t *w = &conn_at(ci)->watch;
-    enum tcps_side receiver = r->sender == TCPS_CLIENT ? TCPS_SERVER : TCPS_CLIENT;
-    guint32 client_addr = r->sender == TCPS_CLIENT ? seg->src_addr : seg->dst_addr;
-    guint32 server_addr = r->sender == TCPS_CLIENT ? seg->dst_addr : seg->src_addr;
-    guint64 now = seg->time_us;
-
-    for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
-        enum tcps_state before = tcps_result_prev(r, (enum tcps_side)side);
-        enum tcps_state after = tcps_result_state(r, (enum tcps_side)side);
-        guint64 lasted = now - MIN(now, w->since_us[side]);
-
-        if (before == TCPS_CLOSE_WAIT && lasted >= (guint64)pref_close_wait_max_s * 1000000u)
-            res->watch |= WATCH_CLOSE_WAIT_LONG;
-        if (before == TCPS_FIN_WAIT_2 && lasted >= (guint64)pref_fin_wait_2_max_s * 1000000u)
-            res->watch |= WATCH_FIN_WAIT_2_LONG;
-        if (before != after)
-            w->since_us[side] = now;
-    }
-    if ((seg->flags & TCPS_RST) && tcps_result_prev(r, receiver) == TCPS_TIME_WAIT)
-        res->watch |= WATCH_RST_IN_TIME_WAIT;
-
-    if (tcps_result_state(r, TCPS_SERVER) == TCPS_TIME_WAIT && tcps_result_prev(r, TCPS_SERVER) != TCPS_TIME_WAIT) {
-        host_watch_t *h = host_of(server_addr);
-        if (now - MIN(now, h->window_start_us) >= 2ull * pref_msl_s * 1000000u || !h->window_start_us) {
-            h->window_start_us = now;
-            h->time_wait = 0;
-        }
-        res->watch |= WATCH_SERVER_TIME_WAIT;
-        if (++h->time_wait >= pref_server_time_wait_many)
-            res->watch |= WATCH_SERVER_TW_MANY;
-    }
-    if ((tcps_result_prev(r, TCPS_CLIENT) == TCPS_SYN_SENT) != (tcps_result_state(r, TCPS_CLIENT) == TCPS_SYN_SENT)) {
-        host_watch_t *h = host_of(client_addr);
-        if (tcps_result_state(r, TCPS_CLIENT) == TCPS_SYN_SENT) {
-            h->syn_sent++;
-            if (h->syn_sent >= pref_syn_sent_many)
-                res->watch |= WATCH_SYN_SENT_MANY;
-        } else if (h->syn_sent) {
-            h->syn_sent--;
-        }
-    }
-}
-
-static gboolean both_ends_done(guint8 states)
-{
-    enum tcps_state c = (enum tcps_state)(states >> 4), sv = (enum tcps_state)(states & 0x0f);
-    return (c == TCPS_CLOSED || c == TCPS_TIME_WAIT) && (sv == TCPS_CLOSED || sv == TCPS_TIME_WAIT);
-}
-
-/* Keep what the state machine said in the compact record. */
-static void pack(frame_result_t *res, const struct tcps_result *r)
-{
-    res->seglen = r->seglen;
-    res->handshake = r->handshake;
-    res->teardown = r->teardown;
-    res->sender = r->sender;
-    res->order = r->order & 3;
-    res->states = r->states;
-    res->prev = r->prev;
-    res->notes = r->notes;
-}
-
-/* A sequence base replaced by the real ISN (a SYN seen after the capture
- * picked the connection up mid-stream): earlier results used the old one. */
-static void remember_pseudo_isn(guint32 ci, const gboolean had_base[2], const guint32 old_isn[2])
-{
-    for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
-        if (had_base[side] && conn_at(ci)->fsm.isn[side] != old_isn[side]) {
-            guint32 *pseudo = (guint32 *)wmem_map_lookup(conn_pseudo_isn, GUINT_TO_POINTER(ci));
-            if (!pseudo) {
-                pseudo = wmem_alloc_array(wmem_file_scope(), guint32, 2);
-                pseudo[TCPS_CLIENT] = conn_at(ci)->fsm.isn[TCPS_CLIENT];
-                pseudo[TCPS_SERVER] = conn_at(ci)->fsm.isn[TCPS_SERVER];
-                wmem_map_insert(conn_pseudo_isn, GUINT_TO_POINTER(ci), pseudo);
-            }
-            pseudo[side] = old_isn[side];
-        }
-    }
-}
-
-/* The base a result's relative numbers of `side` were computed against. */
-static guint32 sequence_base(const frame_result_t *res, enum tcps_side side)
-{
-    guint16 seen = side == TCPS_CLIENT ? TCPS_NOTE_ISN_CLIENT : TCPS_NOTE_ISN_SERVER;
-    const guint32 *pseudo;
-
-    if (!(res->notes & seen) && (pseudo = (const guint32 *)wmem_map_lookup(conn_pseudo_isn,
-                                                                           GUINT_TO_POINTER(res->conn))))
-        return pseudo[side];
-    return conn_at(res->conn)->fsm.isn[side];
+    const struct tcps_watch_limits limits = {
+        .close_wait_max_us = (guint64)pref_close_wait_max_s * 1000000u,
+        .fin_wait_2_max_us = (guint64)pref_fin_wait_2_max_s * 1000000u,
+        .time_wait_window_us = 2ull * pref_msl_s * 1000000u,
+        .server_time_wait_many = pref_server_time_wait_many,
+        .syn_sent_many = pref_syn_sent_many,
+    };
+    return tcps_watch_segment(&cap.watch, &c->watch, &limits, seg, r);
 }
 
 /* The state machine, the Zeek model and the watches take a segment of TCP
  * layer i; *res and *r say what they made of it. */
-static void analyse_segment(packet_info *pinfo, tvbuff_t *frame_tvb, const tcp_layer_t *layer, guint i,
-                            frame_result_t *res, struct tcps_result *r)
+static void analyse_segment(guint32 frame, tvbuff_t *frame_tvb, const tcp_layer_t *layer, guint i,
+                            struct tcps_kept *res, struct tcps_result *r)
 {
     const struct tcps_config cfg = { .msl_s = pref_msl_s };
     const struct tcps_segment *seg = &layer->seg;
-    conn_t *c;
-    gboolean had_base[2];
-    guint32 old_isn[2], zk;
-    gint64 zk_delta;
+    struct tcps_conn_entry *c;
+    guint32 zk;
 
-    res->conn = conn_of_segment(layer->stream, seg);
-    c = conn_at(res->conn);
-    for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
-        had_base[side] = tcps_has_base(&c->fsm, (enum tcps_side)side);
-        old_isn[side] = c->fsm.isn[side];
-    }
-    tcps_segment_seen(&c->fsm, &cfg, seg, r);
-    remember_pseudo_isn(res->conn, had_base, old_isn);
-    if (both_ends_done(r->states))
-        /* A SYN on this 4-tuple now opens a new connection whatever came
-         * before: the entry that finds this one can go. */
-        tcps_map_remove_if(&tuple_stream, tcps_tuple_key(seg), layer->stream + 1);
+    res->conn = tcps_table_conn_of_segment(&cap.conns, layer->stream, seg);
+    tcps_table_segment_seen(&cap.conns, res->conn, layer->stream, &cfg, seg, r);
+    c = tcps_table_conn(&cap.conns, res->conn);
     zk = zeek_segment(seg, layer->captured, &c->fsm, res);
-    watch_segment(res->conn, seg, r, res);
-    c->watch.last_frame = pinfo->num;
+    res->watch = watch_segment(c, seg, r);
+    c->last_frame = frame;
     if (layer->ds_tvb == frame_tvb && layer->offset >= 0 && layer->offset <= G_MAXUINT16) {
         res->tcp_off = (guint16)layer->offset;
     } else {
-        numbers_t *kept = wmem_new(wmem_file_scope(), numbers_t);
-        kept->seq = r->seq;
-        kept->ack = r->ack;
-        kept->tcp_flags = tvb_get_ntohs(layer->ds_tvb, layer->offset + 12) & TCP_FLAGS_MASK;
+        const struct tcps_kept_numbers kept = {
+            r->seq, r->ack, tvb_get_ntohs(layer->ds_tvb, layer->offset + 12) & TCP_FLAGS_MASK
+        };
         res->numbers_aside = 1;
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_NUMBERS + i, kept);
+        tcps_results_keep_numbers(&cap.results, frame, i, &kept);
     }
     if (!c->zk_first)
         c->zk_first = zk;
-    zk_delta = (gint64)zk - c->zk_first;
-    if (zk_delta > G_MININT8 && zk_delta <= G_MAXINT8) {
-        res->zk_delta = (gint8)zk_delta;
-    } else {
-        res->zk_delta = ZK_ASIDE;
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_ZK + i, GUINT_TO_POINTER(zk));
-    }
-}
-
-/* Keep the result of TCP layer i: the first in the frame-indexed chunks,
- * further ones in the frame's proto data. */
-static void keep_result(packet_info *pinfo, guint i, frame_result_t *res, const struct tcps_result *r)
-{
-    pack(res, r);
-    if (i == 0) {
-        *result_slot(pinfo->num) = *res;
-    } else {
-        frame_result_t *extra = wmem_new(wmem_file_scope(), frame_result_t);
-        *extra = *res;
-        extra_layer_results++;
-        result_slot(pinfo->num)->more_layers = 1;
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, i, extra);
-    }
+    tcps_results_keep_zeek(&cap.results, frame, i, res, c->zk_first, zk);
 }
 
 /* The hook's header for the frame's n-th TCP layer, or NULL when that layer
@@ -733,6 +243,18 @@ static const tcp_layer_t *hooked_layer(const tcp_layer_t *layers, guint n, guint
     return NULL;
 }
 
+/* A header that is not a segment is shown with the states of its
+ * connection, when it is known. */
+static void not_a_segment_states(const tcp_layer_t *layer, struct tcps_kept *res, struct tcps_result *r)
+{
+    guint32 conn;
+
+    if (layer->stream != G_MAXUINT32 && tcps_table_conn_of_stream(&cap.conns, layer->stream, &conn)) {
+        res->conn = conn;
+        r->states = r->prev = tcps_conn_states(&tcps_table_conn(&cap.conns, conn)->fsm);
+    }
+}
+
 /* First pass: run the state machine for every TCP layer of the frame. */
 static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb)
 {
@@ -740,11 +262,10 @@ static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb)
     guint n = tcpstate_hook_layers(pinfo, &layers);
     guint count = tcpstate_tcp_layer_count(pinfo); /* not inside MIN(), which would walk twice */
 
-    count = MIN(count, MAX_TCP_LAYERS);
-
+    count = MIN(count, TCPS_MAX_LAYERS);
     for (guint i = 0; i < count; i++) {
         const tcp_layer_t *layer = hooked_layer(layers, n, (guint16)(i + 1));
-        frame_result_t res;
+        struct tcps_kept res;
         struct tcps_result r;
 
         memset(&res, 0, sizeof res);
@@ -754,41 +275,33 @@ static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb)
         else if (layer->kind == TCP_LAYER_QUOTED)
             res.icmp_quoted = 1; /* news about the connection, never a segment of it */
         else if (layer->kind == TCP_LAYER_SEGMENT && layer->stream != G_MAXUINT32)
-            analyse_segment(pinfo, frame_tvb, layer, i, &res, &r);
+            analyse_segment(pinfo->num, frame_tvb, layer, i, &res, &r);
         else
             res.truncated = 1; /* too little of it was captured to know what it did */
-        if (res.icmp_quoted || res.truncated) {
-            /* Shown with the states of its connection, when it is known. */
-            const guint32 *known = layer->stream != G_MAXUINT32
-                                 ? (const guint32 *)chunk_elem(&stream_conns, layer->stream, sizeof(guint32), FALSE)
-                                 : NULL;
-            if (known && *known) {
-                res.conn = *known - 1;
-                r.states = r.prev = tcps_conn_states(&conn_at(res.conn)->fsm);
-            }
-        }
-        keep_result(pinfo, i, &res, &r);
+        if (res.icmp_quoted || res.truncated)
+            not_a_segment_states(layer, &res, &r);
+        tcps_kept_pack(&res, &r);
+        tcps_results_keep(&cap.results, pinfo->num, i, &res);
     }
 }
 
+/* The base a kept result's relative numbers of `side` were computed against. */
+static guint32 sequence_base(const struct tcps_kept *k, enum tcps_side side)
+{
+    guint16 seen = side == TCPS_CLIENT ? TCPS_NOTE_ISN_CLIENT : TCPS_NOTE_ISN_SERVER;
+    return tcps_table_sequence_base(&cap.conns, k->conn, side, (k->notes & seen) != 0);
+}
+
 /* Unpack a kept result of TCP layer `layer` for showing. */
-static void unpack(packet_info *pinfo, tvbuff_t *tvb, const frame_result_t *kept, guint layer, shown_t *v)
+static void unpack(packet_info *pinfo, tvbuff_t *tvb, const struct tcps_kept *kept, guint layer, shown_t *v)
 {
     memset(v, 0, sizeof *v);
     v->kept = kept;
-    v->r.states = kept->states;
-    v->r.prev = kept->prev;
-    v->r.notes = kept->notes;
-    v->r.seglen = kept->seglen;
-    v->r.handshake = kept->handshake;
-    v->r.teardown = kept->teardown;
-    v->r.sender = kept->sender;
-    v->r.order = kept->order;
-    if (not_a_segment(kept))
+    tcps_kept_unpack(kept, &v->r);
+    if (tcps_kept_not_a_segment(kept))
         return;
     if (kept->numbers_aside) {
-        const numbers_t *n = (const numbers_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate,
-                                                                 KEY_NUMBERS + layer);
+        const struct tcps_kept_numbers *n = tcps_results_numbers(&cap.results, pinfo->num, layer);
         if (n) {
             v->r.seq = n->seq;
             v->r.ack = n->ack;
@@ -803,9 +316,8 @@ static void unpack(packet_info *pinfo, tvbuff_t *tvb, const frame_result_t *kept
         v->tcp_flags = tvb_get_ntohs(tvb, kept->tcp_off + 12) & TCP_FLAGS_MASK;
     }
     if (kept->has_zk)
-        v->zk = kept->zk_delta != ZK_ASIDE
-              ? conn_at(kept->conn)->zk_first + (guint32)(gint32)kept->zk_delta
-              : GPOINTER_TO_UINT(p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, KEY_ZK + layer));
+        v->zk = tcps_results_zeek(&cap.results, pinfo->num, layer, kept,
+                                  tcps_table_conn(&cap.conns, kept->conn)->zk_first);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -848,9 +360,9 @@ static void add_notes(packet_info *pinfo, proto_item *ti, guint16 notes)
 /* The Zeek history a result saw: a prefix of its connection's final history. */
 static const char *history_so_far(wmem_allocator_t *pool, const shown_t *v)
 {
-    const frame_result_t *res = v->kept;
-    guint len;
-    const char *h = zk_final_history(zk_rec(v->zk), &len);
+    const struct tcps_kept *res = v->kept;
+    unsigned len;
+    const char *h = zk_table_history(&cap.zeek, zk_table_record(&cap.zeek, v->zk), &len);
 
     if (res->hist_was_h)
         return "H";
@@ -890,7 +402,7 @@ static void add_boolean(proto_tree *st, int hf, tvbuff_t *tvb, gboolean value)
 }
 
 /* The connection summary as far as the capture has been read. */
-static void show_final(proto_tree *st, tvbuff_t *tvb, const frame_result_t *res, const zk_rec_t *zk)
+static void show_final(proto_tree *st, tvbuff_t *tvb, const struct tcps_kept *res, const struct zk_record *zk)
 {
     const int fields[] = { hf_final, hf_final_client, hf_final_server, hf_final_conn_state, hf_final_history,
                            hf_final_orig };
@@ -902,9 +414,9 @@ static void show_final(proto_tree *st, tvbuff_t *tvb, const frame_result_t *res,
 
     if (!wanted(st, fields, G_N_ELEMENTS(fields)))
         return;
-    history = zk_final_history(zk, &hist_len);
-    final_cs = zk_conn_state_name(zk_final_conn_state(zk));
-    final_states = tcps_conn_states(&conn_at(res->conn)->fsm);
+    history = zk_table_history(&cap.zeek, zk, &hist_len);
+    final_cs = zk_conn_state_name(zk_table_conn_state(&cap.zeek, zk));
+    final_states = tcps_conn_states(&tcps_table_conn(&cap.conns, res->conn)->fsm);
     fi = proto_tree_add_none_format(st, hf_final, tvb, 0, 0, "Connection summary: client %s, server %s, %s %s",
                                     tcps_state_name((enum tcps_state)(final_states >> 4)),
                                     tcps_state_name((enum tcps_state)(final_states & 0x0f)),
@@ -916,15 +428,15 @@ static void show_final(proto_tree *st, tvbuff_t *tvb, const frame_result_t *res,
     add_string(ft, hf_final_conn_state, tvb, final_cs);
     add_string(ft, hf_final_history, tvb, history);
     add_string(ft, hf_final_orig, tvb,
-               tcps_side_name(zk_final_side0_orig(zk) == side0_is_client(zk->side0_addr, zk->side0_port,
-                                                                         &conn_at(res->conn)->fsm)
+               tcps_side_name(zk_table_side0_orig(&cap.zeek, zk) == side0_is_client(zk->side0_addr, zk->side0_port,
+                                                                         &tcps_table_conn(&cap.conns, res->conn)->fsm)
                               ? TCPS_CLIENT : TCPS_SERVER));
 }
 
 static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
 {
-    const frame_result_t *res = v->kept;
-    const zk_rec_t *zk = zk_rec(v->zk);
+    const struct tcps_kept *res = v->kept;
+    const struct zk_record *zk = zk_table_record(&cap.zeek, v->zk);
     nstime_t duration;
     guint64 since = tcpstate_time_us(pinfo);
 
@@ -946,13 +458,13 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
 
 static void queue_tap(packet_info *pinfo, const shown_t *v)
 {
-    const frame_result_t *res = v->kept;
+    const struct tcps_kept *res = v->kept;
     tcpstate_tap_info_t *info = wmem_new0(pinfo->pool, tcpstate_tap_info_t);
-    const struct tcps_conn *conn = &conn_at(res->conn)->fsm;
+    const struct tcps_conn *conn = &tcps_table_conn(&cap.conns, res->conn)->fsm;
     gboolean client_sent = v->r.sender == TCPS_CLIENT;
 
     info->conn = res->conn;
-    info->stream = conn_at(res->conn)->stream;
+    info->stream = tcps_table_conn(&cap.conns, res->conn)->stream;
     info->conn_state = res->conn_state;
     info->history = history_so_far(pinfo->pool, v);
     info->time_us = tcpstate_time_us(pinfo);
@@ -969,19 +481,27 @@ static void queue_tap(packet_info *pinfo, const shown_t *v)
     tap_queue_packet(tcpstate_tap, pinfo, info);
 }
 
+/* Is this frame its connection's last segment?  Known once the whole
+ * capture has been read, on a later pass. */
+static gboolean is_connections_last(packet_info *pinfo, const struct tcps_kept *res)
+{
+    const struct tcps_conn_entry *c = tcps_table_conn(&cap.conns, res->conn);
+    return PINFO_FD_VISITED(pinfo) && c && c->last_frame == pinfo->num;
+}
+
 static void add_watch(packet_info *pinfo, proto_item *ti, const shown_t *v)
 {
-    const frame_result_t *res = v->kept;
+    const struct tcps_kept *res = v->kept;
     static const struct {
         guint16 bit;
         expert_field *ei;
     } experts[] = {
-        { WATCH_CLOSE_WAIT_LONG, &ei_close_wait_long },
-        { WATCH_FIN_WAIT_2_LONG, &ei_fin_wait_2_long },
-        { WATCH_SERVER_TIME_WAIT, &ei_server_time_wait },
-        { WATCH_SERVER_TW_MANY, &ei_server_tw_many },
-        { WATCH_SYN_SENT_MANY, &ei_syn_sent_many },
-        { WATCH_RST_IN_TIME_WAIT, &ei_rst_in_time_wait },
+        { TCPS_WATCH_CLOSE_WAIT_LONG, &ei_close_wait_long },
+        { TCPS_WATCH_FIN_WAIT_2_LONG, &ei_fin_wait_2_long },
+        { TCPS_WATCH_SERVER_TIME_WAIT, &ei_server_time_wait },
+        { TCPS_WATCH_SERVER_TW_MANY, &ei_server_tw_many },
+        { TCPS_WATCH_SYN_SENT_MANY, &ei_syn_sent_many },
+        { TCPS_WATCH_RST_IN_TIME_WAIT, &ei_rst_in_time_wait },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(experts); i++)
         if (res->watch & experts[i].bit)
@@ -989,8 +509,8 @@ static void add_watch(packet_info *pinfo, proto_item *ti, const shown_t *v)
 
     /* How the connection ended is known once the capture has been read: say
      * it on its last segment when the handshake never completed. */
-    if (PINFO_FD_VISITED(pinfo) && res->conn < conns_used && conn_at(res->conn)->watch.last_frame == pinfo->num) {
-        guint8 st = tcps_conn_states(&conn_at(res->conn)->fsm);
+    if (is_connections_last(pinfo, res)) {
+        guint8 st = tcps_conn_states(&tcps_table_conn(&cap.conns, res->conn)->fsm);
         enum tcps_state client = (enum tcps_state)(st >> 4), server = (enum tcps_state)(st & 0x0f);
         if (client == TCPS_SYN_SENT)
             expert_add_info(pinfo, ti, &ei_half_open_unanswered);
@@ -1011,11 +531,11 @@ static void add_experts(packet_info *pinfo, proto_item *ti, const shown_t *v)
 
 static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
 {
-    const frame_result_t *res = v->kept;
+    const struct tcps_kept *res = v->kept;
     const struct tcps_result *r = &v->r;
     enum tcps_state client = tcps_result_state(r, TCPS_CLIENT);
     enum tcps_state server = tcps_result_state(r, TCPS_SERVER);
-    const struct tcps_conn *conn = res->conn < conns_used ? &conn_at(res->conn)->fsm : NULL;
+    const struct tcps_conn *conn = res->conn < cap.conns.used ? &tcps_table_conn(&cap.conns, res->conn)->fsm : NULL;
     const char *tc, *ts;
     proto_item *ti, *pi;
     proto_tree *st;
@@ -1039,7 +559,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         /* A tree built for something else (a TCP field, another filter): no
          * tcpstate field is wanted, so only the expert infos, which the
          * expert statistics and _ws.expert filters see. */
-        if (!not_a_segment(res))
+        if (!tcps_kept_not_a_segment(res))
             add_experts(pinfo, ti, v);
         return;
     }
@@ -1047,7 +567,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
 
     add_string(st, hf_client, tvb, tcps_state_name(client));
     add_string(st, hf_server, tvb, tcps_state_name(server));
-    if (not_a_segment(res))
+    if (tcps_kept_not_a_segment(res))
         return;
     add_string(st, hf_client_prev, tvb, tcps_state_name(tcps_result_prev(r, TCPS_CLIENT)));
     add_string(st, hf_server_prev, tvb, tcps_state_name(tcps_result_prev(r, TCPS_SERVER)));
@@ -1075,7 +595,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     if (conn && (r->notes & TCPS_NOTE_ISN_SERVER))
         add_uint(st, hf_isn_server, tvb, conn->isn[TCPS_SERVER]);
     add_boolean(st, hf_inferred, tvb, (r->notes & TCPS_NOTE_INFERRED) != 0);
-    if (v->zk && v->zk <= zk_recs_used)
+    if (v->zk && v->zk <= cap.zeek.used)
         show_summary(st, tvb, pinfo, v);
     add_experts(pinfo, ti, v);
 }
@@ -1085,31 +605,21 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
 
 /* Would this result add anything to a tree that wants no tcpstate field?
  * Only expert infos (the expert statistics and _ws.expert filters see them). */
-static gboolean has_experts(packet_info *pinfo, const frame_result_t *res)
+static gboolean has_experts(packet_info *pinfo, const struct tcps_kept *res)
 {
-    return not_a_segment(res) || (res->notes & ~NOTES_NOT_EXPERT) || res->order || res->watch ||
-           (PINFO_FD_VISITED(pinfo) && res->conn < conns_used && conn_at(res->conn)->watch.last_frame == pinfo->num);
-}
-
-/* The kept result of the frame's TCP layer `layer` (0: the first), or NULL. */
-static const frame_result_t *layer_result(packet_info *pinfo, const frame_result_t *first, guint layer)
-{
-    if (layer == 0)
-        return first;
-    if (!first->more_layers || layer >= MAX_TCP_LAYERS)
-        return NULL;
-    return (const frame_result_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, layer);
+    return tcps_kept_not_a_segment(res) || (res->notes & ~NOTES_NOT_EXPERT) || res->order || res->watch ||
+           is_connections_last(pinfo, res);
 }
 
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    const frame_result_t *first, *kept;
+    const struct tcps_kept *first, *kept;
     gboolean tapped, shown;
     shown_t v;
 
     if (!PINFO_FD_VISITED(pinfo))
         analyse_frame(pinfo, tvb);
-    if (!(first = result_of(pinfo->num)))
+    if (!(first = tcps_results_get(&cap.results, pinfo->num, 0)))
         return 0;
     /* The statistics tap is fed with or without a tree: tshark's second pass
      * and the GUI's retapping for a statistics window build none unless a
@@ -1119,7 +629,7 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     tapped = have_tap_listener(tcpstate_tap);
     shown = tree && (first->more_layers || has_experts(pinfo, first) ||
                      proto_field_is_referenced(tree, proto_tcpstate));
-    for (guint i = 0; (tapped || shown) && (kept = layer_result(pinfo, first, i)) != NULL; i++) {
+    for (guint i = 0; (tapped || shown) && (kept = tcps_results_get(&cap.results, pinfo->num, i)) != NULL; i++) {
         unpack(pinfo, tvb, kept, i, &v);
         if (tapped && v.zk)
             queue_tap(pinfo, &v);
@@ -1303,8 +813,6 @@ void proto_register_tcpstate(void)
         &pref_zeek_ports, 65535);
     apply_prefs();
 
-    conn_pseudo_isn = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
-    host_watch = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     tcpstate_tap = register_tap("tcpstate");
     register_tcpstate_stats();
     register_tcpstate_flow(proto_tcpstate);

@@ -38,7 +38,7 @@ static int proto_icmpv6 = -1;
 static struct {
     guint32 frame;
     guint n;
-    tcp_layer_t layers[MAX_TCP_LAYERS];
+    tcp_layer_t layers[TCPS_MAX_LAYERS];
 } seen;
 
 /* 4-tuple digest -> tcp.stream + 1 of its newest conversation.  TCP opens a
@@ -133,7 +133,7 @@ static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
         seen.frame = pinfo->num;
         seen.n = 0;
     }
-    if (seen.n == MAX_TCP_LAYERS)
+    if (seen.n == TCPS_MAX_LAYERS)
         return NULL;
     layer = &seen.layers[seen.n++];
     memset(layer, 0, sizeof *layer);

@@ -15,9 +15,7 @@
 #include <epan/packet.h>
 
 #include "tcpstate_fsm.h"
-
-/* More TCP layers than this in one frame are left alone. */
-#define MAX_TCP_LAYERS 8
+#include "tcpstate_results.h" /* TCPS_MAX_LAYERS */
 
 enum tcp_layer_kind {
     TCP_LAYER_SEGMENT,   /* a segment the state machine can take */

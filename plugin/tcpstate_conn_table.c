@@ -1,0 +1,136 @@
+/* tcpstate_conn_table.c - see tcpstate_conn_table.h.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "tcpstate_conn_table.h"
+
+#include <string.h>
+
+struct tcps_conn_entry *tcps_table_conn(const struct tcps_conn_table *t, uint32_t conn)
+{
+    if (conn >= t->used)
+        return NULL;
+    return tcps_chunk_at((struct tcps_chunks *)&t->conns, conn, sizeof(struct tcps_conn_entry), false);
+}
+
+bool tcps_table_conn_of_stream(const struct tcps_conn_table *t, uint32_t stream, uint32_t *conn)
+{
+    const uint32_t *slot = tcps_chunk_at((struct tcps_chunks *)&t->stream_conns, stream, sizeof *slot, false);
+
+    if (!slot || !*slot)
+        return false;
+    *conn = *slot - 1;
+    return true;
+}
+
+static uint32_t new_conn(struct tcps_conn_table *t, uint32_t stream)
+{
+    struct tcps_conn_entry *c = tcps_chunk_at(&t->conns, t->used, sizeof *c, true); /* zeroed */
+
+    tcps_conn_init(&c->fsm);
+    c->stream = stream;
+    return t->used++;
+}
+
+/* A SYN on the 4-tuple of an earlier stream that Wireshark split off: does
+ * the earlier connection's receiver take it as its own?  Its connection, + 1,
+ * or 0. */
+static uint32_t conn_keeping_syn(struct tcps_conn_table *t, uint64_t key, const struct tcps_segment *seg)
+{
+    uint32_t prev_stream = tcps_map_get(&t->tuple_stream, key), prev_conn;
+
+    if (!prev_stream || (seg->flags & (TCPS_SYN | TCPS_ACK | TCPS_RST)) != TCPS_SYN)
+        return 0;
+    if (!tcps_table_conn_of_stream(t, prev_stream - 1, &prev_conn))
+        return 0;
+    return tcps_syn_stays_in_connection(&tcps_table_conn(t, prev_conn)->fsm, seg) ? prev_conn + 1 : 0;
+}
+
+uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, const struct tcps_segment *seg)
+{
+    uint32_t *slot = tcps_chunk_at(&t->stream_conns, stream, sizeof *slot, true);
+    uint64_t key;
+
+    if (*slot)
+        return *slot - 1;
+    key = tcps_tuple_key(seg);
+    *slot = conn_keeping_syn(t, key, seg);
+    if (!*slot)
+        *slot = new_conn(t, stream) + 1;
+    tcps_map_put(&t->tuple_stream, key, stream + 1);
+    return *slot - 1;
+}
+
+/* Both ends are done: a SYN on this 4-tuple now opens a new connection
+ * whatever came before. */
+static bool both_ends_done(uint8_t states)
+{
+    enum tcps_state c = (enum tcps_state)(states >> 4), s = (enum tcps_state)(states & 0x0f);
+    return (c == TCPS_CLOSED || c == TCPS_TIME_WAIT) && (s == TCPS_CLOSED || s == TCPS_TIME_WAIT);
+}
+
+/* A sequence base replaced by the real ISN (a SYN seen after the capture
+ * picked the connection up mid-stream): earlier results used the old one. */
+static void remember_pseudo_isn(struct tcps_conn_table *t, uint32_t conn, enum tcps_side side, uint32_t old_isn)
+{
+    const struct tcps_conn *fsm = &tcps_table_conn(t, conn)->fsm;
+    uint32_t n = tcps_map_get(&t->pseudo_of, conn), *pseudo;
+
+    if (!n) {
+        n = ++t->pseudo_used;
+        tcps_map_put(&t->pseudo_of, conn, n);
+        pseudo = tcps_chunk_at(&t->pseudo_isns, n - 1, 2 * sizeof *pseudo, true);
+        pseudo[TCPS_CLIENT] = fsm->isn[TCPS_CLIENT];
+        pseudo[TCPS_SERVER] = fsm->isn[TCPS_SERVER];
+    }
+    pseudo = tcps_chunk_at(&t->pseudo_isns, n - 1, 2 * sizeof *pseudo, false);
+    pseudo[side] = old_isn;
+}
+
+void tcps_table_segment_seen(struct tcps_conn_table *t, uint32_t conn, uint32_t stream,
+                             const struct tcps_config *cfg, const struct tcps_segment *seg,
+                             struct tcps_result *r)
+{
+    struct tcps_conn *fsm = &tcps_table_conn(t, conn)->fsm;
+    bool had_base[2];
+    uint32_t old_isn[2];
+
+    for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
+        had_base[side] = tcps_has_base(fsm, (enum tcps_side)side);
+        old_isn[side] = fsm->isn[side];
+    }
+    tcps_segment_seen(fsm, cfg, seg, r);
+    for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++)
+        if (had_base[side] && fsm->isn[side] != old_isn[side])
+            remember_pseudo_isn(t, conn, (enum tcps_side)side, old_isn[side]);
+    if (both_ends_done(r->states))
+        tcps_map_remove_if(&t->tuple_stream, tcps_tuple_key(seg), stream + 1);
+}
+
+uint32_t tcps_table_sequence_base(const struct tcps_conn_table *t, uint32_t conn, enum tcps_side side,
+                                  bool isn_known)
+{
+    uint32_t n = isn_known ? 0 : tcps_map_get(&t->pseudo_of, conn);
+
+    if (n)
+        return ((const uint32_t *)tcps_chunk_at((struct tcps_chunks *)&t->pseudo_isns, n - 1,
+                                                2 * sizeof(uint32_t), false))[side];
+    return tcps_table_conn(t, conn)->fsm.isn[side];
+}
+
+size_t tcps_table_bytes(const struct tcps_conn_table *t)
+{
+    return tcps_chunks_bytes(&t->conns, sizeof(struct tcps_conn_entry)) +
+           tcps_chunks_bytes(&t->stream_conns, sizeof(uint32_t)) + tcps_map_bytes(&t->tuple_stream) +
+           tcps_map_bytes(&t->pseudo_of) + tcps_chunks_bytes(&t->pseudo_isns, 2 * sizeof(uint32_t));
+}
+
+void tcps_table_free(struct tcps_conn_table *t)
+{
+    tcps_chunks_free(&t->conns);
+    tcps_chunks_free(&t->stream_conns);
+    tcps_map_free(&t->tuple_stream);
+    tcps_map_free(&t->pseudo_of);
+    tcps_chunks_free(&t->pseudo_isns);
+    memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,155 @@
+/* tcpstate_results.c - see tcpstate_results.h.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "tcpstate_results.h"
+
+#include <string.h>
+
+/* What is kept aside, per (frame, layer). */
+enum aside { ASIDE_LAYER = 1, ASIDE_NUMBERS, ASIDE_ZEEK };
+
+static uint64_t aside_key(uint32_t frame, unsigned layer, enum aside what)
+{
+    return (uint64_t)frame << 8 | (uint64_t)what << 3 | (layer & (TCPS_MAX_LAYERS - 1));
+}
+
+void tcps_kept_pack(struct tcps_kept *k, const struct tcps_result *r)
+{
+    k->seglen = r->seglen;
+    k->handshake = r->handshake;
+    k->teardown = r->teardown;
+    k->sender = r->sender;
+    k->order = r->order & 3;
+    k->states = r->states;
+    k->prev = r->prev;
+    k->notes = r->notes;
+}
+
+void tcps_kept_unpack(const struct tcps_kept *k, struct tcps_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->states = k->states;
+    r->prev = k->prev;
+    r->notes = k->notes;
+    r->seglen = k->seglen;
+    r->handshake = k->handshake;
+    r->teardown = k->teardown;
+    r->sender = k->sender;
+    r->order = k->order;
+}
+
+/* Does this record hold a result (a segment's, or a header that was not one)? */
+static bool is_kept(const struct tcps_kept *k)
+{
+    return k->states || tcps_kept_not_a_segment(k);
+}
+
+static struct tcps_kept *first_layer(const struct tcps_results *t, uint32_t frame, bool create)
+{
+    return tcps_chunk_at((struct tcps_chunks *)&t->first, frame, sizeof(struct tcps_kept), create);
+}
+
+/* Element `what` kept aside for (frame, layer) in `array`, or NULL. */
+static void *aside_get(const struct tcps_results *t, uint32_t frame, unsigned layer, enum aside what,
+                       const struct tcps_chunks *array, size_t elem)
+{
+    uint32_t n = tcps_map_get(&t->aside_of, aside_key(frame, layer, what));
+    return n ? tcps_chunk_at((struct tcps_chunks *)array, n - 1, elem, false) : NULL;
+}
+
+static void *aside_new(struct tcps_results *t, uint32_t frame, unsigned layer, enum aside what,
+                       struct tcps_chunks *array, uint32_t *used, size_t elem)
+{
+    uint32_t n = ++*used;
+
+    tcps_map_put(&t->aside_of, aside_key(frame, layer, what), n);
+    return tcps_chunk_at(array, n - 1, elem, true);
+}
+
+void tcps_results_keep(struct tcps_results *t, uint32_t frame, unsigned layer, const struct tcps_kept *k)
+{
+    if (layer == 0) {
+        *first_layer(t, frame, true) = *k;
+        return;
+    }
+    *(struct tcps_kept *)aside_new(t, frame, layer, ASIDE_LAYER, &t->extra_layers, &t->extra_used, sizeof *k) = *k;
+    first_layer(t, frame, true)->more_layers = 1;
+}
+
+const struct tcps_kept *tcps_results_get(const struct tcps_results *t, uint32_t frame, unsigned layer)
+{
+    const struct tcps_kept *first = first_layer(t, frame, false);
+
+    if (!first || !is_kept(first))
+        return NULL;
+    if (layer == 0)
+        return first;
+    if (!first->more_layers || layer >= TCPS_MAX_LAYERS)
+        return NULL;
+    return aside_get(t, frame, layer, ASIDE_LAYER, &t->extra_layers, sizeof *first);
+}
+
+void tcps_results_keep_numbers(struct tcps_results *t, uint32_t frame, unsigned layer,
+                               const struct tcps_kept_numbers *n)
+{
+    *(struct tcps_kept_numbers *)aside_new(t, frame, layer, ASIDE_NUMBERS, &t->numbers, &t->numbers_used,
+                                           sizeof *n) = *n;
+}
+
+const struct tcps_kept_numbers *tcps_results_numbers(const struct tcps_results *t, uint32_t frame, unsigned layer)
+{
+    return aside_get(t, frame, layer, ASIDE_NUMBERS, &t->numbers, sizeof(struct tcps_kept_numbers));
+}
+
+void tcps_results_keep_zeek(struct tcps_results *t, uint32_t frame, unsigned layer, struct tcps_kept *k,
+                            uint32_t first, uint32_t zk)
+{
+    int64_t delta = (int64_t)zk - first;
+
+    k->has_zk = 1;
+    if (delta > INT8_MIN && delta <= INT8_MAX) {
+        k->zk_delta = (int8_t)delta;
+    } else {
+        k->zk_delta = TCPS_ZK_ASIDE;
+        tcps_map_put(&t->aside_of, aside_key(frame, layer, ASIDE_ZEEK), zk);
+    }
+}
+
+uint32_t tcps_results_zeek(const struct tcps_results *t, uint32_t frame, unsigned layer,
+                           const struct tcps_kept *k, uint32_t first)
+{
+    if (!k->has_zk)
+        return 0;
+    if (k->zk_delta != TCPS_ZK_ASIDE)
+        return first + (uint32_t)(int32_t)k->zk_delta;
+    return tcps_map_get(&t->aside_of, aside_key(frame, layer, ASIDE_ZEEK));
+}
+
+uint32_t tcps_results_frames(const struct tcps_results *t)
+{
+    uint32_t frames = 0;
+
+    for (uint32_t c = 0; c < t->first.n_chunks; c++) {
+        const struct tcps_kept *chunk = tcps_chunk(&t->first, c);
+        for (uint32_t i = 0; chunk && i < TCPS_CHUNK_LEN; i++)
+            frames += is_kept(&chunk[i]);
+    }
+    return frames;
+}
+
+size_t tcps_results_bytes(const struct tcps_results *t)
+{
+    return tcps_chunks_bytes(&t->first, sizeof(struct tcps_kept)) + tcps_map_bytes(&t->aside_of) +
+           tcps_chunks_bytes(&t->extra_layers, sizeof(struct tcps_kept)) +
+           tcps_chunks_bytes(&t->numbers, sizeof(struct tcps_kept_numbers));
+}
+
+void tcps_results_free(struct tcps_results *t)
+{
+    tcps_chunks_free(&t->first);
+    tcps_map_free(&t->aside_of);
+    tcps_chunks_free(&t->extra_layers);
+    tcps_chunks_free(&t->numbers);
+    memset(t, 0, sizeof *t);
+}

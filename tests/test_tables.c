@@ -1,0 +1,358 @@
+/* test_tables.c - unit tests of the capture's tables: the chunked arrays,
+ * the connection table (stream -> connection, port reuse, pseudo ISNs), the
+ * Zeek connection table (live pool, retirement, history archive), the
+ * watches and the kept results.  Each expected value is worked out in the
+ * comment beside it.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tcpstate_chunks.h"
+#include "tcpstate_conn_table.h"
+#include "tcpstate_results.h"
+#include "tcpstate_watch.h"
+#include "tcpstate_zeek_table.h"
+
+static int failures, checks;
+
+#define CHECK(cond) check((cond), #cond, __LINE__)
+#define CHECK_EQ(got, want) check_eq((unsigned long long)(got), (unsigned long long)(want), #got, __LINE__)
+
+static void check(int ok, const char *what, int line)
+{
+    checks++;
+    if (!ok) {
+        printf("FAIL line %d: %s\n", line, what);
+        failures++;
+    }
+}
+
+static void check_eq(unsigned long long got, unsigned long long want, const char *what, int line)
+{
+    checks++;
+    if (got != want) {
+        printf("FAIL line %d: %s is %llu, expected %llu\n", line, what, got, want);
+        failures++;
+    }
+}
+
+static void test_chunks(void)
+{
+    struct tcps_chunks a = { 0 };
+    uint32_t *first, *far;
+
+    CHECK(tcps_chunk_at(&a, 5, sizeof(uint32_t), false) == NULL);     /* nothing created yet */
+    first = tcps_chunk_at(&a, 0, sizeof(uint32_t), true);
+    *first = 7;
+    far = tcps_chunk_at(&a, 40 * TCPS_CHUNK_LEN + 5, sizeof(uint32_t), true);
+    CHECK_EQ(*far, 0);                                                 /* new elements are zero */
+    /* Growing the chunk index (16 -> 32 -> 64 entries) moved no element. */
+    CHECK(tcps_chunk_at(&a, 0, sizeof(uint32_t), false) == first);
+    CHECK_EQ(*first, 7);
+    CHECK(tcps_chunk_at(&a, TCPS_CHUNK_LEN, sizeof(uint32_t), false) == NULL); /* chunk 1 never made */
+    CHECK(tcps_chunk_at(&a, 100 * TCPS_CHUNK_LEN, sizeof(uint32_t), false) == NULL);
+    /* Two chunks of 4096 four-byte elements, and an index of 64 pointers. */
+    CHECK_EQ(tcps_chunks_bytes(&a, sizeof(uint32_t)), 2 * 4096 * 4 + 64 * sizeof(void *));
+    tcps_chunks_free(&a);
+    CHECK(a.chunks == NULL && a.n_chunks == 0);
+}
+
+/* A segment between client 1:40000 and server 2:80 (or `sport` for the client). */
+static struct tcps_segment seg(uint64_t t_ms, int from_client, uint8_t flags, uint32_t seq, uint32_t ack,
+                               uint16_t cport)
+{
+    struct tcps_segment s;
+
+    memset(&s, 0, sizeof s);
+    s.time_us = t_ms * 1000;
+    s.seq = seq;
+    s.ack = ack;
+    s.flags = (uint8_t)flags;
+    s.win = 1000;
+    s.wscale = -1;
+    s.src_addr = from_client ? 1 : 2;
+    s.dst_addr = from_client ? 2 : 1;
+    s.sport = from_client ? cport : 80;
+    s.dport = from_client ? 80 : cport;
+    return s;
+}
+
+static uint32_t feed(struct tcps_conn_table *t, uint32_t stream, struct tcps_segment s, struct tcps_result *r)
+{
+    static const struct tcps_config cfg = { .msl_s = 30 };
+    uint32_t conn = tcps_table_conn_of_segment(t, stream, &s);
+
+    tcps_table_segment_seen(t, conn, stream, &cfg, &s, r);
+    return conn;
+}
+
+/* Port reuse: Wireshark starts a new tcp.stream at a SYN on a used 4-tuple.
+ * While the old connection's receiver is synchronized, the SYN is part of
+ * it (RFC 5961 4.2 challenge ACK); once both ends are done, it opens a new
+ * connection. */
+static void test_conn_table_reuse(void)
+{
+    struct tcps_conn_table t = { 0 };
+    struct tcps_result r;
+    uint32_t conn;
+
+    CHECK_EQ(feed(&t, 0, seg(0, 1, TCPS_SYN, 100, 0, 40000), &r), 0);
+    CHECK_EQ(feed(&t, 0, seg(1, 0, TCPS_SYN | TCPS_ACK, 500, 101, 40000), &r), 0);
+    CHECK_EQ(feed(&t, 0, seg(2, 1, TCPS_ACK, 101, 501, 40000), &r), 0);
+    CHECK_EQ(feed(&t, 1, seg(3, 1, TCPS_SYN, 900, 0, 40001), &r), 1);  /* another 4-tuple: connection 1 */
+    /* A SYN in the window of the ESTABLISHED connection, split by Wireshark into stream 2. */
+    CHECK_EQ(feed(&t, 2, seg(4, 1, TCPS_SYN, 7000, 0, 40000), &r), 0);
+    CHECK_EQ(r.notes & TCPS_NOTE_SYN_IGNORED, TCPS_NOTE_SYN_IGNORED);
+    CHECK(tcps_table_conn_of_stream(&t, 2, &conn) && conn == 0);
+    CHECK_EQ(tcps_table_conn(&t, 0)->stream, 0);                      /* its first stream */
+    /* Close both ways: client FIN, server FIN+ACK, client ACK: TIME_WAIT and CLOSED. */
+    feed(&t, 0, seg(5, 1, TCPS_FIN | TCPS_ACK, 101, 501, 40000), &r);
+    feed(&t, 0, seg(6, 0, TCPS_FIN | TCPS_ACK, 501, 102, 40000), &r);
+    feed(&t, 0, seg(7, 1, TCPS_ACK, 102, 502, 40000), &r);
+    CHECK_EQ(tcps_result_state(&r, TCPS_CLIENT), TCPS_TIME_WAIT);
+    CHECK_EQ(tcps_result_state(&r, TCPS_SERVER), TCPS_CLOSED);
+    /* Both done: the next SYN on the 4-tuple is a new connection (2). */
+    CHECK_EQ(feed(&t, 3, seg(8, 1, TCPS_SYN, 20000, 0, 40000), &r), 2);
+    CHECK_EQ(tcps_table_conn(&t, 2)->stream, 3);
+    CHECK_EQ(t.used, 3);
+    CHECK(tcps_table_conn(&t, 3) == NULL);
+    CHECK(!tcps_table_conn_of_stream(&t, 4, &conn));
+    tcps_table_free(&t);
+}
+
+/* A connection's first segment sets the sequence bases; when the real ISN
+ * turns up later, the earlier results keep the base they were computed
+ * against.  Here the first segment carries no flags at all (a null scan:
+ * both ends CLOSED, client base 5000 - 1), then the client's SYN brings ISN
+ * 4000. */
+static void test_conn_table_pseudo_isn(void)
+{
+    struct tcps_conn_table t = { 0 };
+    struct tcps_result r;
+
+    feed(&t, 0, seg(0, 1, 0, 5000, 0, 40000), &r);
+    CHECK_EQ(r.notes & (TCPS_NOTE_INVALID_FLAGS | TCPS_NOTE_ISN_CLIENT), TCPS_NOTE_INVALID_FLAGS);
+    CHECK_EQ(tcps_table_sequence_base(&t, 0, TCPS_CLIENT, false), 4999);
+    CHECK_EQ(t.pseudo_used, 0);                                   /* nothing replaced yet */
+    feed(&t, 0, seg(1, 1, TCPS_SYN, 4000, 0, 40000), &r);
+    CHECK_EQ(r.notes & TCPS_NOTE_ISN_CLIENT, TCPS_NOTE_ISN_CLIENT);
+    CHECK_EQ(t.pseudo_used, 1);
+    CHECK_EQ(tcps_table_sequence_base(&t, 0, TCPS_CLIENT, false), 4999); /* results before the SYN */
+    CHECK_EQ(tcps_table_sequence_base(&t, 0, TCPS_CLIENT, true), 4000);  /* results that knew the ISN */
+    /* A second connection without a replaced base has no pseudo entry. */
+    feed(&t, 1, seg(2, 1, TCPS_SYN, 100, 0, 40001), &r);
+    CHECK_EQ(tcps_table_sequence_base(&t, 1, TCPS_CLIENT, false), 100);
+    CHECK_EQ(t.pseudo_used, 1);
+    tcps_table_free(&t);
+}
+
+static const uint8_t no_server_ports[65536 / 8];
+
+/* A Zeek packet between 1:cport and 2:80 at t seconds. */
+static uint64_t zk_send(struct zk_table *t, double t_s, int from_client, uint8_t flags, uint32_t seq, uint32_t ack,
+                        uint16_t cport, uint32_t *number)
+{
+    static const struct zk_config cfg = { no_server_ports };
+    struct zk_packet p;
+    struct tcps_segment s = seg(0, from_client, flags, seq, ack, cport);
+
+    memset(&p, 0, sizeof p);
+    p.time_us = (uint64_t)(t_s * 1e6);
+    p.seq = seq;
+    p.ack = ack;
+    p.flags = flags;
+    p.win = 1000;
+    p.src_addr = s.src_addr;
+    p.sport = s.sport;
+    p.dport = s.dport;
+    zk_table_packet(t, &cfg, tcps_tuple_key(&s), &p, number);
+    return p.time_us;
+}
+
+static const char *zk_history(const struct zk_table *t, uint32_t number)
+{
+    static char buf[ZK_HISTORY_MAX + 1];
+    unsigned len;
+    const char *h = zk_table_history(t, zk_table_record(t, number), &len);
+
+    snprintf(buf, sizeof buf, "%.*s", (int)len, h);
+    return buf;
+}
+
+/* Zeek's attempt timer (5 s) removes a SYN nobody answered; the sweep then
+ * retires it: its record keeps S0 and "S", its slot is free again, and a
+ * later packet of its 4-tuple starts a new connection. */
+static void test_zeek_table(void)
+{
+    struct zk_table t = { 0 };
+    uint32_t a, b, a2, b2;
+
+    zk_send(&t, 0, 1, TCPS_SYN, 100, 0, 40000, &a);
+    zk_send(&t, 1, 1, TCPS_SYN, 900, 0, 40001, &b);
+    zk_send(&t, 2, 0, TCPS_SYN | TCPS_ACK, 500, 101, 40000, &a2);
+    CHECK_EQ(a, 1);
+    CHECK_EQ(b, 2);
+    CHECK_EQ(a2, 1);                                   /* the SYN-ACK continues connection 1 */
+    CHECK(strcmp(zk_history(&t, 1), "Sh") == 0);
+    CHECK_EQ(zk_table_record(&t, 1)->start_us, 0);
+    CHECK_EQ(zk_table_record(&t, 2)->start_us, 1000000);
+    CHECK_EQ(zk_table_record(&t, 2)->side0_port, 40001);
+    CHECK_EQ(t.live_len, 256);
+    CHECK_EQ(t.live_free, 254);
+    for (int i = 0; i < 128; i++)                      /* 2 slots per call: the whole pool */
+        zk_table_sweep(&t, 10000000);
+    CHECK_EQ(zk_table_record(&t, 2)->live, 0);          /* unanswered for 9 s > 5 s: retired */
+    CHECK_EQ(zk_table_record(&t, 1)->live, 1);          /* answered: kept */
+    CHECK_EQ(zk_table_conn_state(&t, zk_table_record(&t, 2)), ZK_CS_S0);
+    CHECK(strcmp(zk_history(&t, 2), "S") == 0);
+    CHECK_EQ(t.live_free, 255);
+    zk_send(&t, 11, 1, TCPS_SYN, 900, 0, 40001, &b2);
+    CHECK_EQ(b2, 3);                                   /* a new connection for the old 4-tuple */
+    CHECK(zk_table_record(&t, 4) == NULL);
+    CHECK(zk_table_record(&t, 0) == NULL);
+    CHECK_EQ(t.live_len, 256);                          /* the freed slot was reused */
+    for (uint16_t port = 0; port < 300; port++)         /* 300 more live connections: the pool doubles */
+        zk_send(&t, 12, 1, TCPS_SYN, 1, 0, (uint16_t)(50000 + port), &b2);
+    CHECK_EQ(b2, 303);
+    CHECK_EQ(t.live_len, 512);
+    CHECK(strcmp(zk_history(&t, 1), "Sh") == 0);       /* untouched by the growth */
+    zk_table_free(&t);
+    CHECK_EQ(t.used, 0);
+}
+
+/* The watches with small limits: CLOSE_WAIT longer than 1 s, 3 server
+ * TIME_WAIT entries per 60 s window, 2 SYN_SENT connections per host. */
+static const struct tcps_watch_limits limits = {
+    .close_wait_max_us = 1000000, .fin_wait_2_max_us = 1000000, .time_wait_window_us = 60000000,
+    .server_time_wait_many = 3, .syn_sent_many = 2,
+};
+
+static struct tcps_result states(enum tcps_side sender, enum tcps_state c_before, enum tcps_state s_before,
+                                 enum tcps_state c_after, enum tcps_state s_after)
+{
+    struct tcps_result r;
+
+    memset(&r, 0, sizeof r);
+    r.sender = sender;
+    r.prev = (uint8_t)(c_before << 4 | s_before);
+    r.states = (uint8_t)(c_after << 4 | s_after);
+    return r;
+}
+
+static uint8_t watch(struct tcps_watch *w, struct tcps_conn_watch *c, uint64_t t_ms, uint16_t cport,
+                     uint8_t flags, struct tcps_result r)
+{
+    struct tcps_segment s = seg(t_ms, r.sender == TCPS_CLIENT, flags, 0, 0, cport);
+    return tcps_watch_segment(w, c, &limits, &s, &r);
+}
+
+static void test_watch(void)
+{
+    struct tcps_watch w = { 0 };
+    struct tcps_conn_watch c1 = { { 0, 0 } }, c[5];
+    const enum tcps_state E = TCPS_ESTABLISHED, CW = TCPS_CLOSE_WAIT, TW = TCPS_TIME_WAIT, CL = TCPS_CLOSED;
+
+    memset(c, 0, sizeof c);
+    /* The server enters CLOSE_WAIT at 1 s; a segment 0.5 s later is fine, one at 2.5 s is late. */
+    CHECK_EQ(watch(&w, &c1, 1000, 40000, TCPS_FIN, states(TCPS_CLIENT, E, E, TCPS_FIN_WAIT_1, CW)), 0);
+    CHECK_EQ(watch(&w, &c1, 1500, 40000, TCPS_ACK, states(TCPS_CLIENT, TCPS_FIN_WAIT_1, CW, TCPS_FIN_WAIT_1, CW)), 0);
+    CHECK_EQ(watch(&w, &c1, 2500, 40000, TCPS_ACK, states(TCPS_SERVER, TCPS_FIN_WAIT_1, CW, TCPS_FIN_WAIT_2, CW)),
+             TCPS_WATCH_CLOSE_WAIT_LONG);
+    /* An RST reaching an end in TIME_WAIT (RFC 1337). */
+    CHECK_EQ(watch(&w, &c1, 3000, 40000, TCPS_RST, states(TCPS_SERVER, TW, CL, CL, CL)), TCPS_WATCH_RST_IN_TIME_WAIT);
+    /* The server (address 2) enters TIME_WAIT in three connections within the window: the third is "many". */
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(watch(&w, &c[i], 10000 + 1000u * i, (uint16_t)(41000 + i), TCPS_ACK, states(TCPS_CLIENT, CL, TCPS_CLOSING, CL, TW)),
+                 i < 2 ? TCPS_WATCH_SERVER_TIME_WAIT : TCPS_WATCH_SERVER_TIME_WAIT | TCPS_WATCH_SERVER_TW_MANY);
+    /* 70 s later a new window starts: the count begins again. */
+    CHECK_EQ(watch(&w, &c[3], 80000, 41003, TCPS_ACK, states(TCPS_CLIENT, CL, TCPS_CLOSING, CL, TW)),
+             TCPS_WATCH_SERVER_TIME_WAIT);
+    /* Client host 1: two connections in SYN_SENT is "many"; one answered leaves one; a third makes two again. */
+    memset(c, 0, sizeof c);
+    CHECK_EQ(watch(&w, &c[0], 90000, 42000, TCPS_SYN, states(TCPS_CLIENT, TCPS_NONE, TCPS_NONE, TCPS_SYN_SENT, TCPS_LISTEN)), 0);
+    CHECK_EQ(watch(&w, &c[1], 90001, 42001, TCPS_SYN, states(TCPS_CLIENT, TCPS_NONE, TCPS_NONE, TCPS_SYN_SENT, TCPS_LISTEN)),
+             TCPS_WATCH_SYN_SENT_MANY);
+    CHECK_EQ(watch(&w, &c[0], 90002, 42000, TCPS_SYN | TCPS_ACK, states(TCPS_SERVER, TCPS_SYN_SENT, TCPS_LISTEN, E, TCPS_SYN_RCVD)), 0);
+    CHECK_EQ(watch(&w, &c[2], 90003, 42002, TCPS_SYN, states(TCPS_CLIENT, TCPS_NONE, TCPS_NONE, TCPS_SYN_SENT, TCPS_LISTEN)),
+             TCPS_WATCH_SYN_SENT_MANY);
+    CHECK_EQ(w.hosts_used, 2);                          /* the server's address and the client's */
+    tcps_watch_free(&w);
+}
+
+/* Kept results: the first layer by frame, further layers, numbers and far
+ * Zeek connections aside. */
+static void test_results(void)
+{
+    struct tcps_results t = { 0 };
+    struct tcps_kept k, k2;
+    struct tcps_result r, back;
+    const struct tcps_kept_numbers n = { 11, 22, 0x18 };
+
+    memset(&r, 0, sizeof r);
+    r.states = TCPS_ESTABLISHED << 4 | TCPS_CLOSE_WAIT;
+    r.prev = TCPS_ESTABLISHED << 4 | TCPS_ESTABLISHED;
+    r.seglen = TCPS_SEGLEN_MAX;
+    r.teardown = TCPS_TD_ACK_SIMULTANEOUS;
+    r.sender = TCPS_SERVER;
+    r.notes = TCPS_NOTE_CLOSED_PEER | TCPS_NOTE_ACK;
+    r.order = TCPS_ORDER_GAP | TCPS_ORDER_OUT_OF_ORDER;
+    r.seq = 5;                                           /* not kept: recomputed from the frame */
+    memset(&k, 0, sizeof k);
+    tcps_kept_pack(&k, &r);
+    tcps_kept_unpack(&k, &back);
+    r.seq = 0;
+    CHECK(memcmp(&r, &back, sizeof r) == 0);
+    CHECK_EQ(sizeof(struct tcps_kept), 28);
+
+    tcps_results_keep(&t, 7, 0, &k);
+    k2 = k;
+    k2.conn = 3;
+    tcps_results_keep(&t, 7, 2, &k2);
+    CHECK(tcps_results_get(&t, 7, 0) != NULL && tcps_results_get(&t, 7, 0)->more_layers);
+    CHECK(tcps_results_get(&t, 7, 2) != NULL && tcps_results_get(&t, 7, 2)->conn == 3);
+    CHECK(tcps_results_get(&t, 7, 1) == NULL);
+    CHECK(tcps_results_get(&t, 8, 0) == NULL);           /* in an existing chunk, never kept */
+    CHECK(tcps_results_get(&t, 9000, 0) == NULL);        /* beyond every chunk */
+    CHECK(tcps_results_get(&t, 7, TCPS_MAX_LAYERS) == NULL);
+    memset(&k2, 0, sizeof k2);
+    k2.truncated = 1;                                   /* a header that was not a segment still counts */
+    tcps_results_keep(&t, 8, 0, &k2);
+    CHECK(tcps_results_get(&t, 8, 0) != NULL);
+    CHECK_EQ(tcps_results_frames(&t), 2);
+
+    tcps_results_keep_numbers(&t, 7, 2, &n);
+    CHECK(tcps_results_numbers(&t, 7, 2) && tcps_results_numbers(&t, 7, 2)->ack == 22);
+    CHECK(tcps_results_numbers(&t, 7, 0) == NULL);
+
+    /* Zeek connections near the first one are a delta; far ones go aside. */
+    memset(&k2, 0, sizeof k2);
+    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k2, 10), 0);  /* no Zeek connection */
+    tcps_results_keep_zeek(&t, 7, 0, &k2, 200, 200 + 127);
+    CHECK_EQ(k2.zk_delta, 127);
+    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k2, 200), 327);
+    tcps_results_keep_zeek(&t, 7, 0, &k2, 200, 200 - 127);
+    CHECK_EQ(k2.zk_delta, -127);
+    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k2, 200), 73);
+    tcps_results_keep_zeek(&t, 7, 1, &k2, 200, 200 + 128);
+    CHECK_EQ(k2.zk_delta, TCPS_ZK_ASIDE);
+    CHECK_EQ(tcps_results_zeek(&t, 7, 1, &k2, 200), 328);
+    tcps_results_keep_zeek(&t, 9, 0, &k2, 200, 200 - 128);
+    CHECK_EQ(tcps_results_zeek(&t, 9, 0, &k2, 200), 72);
+    CHECK_EQ(tcps_results_zeek(&t, 7, 1, &k2, 200), 328); /* per (frame, layer) */
+    tcps_results_free(&t);
+    CHECK(tcps_results_get(&t, 7, 0) == NULL);
+}
+
+int main(void)
+{
+    test_chunks();
+    test_conn_table_reuse();
+    test_conn_table_pseudo_isn();
+    test_zeek_table();
+    test_watch();
+    test_results();
+    printf("%d checks, %d failed\n", checks, failures);
+    return failures != 0;
+}
