@@ -175,7 +175,8 @@ static guint32 zeek_segment(const struct tcps_segment *seg, guint captured, cons
     struct zk_packet pkt = {
         .time_us = seg->time_us, .seq = seg->seq, .ack = seg->ack, .len = seg->len,
         .src_addr = seg->src_addr, .sport = seg->sport, .dport = seg->dport, .win = seg->win,
-        .flags = seg->flags, .header_truncated = !(captured & 1), .payload_truncated = !(captured & 2),
+        .flags = seg->flags, .header_truncated = !(captured & TCPS_CAPTURED_HEADER),
+        .payload_truncated = !(captured & TCPS_CAPTURED_PAYLOAD),
     };
     guint32 number;
     const struct zk_conn *zk = zk_table_packet(&cap.zeek, &cfg, tcps_tuple_key(seg), &pkt, &number);

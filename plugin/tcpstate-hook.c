@@ -71,55 +71,19 @@ guint tcpstate_tcp_layer_count(const packet_info *pinfo)
     return tcp_layers_before(pinfo, &in_icmp);
 }
 
-/* The window scale option of a SYN, as far as it was captured; -1 without. */
-static gint8 window_scale(tvbuff_t *tvb, gint hlen, gint have)
-{
-    gint end = MIN(hlen, have);
-
-    for (gint o = 20; o < end;) {
-        guint8 kind = tcpstate_tvb_u8(tvb, o), olen;
-        if (kind == 0)
-            break;
-        if (kind == 1) {
-            o++;
-            continue;
-        }
-        if (o + 1 >= end)
-            break;
-        olen = tcpstate_tvb_u8(tvb, o + 1);
-        if (olen < 2 || o + olen > end)
-            break;
-        if (kind == 3 && olen == 3)
-            return (gint8)MIN(tcpstate_tvb_u8(tvb, o + 2), 14);
-        o += olen;
-    }
-    return -1;
-}
-
 /* The segment in the header at the start of tvb.  FALSE when the state
- * machine cannot take it: fewer than 20 bytes captured, an impossible data
- * offset, or no tcp.len (TCP gives none for a fragment, inside an ICMP
- * error, or when the IP length leaves no room for the header). */
+ * machine cannot take it: too little captured or an impossible data offset
+ * (tcps_read_segment), or no tcp.len (TCP gives none for a fragment or
+ * inside an ICMP error). */
 static gboolean read_segment(tvbuff_t *tvb, const packet_info *pinfo, tcp_layer_t *layer)
 {
-    struct tcps_segment *seg = &layer->seg;
-    gint have = tvb_captured_length(tvb), hlen;
-    guint reported = tvb_reported_length(tvb);
+    gint have = tvb_captured_length(tvb);
 
     if (have < 20 || pinfo->fragmented || pinfo->flags.in_error_pkt)
         return FALSE;
-    hlen = (tcpstate_tvb_u8(tvb, 12) >> 4) * 4;
-    if (hlen < 20 || reported < (guint)hlen)
-        return FALSE;
-    seg->len = reported - (guint)hlen;
-    seg->time_us = tcpstate_time_us(pinfo);
-    seg->seq = tvb_get_ntohl(tvb, 4);
-    seg->ack = tvb_get_ntohl(tvb, 8);
-    seg->flags = tcpstate_tvb_u8(tvb, 13);
-    seg->win = tvb_get_ntohs(tvb, 14);
-    seg->wscale = (seg->flags & TCPS_SYN) ? window_scale(tvb, hlen, have) : -1;
-    layer->captured = (have >= hlen ? 1u : 0u) | ((guint)have >= (guint)hlen + seg->len ? 2u : 0u);
-    return TRUE;
+    layer->seg.time_us = tcpstate_time_us(pinfo);
+    return tcps_read_segment(tvb_get_ptr(tvb, 0, MIN(have, TCPS_HEADER_MAX)), (size_t)have,
+                             tvb_reported_length(tvb), &layer->seg, &layer->captured);
 }
 
 /* Before TCP: what the header says, for the frame's next TCP layer. */

@@ -16,6 +16,7 @@
 
 #include "tcpstate_fsm.h"
 #include "tcpstate_results.h" /* TCPS_MAX_LAYERS */
+#include "tcpstate_segment.h"
 
 enum tcp_layer_kind {
     TCP_LAYER_SEGMENT,   /* a segment the state machine can take */
@@ -31,7 +32,7 @@ typedef struct {
     guint32 stream;           /* tcp.stream; G_MAXUINT32 when TCP got no stream for it */
     guint16 ordinal;          /* the frame's n-th TCP layer (1-based), as in pinfo->layers */
     guint8 kind;              /* enum tcp_layer_kind */
-    guint8 captured;          /* 1: the whole header was captured; 2: the payload too */
+    guint8 captured;          /* TCPS_CAPTURED_* bits (tcpstate_segment.h) */
 } tcp_layer_t;
 
 /* Find TCP and make the hook's handle (from the plugin's handoff). */

@@ -4,8 +4,7 @@
  *
  *   4.2  fvalue_get_uinteger() takes the field's fvalue_t pointer (4.0: the
  *        embedded value's address).
- *   4.4  the glib-typed tvb accessors were renamed (tvb_get_guint8 warns as
- *        deprecated); plugins also export plugin_describe().
+ *   4.4  plugins also export plugin_describe().
  *   4.6  wmem_packet_scope() is gone: packet-lifetime memory is pinfo->pool,
  *        which every supported release has, so the glue uses it everywhere
  *        and needs no macro for it.
@@ -21,10 +20,8 @@
     (WIRESHARK_VERSION_MAJOR > (major) || (WIRESHARK_VERSION_MAJOR == (major) && WIRESHARK_VERSION_MINOR >= (minor)))
 
 #if TCPSTATE_WS_AT_LEAST(4, 4)
-#define tcpstate_tvb_u8 tvb_get_uint8
 #define TCPSTATE_HAS_PLUGIN_DESCRIBE 1
 #else
-#define tcpstate_tvb_u8 tvb_get_guint8
 #define TCPSTATE_HAS_PLUGIN_DESCRIBE 0
 #endif
 

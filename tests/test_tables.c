@@ -14,29 +14,7 @@
 #include "tcpstate_results.h"
 #include "tcpstate_watch.h"
 #include "tcpstate_zeek_table.h"
-
-static int failures, checks;
-
-#define CHECK(cond) check((cond), #cond, __LINE__)
-#define CHECK_EQ(got, want) check_eq((unsigned long long)(got), (unsigned long long)(want), #got, __LINE__)
-
-static void check(int ok, const char *what, int line)
-{
-    checks++;
-    if (!ok) {
-        printf("FAIL line %d: %s\n", line, what);
-        failures++;
-    }
-}
-
-static void check_eq(unsigned long long got, unsigned long long want, const char *what, int line)
-{
-    checks++;
-    if (got != want) {
-        printf("FAIL line %d: %s is %llu, expected %llu\n", line, what, got, want);
-        failures++;
-    }
-}
+#include "unit_check.h"
 
 static void test_chunks(void)
 {
@@ -353,6 +331,5 @@ int main(void)
     test_zeek_table();
     test_watch();
     test_results();
-    printf("%d checks, %d failed\n", checks, failures);
-    return failures != 0;
+    return checks_done();
 }
