@@ -22,11 +22,7 @@
 #include "packet-tcpstate.h"
 #include "tcpstate-hook.h"
 #include "ws_compat.h"
-#include "tcpstate_conn_table.h"
-#include "tcpstate_fsm.h"
-#include "tcpstate_results.h"
-#include "tcpstate_watch.h"
-#include "tcpstate_zeek_table.h"
+#include "tcpstate_capture.h"
 
 static int proto_tcpstate = -1;
 
@@ -114,14 +110,9 @@ typedef struct {
 /* The flags of a TCP header (byte 13) and its AE bit (byte 12, bit 0). */
 #define TCP_FLAGS_MASK 0x1ffu
 
-/* Everything tcpstate knows about the open capture file, one part per
- * module, forgotten at file close. */
-static struct {
-    struct tcps_results results;
-    struct tcps_conn_table conns;
-    struct zk_table zeek;
-    struct tcps_watch watch;
-} cap;
+/* Everything tcpstate knows about the open capture file, forgotten at
+ * file close. */
+static struct tcps_capture cap;
 
 /* What the plugin holds, in bytes, split into what grows with frames and
  * what grows with connections.  Printed to stderr when the capture is
@@ -130,8 +121,7 @@ static void report_memory(void)
 {
     guint32 frames = tcps_results_frames(&cap.results);
     size_t per_frame = tcps_results_bytes(&cap.results);
-    size_t per_conn = tcps_table_bytes(&cap.conns) + zk_table_bytes(&cap.zeek) + tcps_watch_bytes(&cap.watch) +
-                      tcpstate_hook_bytes();
+    size_t per_conn = tcps_capture_bytes_per_conn(&cap) + tcpstate_hook_bytes();
 
     fprintf(stderr, "tcpstate memory: %u TCP frames, %u connections, %u Zeek connections (%u live at most); "
             "per-frame state %zu bytes (%.1f per frame), per-connection state %zu bytes (%.1f per connection)\n",
@@ -146,10 +136,7 @@ static void tcpstate_reset(void)
     if (g_getenv("TCPSTATE_MEMSTATS") && cap.results.first.n_chunks)
         report_memory();
     tcpstate_hook_reset();
-    tcps_results_free(&cap.results);
-    tcps_table_free(&cap.conns);
-    zk_table_free(&cap.zeek);
-    tcps_watch_free(&cap.watch);
+    tcps_capture_free(&cap);
 }
 
 static void tcpstate_init(void)
@@ -158,79 +145,20 @@ static void tcpstate_init(void)
     tcpstate_hook_install(proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate)));
 }
 
-static guint32 saturate32(guint64 v) { return v > G_MAXUINT32 ? G_MAXUINT32 : (guint32)v; }
-
-/* Is the end that sent a Zeek connection's first packet the RFC client? */
-static gboolean side0_is_client(guint32 side0_addr, guint16 side0_port, const struct tcps_conn *conn)
+static struct tcps_capture_config capture_config(void)
 {
-    return side0_addr == conn->client_addr && side0_port == conn->client_port;
-}
-
-/* Zeek's view of the segment: its own connections, history and conn_state
- * so far.  The Zeek connection's number. */
-static guint32 zeek_segment(const struct tcps_segment *seg, guint captured, const struct tcps_conn *conn,
-                            struct tcps_kept *res)
-{
-    static const struct zk_config cfg = { zeek_port_bits };
-    struct zk_packet pkt = {
-        .time_us = seg->time_us, .seq = seg->seq, .ack = seg->ack, .len = seg->len,
-        .src_addr = seg->src_addr, .sport = seg->sport, .dport = seg->dport, .win = seg->win,
-        .flags = seg->flags, .header_truncated = !(captured & TCPS_CAPTURED_HEADER),
-        .payload_truncated = !(captured & TCPS_CAPTURED_PAYLOAD),
+    struct tcps_capture_config cfg = {
+        .fsm = { .msl_s = pref_msl_s },
+        .zeek = { zeek_port_bits },
+        .watch = {
+            .close_wait_max_us = (guint64)pref_close_wait_max_s * 1000000u,
+            .fin_wait_2_max_us = (guint64)pref_fin_wait_2_max_s * 1000000u,
+            .time_wait_window_us = 2ull * pref_msl_s * 1000000u,
+            .server_time_wait_many = pref_server_time_wait_many,
+            .syn_sent_many = pref_syn_sent_many,
+        },
     };
-    guint32 number;
-    const struct zk_conn *zk = zk_table_packet(&cap.zeek, &cfg, tcps_tuple_key(seg), &pkt, &number);
-    int client_side = side0_is_client(zk->side0_addr, zk->side0_port, conn) ? 0 : 1;
-
-    res->hist_len = zk->history_len;
-    res->hist_was_h = zk->history_len == 1 && zk->history[0] == 'H';
-    res->conn_state = zk_conn_state(zk);
-    res->bytes[TCPS_CLIENT] = saturate32(zk_side_bytes(zk, client_side));
-    res->bytes[TCPS_SERVER] = saturate32(zk_side_bytes(zk, !client_side));
-    zk_table_sweep(&cap.zeek, seg->time_us);
-    return number;
-}
-
-static guint8 watch_segment(struct tcps_conn_entry *c, const struct tcps_segment *seg, const struct tcps_result *r)
-{
-    const struct tcps_watch_limits limits = {
-        .close_wait_max_us = (guint64)pref_close_wait_max_s * 1000000u,
-        .fin_wait_2_max_us = (guint64)pref_fin_wait_2_max_s * 1000000u,
-        .time_wait_window_us = 2ull * pref_msl_s * 1000000u,
-        .server_time_wait_many = pref_server_time_wait_many,
-        .syn_sent_many = pref_syn_sent_many,
-    };
-    return tcps_watch_segment(&cap.watch, &c->watch, &limits, seg, r);
-}
-
-/* The state machine, the Zeek model and the watches take a segment of TCP
- * layer i; *res and *r say what they made of it. */
-static void analyse_segment(guint32 frame, tvbuff_t *frame_tvb, const tcp_layer_t *layer, guint i,
-                            struct tcps_kept *res, struct tcps_result *r)
-{
-    const struct tcps_config cfg = { .msl_s = pref_msl_s };
-    const struct tcps_segment *seg = &layer->seg;
-    struct tcps_conn_entry *c;
-    guint32 zk;
-
-    res->conn = tcps_table_conn_of_segment(&cap.conns, layer->stream, seg);
-    tcps_table_segment_seen(&cap.conns, res->conn, layer->stream, &cfg, seg, r);
-    c = tcps_table_conn(&cap.conns, res->conn);
-    zk = zeek_segment(seg, layer->captured, &c->fsm, res);
-    res->watch = watch_segment(c, seg, r);
-    c->last_frame = frame;
-    if (layer->ds_tvb == frame_tvb && layer->offset >= 0 && layer->offset <= G_MAXUINT16) {
-        res->tcp_off = (guint16)layer->offset;
-    } else {
-        const struct tcps_kept_numbers kept = {
-            r->seq, r->ack, tvb_get_ntohs(layer->ds_tvb, layer->offset + 12) & TCP_FLAGS_MASK
-        };
-        res->numbers_aside = 1;
-        tcps_results_keep_numbers(&cap.results, frame, i, &kept);
-    }
-    if (!c->zk_first)
-        c->zk_first = zk;
-    tcps_results_keep_zeek(&cap.results, frame, i, res, c->zk_first, zk);
+    return cfg;
 }
 
 /* The hook's header for the frame's n-th TCP layer, or NULL when that layer
@@ -244,45 +172,38 @@ static const tcp_layer_t *hooked_layer(const tcp_layer_t *layers, guint n, guint
     return NULL;
 }
 
-/* A header that is not a segment is shown with the states of its
- * connection, when it is known. */
-static void not_a_segment_states(const tcp_layer_t *layer, struct tcps_kept *res, struct tcps_result *r)
+/* The hook's header as the analysis takes it: where it lies in the frame's
+ * bytes, or its flags when it lies elsewhere (reassembled IP). */
+static void layer_input(const tcp_layer_t *hooked, tvbuff_t *frame_tvb, struct tcps_layer *in)
 {
-    guint32 conn;
-
-    if (layer->stream != G_MAXUINT32 && tcps_table_conn_of_stream(&cap.conns, layer->stream, &conn)) {
-        res->conn = conn;
-        r->states = r->prev = tcps_conn_states(&tcps_table_conn(&cap.conns, conn)->fsm);
+    memset(in, 0, sizeof *in);
+    if (!hooked) {
+        in->kind = TCPS_LAYER_NOT_SEEN;
+        in->stream = TCPS_NO_STREAM;
+        return;
     }
+    in->seg = hooked->seg;
+    in->stream = hooked->stream;
+    in->kind = hooked->kind;
+    in->captured = hooked->captured;
+    in->tcp_off = hooked->ds_tvb == frame_tvb && hooked->offset <= G_MAXUINT16 ? hooked->offset : -1;
+    if (in->tcp_off < 0 && hooked->kind == TCPS_LAYER_SEGMENT && hooked->stream != TCPS_NO_STREAM)
+        in->tcp_flags = tvb_get_ntohs(hooked->ds_tvb, hooked->offset + 12) & TCP_FLAGS_MASK;
 }
 
-/* First pass: run the state machine for every TCP layer of the frame. */
+/* First pass: analyse every TCP layer of the frame. */
 static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb)
 {
+    const struct tcps_capture_config cfg = capture_config();
     const tcp_layer_t *layers;
     guint n = tcpstate_hook_layers(pinfo, &layers);
     guint count = tcpstate_tcp_layer_count(pinfo); /* not inside MIN(), which would walk twice */
 
     count = MIN(count, TCPS_MAX_LAYERS);
     for (guint i = 0; i < count; i++) {
-        const tcp_layer_t *layer = hooked_layer(layers, n, (guint16)(i + 1));
-        struct tcps_kept res;
-        struct tcps_result r;
-
-        memset(&res, 0, sizeof res);
-        memset(&r, 0, sizeof r);
-        if (!layer)
-            res.not_seen = 1;
-        else if (layer->kind == TCP_LAYER_QUOTED)
-            res.icmp_quoted = 1; /* news about the connection, never a segment of it */
-        else if (layer->kind == TCP_LAYER_SEGMENT && layer->stream != G_MAXUINT32)
-            analyse_segment(pinfo->num, frame_tvb, layer, i, &res, &r);
-        else
-            res.truncated = 1; /* too little of it was captured to know what it did */
-        if (res.icmp_quoted || res.truncated)
-            not_a_segment_states(layer, &res, &r);
-        tcps_kept_pack(&res, &r);
-        tcps_results_keep(&cap.results, pinfo->num, i, &res);
+        struct tcps_layer in;
+        layer_input(hooked_layer(layers, n, (guint16)(i + 1)), frame_tvb, &in);
+        tcps_capture_layer(&cap, &cfg, pinfo->num, i, &in);
     }
 }
 
@@ -407,9 +328,11 @@ static void show_final(proto_tree *st, tvbuff_t *tvb, const struct tcps_kept *re
 {
     const int fields[] = { hf_final, hf_final_client, hf_final_server, hf_final_conn_state, hf_final_history,
                            hf_final_orig };
-    guint hist_len;
+    const struct tcps_conn *conn = &tcps_table_conn(&cap.conns, res->conn)->fsm;
+    unsigned hist_len;
     const char *history, *final_cs;
     guint8 final_states;
+    gboolean orig_is_client;
     proto_item *fi;
     proto_tree *ft;
 
@@ -417,7 +340,7 @@ static void show_final(proto_tree *st, tvbuff_t *tvb, const struct tcps_kept *re
         return;
     history = zk_table_history(&cap.zeek, zk, &hist_len);
     final_cs = zk_conn_state_name(zk_table_conn_state(&cap.zeek, zk));
-    final_states = tcps_conn_states(&tcps_table_conn(&cap.conns, res->conn)->fsm);
+    final_states = tcps_conn_states(conn);
     fi = proto_tree_add_none_format(st, hf_final, tvb, 0, 0, "Connection summary: client %s, server %s, %s %s",
                                     tcps_state_name((enum tcps_state)(final_states >> 4)),
                                     tcps_state_name((enum tcps_state)(final_states & 0x0f)),
@@ -428,10 +351,8 @@ static void show_final(proto_tree *st, tvbuff_t *tvb, const struct tcps_kept *re
     add_string(ft, hf_final_server, tvb, tcps_state_name((enum tcps_state)(final_states & 0x0f)));
     add_string(ft, hf_final_conn_state, tvb, final_cs);
     add_string(ft, hf_final_history, tvb, history);
-    add_string(ft, hf_final_orig, tvb,
-               tcps_side_name(zk_table_side0_orig(&cap.zeek, zk) == side0_is_client(zk->side0_addr, zk->side0_port,
-                                                                         &tcps_table_conn(&cap.conns, res->conn)->fsm)
-                              ? TCPS_CLIENT : TCPS_SERVER));
+    orig_is_client = zk_table_side0_orig(&cap.zeek, zk) == tcps_capture_side0_is_client(zk, conn);
+    add_string(ft, hf_final_orig, tvb, tcps_side_name(orig_is_client ? TCPS_CLIENT : TCPS_SERVER));
 }
 
 static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)

@@ -112,9 +112,9 @@ static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
     layer->seg.src_addr = add_address_to_hash(0, &pinfo->src);
     layer->seg.dst_addr = add_address_to_hash(0, &pinfo->dst);
     if (in_icmp)
-        layer->kind = TCP_LAYER_QUOTED;
+        layer->kind = TCPS_LAYER_QUOTED;
     else
-        layer->kind = read_segment(tvb, pinfo, layer) ? TCP_LAYER_SEGMENT : TCP_LAYER_TRUNCATED;
+        layer->kind = read_segment(tvb, pinfo, layer) ? TCPS_LAYER_SEGMENT : TCPS_LAYER_TRUNCATED;
     return layer;
 }
 
@@ -139,7 +139,7 @@ static void layer_end(tcp_layer_t *layer, const packet_info *pinfo, tvbuff_t *tv
     if (tvb_captured_length(tvb) < TCP_BYTES_BEFORE_STREAM)
         return;
     key = tcps_tuple_key(&layer->seg);
-    memo = layer->kind == TCP_LAYER_SEGMENT && !(layer->seg.flags & TCPS_SYN) ? tcps_map_get(&stream_memo, key) : 0;
+    memo = layer->kind == TCPS_LAYER_SEGMENT && !(layer->seg.flags & TCPS_SYN) ? tcps_map_get(&stream_memo, key) : 0;
     if (memo) {
         layer->stream = memo - 1;
         return;

@@ -14,24 +14,16 @@
 
 #include <epan/packet.h>
 
-#include "tcpstate_fsm.h"
-#include "tcpstate_results.h" /* TCPS_MAX_LAYERS */
-#include "tcpstate_segment.h"
-
-enum tcp_layer_kind {
-    TCP_LAYER_SEGMENT,   /* a segment the state machine can take */
-    TCP_LAYER_QUOTED,    /* a header quoted by an ICMP or ICMPv6 error: news, never a segment */
-    TCP_LAYER_TRUNCATED  /* too little captured (or a fragment) to know what it did */
-};
+#include "tcpstate_capture.h"
 
 /* One TCP header of the frame. */
 typedef struct {
-    struct tcps_segment seg;  /* TCP_LAYER_SEGMENT: the header's fields and tcp.len */
+    struct tcps_segment seg;  /* TCPS_LAYER_SEGMENT: the header's fields and tcp.len */
     tvbuff_t *ds_tvb;         /* the data source the header lies in (the frame's, or reassembled bytes) */
     gint offset;              /* where the header starts in ds_tvb */
     guint32 stream;           /* tcp.stream; G_MAXUINT32 when TCP got no stream for it */
     guint16 ordinal;          /* the frame's n-th TCP layer (1-based), as in pinfo->layers */
-    guint8 kind;              /* enum tcp_layer_kind */
+    guint8 kind;              /* enum tcps_layer_kind */
     guint8 captured;          /* TCPS_CAPTURED_* bits (tcpstate_segment.h) */
 } tcp_layer_t;
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tcpstate_capture.h"
 #include "tcpstate_chunks.h"
 #include "tcpstate_conn_table.h"
 #include "tcpstate_results.h"
@@ -323,6 +324,90 @@ static void test_results(void)
     CHECK(tcps_results_get(&t, 7, 0) == NULL);
 }
 
+/* The analysis of a capture, layer by layer: a handshake on stream 0 with
+ * 100 bytes from the client, an ICMP-quoted copy of its SYN, a header cut
+ * short, a layer the hook never saw, and a header outside the frame's
+ * bytes. */
+static struct tcps_layer layer_of(struct tcps_segment s, uint32_t len, uint32_t stream, uint8_t kind)
+{
+    struct tcps_layer in;
+
+    memset(&in, 0, sizeof in);
+    s.len = len;
+    in.seg = s;
+    in.stream = stream;
+    in.kind = kind;
+    in.tcp_off = 34;
+    in.captured = TCPS_CAPTURED_HEADER | TCPS_CAPTURED_PAYLOAD;
+    return in;
+}
+
+static void test_capture(void)
+{
+    static const struct tcps_capture_config cfg = { .fsm = { .msl_s = 30 }, .zeek = { no_server_ports },
+                                                    .watch = { UINT64_MAX, UINT64_MAX, UINT64_MAX, 100, 100 } };
+    struct tcps_capture cap = { 0 };
+    struct tcps_layer in;
+    const struct tcps_kept *k;
+
+    in = layer_of(seg(0, 1, TCPS_SYN, 100, 0, 40000), 0, 0, TCPS_LAYER_SEGMENT);
+    tcps_capture_layer(&cap, &cfg, 1, 0, &in);
+    in = layer_of(seg(1, 0, TCPS_SYN | TCPS_ACK, 500, 101, 40000), 0, 0, TCPS_LAYER_SEGMENT);
+    tcps_capture_layer(&cap, &cfg, 2, 0, &in);
+    in = layer_of(seg(2, 1, TCPS_ACK | TCPS_PSH, 101, 501, 40000), 100, 0, TCPS_LAYER_SEGMENT);
+    tcps_capture_layer(&cap, &cfg, 3, 0, &in);
+    k = tcps_results_get(&cap.results, 3, 0);
+    CHECK(k != NULL);
+    CHECK_EQ(k->states, TCPS_ESTABLISHED << 4 | TCPS_ESTABLISHED);
+    CHECK_EQ(k->prev, TCPS_ESTABLISHED << 4 | TCPS_SYN_RCVD);
+    CHECK_EQ(k->handshake, TCPS_HS_ACK);
+    CHECK_EQ(k->seglen, 100);
+    CHECK_EQ(k->tcp_off, 34);
+    CHECK_EQ(k->bytes[TCPS_CLIENT], 100);             /* Zeek's orig_bytes: the client's payload */
+    CHECK_EQ(k->bytes[TCPS_SERVER], 0);
+    CHECK_EQ(k->conn_state, ZK_CS_S1);                /* established, not closed */
+    CHECK_EQ(k->hist_len, 3);                          /* "ShD": Zeek's 'A' is for a pure ACK */
+    {
+        unsigned len;
+        const char *h = zk_table_history(&cap.zeek, zk_table_record(&cap.zeek, 1), &len);
+        CHECK(len == 3 && memcmp(h, "ShD", 3) == 0);
+    }
+    CHECK_EQ(tcps_results_zeek(&cap.results, 3, 0, k, tcps_table_conn(&cap.conns, 0)->zk_first), 1);
+    CHECK_EQ(tcps_table_conn(&cap.conns, 0)->last_frame, 3);
+    /* Frame 4: an ICMP error quoting the SYN (layer 1), after the IP layer's own TCP... here alone. */
+    in = layer_of(seg(0, 1, TCPS_SYN, 100, 0, 40000), 0, 0, TCPS_LAYER_QUOTED);
+    tcps_capture_layer(&cap, &cfg, 4, 0, &in);
+    k = tcps_results_get(&cap.results, 4, 0);
+    CHECK(k && k->icmp_quoted && !k->has_zk);
+    CHECK_EQ(k->states, TCPS_ESTABLISHED << 4 | TCPS_ESTABLISHED); /* its connection's, unchanged */
+    CHECK_EQ(k->prev, k->states);
+    CHECK_EQ(tcps_table_conn(&cap.conns, 0)->last_frame, 3);      /* not a segment of it */
+    /* Frame 5: a cut header of an unknown stream, and a second layer the hook never saw. */
+    in = layer_of(seg(3, 1, TCPS_ACK, 1, 1, 45000), 0, 9, TCPS_LAYER_TRUNCATED);
+    tcps_capture_layer(&cap, &cfg, 5, 0, &in);
+    in = layer_of(seg(3, 1, TCPS_ACK, 1, 1, 45000), 0, TCPS_NO_STREAM, TCPS_LAYER_NOT_SEEN);
+    tcps_capture_layer(&cap, &cfg, 5, 1, &in);
+    k = tcps_results_get(&cap.results, 5, 0);
+    CHECK(k && k->truncated && k->states == 0 && k->more_layers);
+    k = tcps_results_get(&cap.results, 5, 1);
+    CHECK(k && k->not_seen && k->states == 0);
+    CHECK_EQ(cap.conns.used, 1);                        /* neither made a connection */
+    /* Frame 6: the server's reply in reassembled bytes: numbers kept aside. */
+    in = layer_of(seg(4, 0, TCPS_ACK, 501, 201, 40000), 0, 0, TCPS_LAYER_SEGMENT);
+    in.tcp_off = -1;
+    in.tcp_flags = TCPS_ACK;
+    tcps_capture_layer(&cap, &cfg, 6, 0, &in);
+    k = tcps_results_get(&cap.results, 6, 0);
+    CHECK(k && k->numbers_aside);
+    CHECK(tcps_results_numbers(&cap.results, 6, 0) != NULL);
+    CHECK_EQ(tcps_results_numbers(&cap.results, 6, 0)->seq, 1);  /* 501 - ISN 500 */
+    CHECK_EQ(tcps_results_numbers(&cap.results, 6, 0)->ack, 101); /* 201 - ISN 100 */
+    CHECK_EQ(tcps_results_numbers(&cap.results, 6, 0)->tcp_flags, TCPS_ACK);
+    CHECK_EQ(k->notes & TCPS_NOTE_ACK_UNSEEN, 0);        /* it acknowledges the client's 100 bytes exactly */
+    CHECK(tcps_capture_side0_is_client(zk_table_record(&cap.zeek, 1), &tcps_table_conn(&cap.conns, 0)->fsm));
+    tcps_capture_free(&cap);
+}
+
 int main(void)
 {
     test_chunks();
@@ -331,5 +416,6 @@ int main(void)
     test_zeek_table();
     test_watch();
     test_results();
+    test_capture();
     return checks_done();
 }

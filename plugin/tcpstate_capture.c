@@ -1,0 +1,118 @@
+/* tcpstate_capture.c - see tcpstate_capture.h.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "tcpstate_capture.h"
+
+#include <string.h>
+
+static uint32_t saturate32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
+
+static bool side0_is_client(uint32_t side0_addr, uint16_t side0_port, const struct tcps_conn *conn)
+{
+    return side0_addr == conn->client_addr && side0_port == conn->client_port;
+}
+
+bool tcps_capture_side0_is_client(const struct zk_record *zk, const struct tcps_conn *conn)
+{
+    return side0_is_client(zk->side0_addr, zk->side0_port, conn);
+}
+
+/* Zeek's view of the segment: its own connection (Zeek splits and times
+ * out by its own rules), history and conn_state so far.  The Zeek
+ * connection's number. */
+static uint32_t zeek_segment(struct tcps_capture *cap, const struct zk_config *cfg, const struct tcps_layer *in,
+                             const struct tcps_conn *conn, struct tcps_kept *k)
+{
+    const struct tcps_segment *seg = &in->seg;
+    struct zk_packet pkt = {
+        .time_us = seg->time_us, .seq = seg->seq, .ack = seg->ack, .len = seg->len,
+        .src_addr = seg->src_addr, .sport = seg->sport, .dport = seg->dport, .win = seg->win,
+        .flags = seg->flags, .header_truncated = !(in->captured & TCPS_CAPTURED_HEADER),
+        .payload_truncated = !(in->captured & TCPS_CAPTURED_PAYLOAD),
+    };
+    uint32_t number;
+    const struct zk_conn *zk = zk_table_packet(&cap->zeek, cfg, tcps_tuple_key(seg), &pkt, &number);
+    int client_side = side0_is_client(zk->side0_addr, zk->side0_port, conn) ? 0 : 1;
+
+    k->hist_len = zk->history_len;
+    k->hist_was_h = zk->history_len == 1 && zk->history[0] == 'H';
+    k->conn_state = zk_conn_state(zk);
+    k->bytes[TCPS_CLIENT] = saturate32(zk_side_bytes(zk, client_side));
+    k->bytes[TCPS_SERVER] = saturate32(zk_side_bytes(zk, !client_side));
+    zk_table_sweep(&cap->zeek, seg->time_us);
+    return number;
+}
+
+/* A segment: the state machine, the Zeek model and the watches take it. */
+static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
+                            unsigned layer, const struct tcps_layer *in, struct tcps_kept *k, struct tcps_result *r)
+{
+    struct tcps_conn_entry *c;
+    uint32_t zk;
+
+    k->conn = tcps_table_conn_of_segment(&cap->conns, in->stream, &in->seg);
+    tcps_table_segment_seen(&cap->conns, k->conn, in->stream, &cfg->fsm, &in->seg, r);
+    c = tcps_table_conn(&cap->conns, k->conn);
+    zk = zeek_segment(cap, &cfg->zeek, in, &c->fsm, k);
+    k->watch = tcps_watch_segment(&cap->watch, &c->watch, &cfg->watch, &in->seg, r);
+    c->last_frame = frame;
+    if (in->tcp_off >= 0 && in->tcp_off <= UINT16_MAX) {
+        k->tcp_off = (uint16_t)in->tcp_off;
+    } else {
+        const struct tcps_kept_numbers kept = { r->seq, r->ack, in->tcp_flags };
+        k->numbers_aside = 1;
+        tcps_results_keep_numbers(&cap->results, frame, layer, &kept);
+    }
+    if (!c->zk_first)
+        c->zk_first = zk;
+    tcps_results_keep_zeek(&cap->results, frame, layer, k, c->zk_first, zk);
+}
+
+/* A header that is not a segment is shown with the states of its
+ * connection, when it is known. */
+static void connection_states(const struct tcps_capture *cap, uint32_t stream, struct tcps_kept *k,
+                              struct tcps_result *r)
+{
+    uint32_t conn;
+
+    if (stream != TCPS_NO_STREAM && tcps_table_conn_of_stream(&cap->conns, stream, &conn)) {
+        k->conn = conn;
+        r->states = r->prev = tcps_conn_states(&tcps_table_conn(&cap->conns, conn)->fsm);
+    }
+}
+
+void tcps_capture_layer(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
+                        unsigned layer, const struct tcps_layer *in)
+{
+    struct tcps_kept k;
+    struct tcps_result r;
+
+    memset(&k, 0, sizeof k);
+    memset(&r, 0, sizeof r);
+    if (in->kind == TCPS_LAYER_NOT_SEEN)
+        k.not_seen = 1;
+    else if (in->kind == TCPS_LAYER_QUOTED)
+        k.icmp_quoted = 1; /* news about the connection, never a segment of it */
+    else if (in->kind == TCPS_LAYER_SEGMENT && in->stream != TCPS_NO_STREAM)
+        analyse_segment(cap, cfg, frame, layer, in, &k, &r);
+    else
+        k.truncated = 1; /* too little of it was captured to know what it did */
+    if (k.icmp_quoted || k.truncated)
+        connection_states(cap, in->stream, &k, &r);
+    tcps_kept_pack(&k, &r);
+    tcps_results_keep(&cap->results, frame, layer, &k);
+}
+
+size_t tcps_capture_bytes_per_conn(const struct tcps_capture *cap)
+{
+    return tcps_table_bytes(&cap->conns) + zk_table_bytes(&cap->zeek) + tcps_watch_bytes(&cap->watch);
+}
+
+void tcps_capture_free(struct tcps_capture *cap)
+{
+    tcps_results_free(&cap->results);
+    tcps_table_free(&cap->conns);
+    zk_table_free(&cap->zeek);
+    tcps_watch_free(&cap->watch);
+}

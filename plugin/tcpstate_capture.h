@@ -1,0 +1,74 @@
+/* tcpstate_capture.h - the analysis of one capture file: each TCP header
+ * in, one kept result out.
+ *
+ * Plain C, no Wireshark headers.  A header that is a segment goes to its
+ * connection's state machine (tcpstate_conn_table.h), to Zeek's model
+ * (tcpstate_zeek_table.h) and to the watches (tcpstate_watch.h); what they
+ * say is kept by frame and layer (tcpstate_results.h).  A header that is
+ * not a segment (quoted by an ICMP error, cut short, or never seen by the
+ * hook) is kept as such, with the states of its connection when known.
+ * The Wireshark glue feeds it on the first pass and reads it on every pass.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef TCPSTATE_CAPTURE_H
+#define TCPSTATE_CAPTURE_H
+
+#include "tcpstate_conn_table.h"
+#include "tcpstate_results.h"
+#include "tcpstate_segment.h"
+#include "tcpstate_watch.h"
+#include "tcpstate_zeek_table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tcps_layer_kind {
+    TCPS_LAYER_SEGMENT,   /* a segment the state machine can take */
+    TCPS_LAYER_QUOTED,    /* a header quoted by an ICMP or ICMPv6 error: news, never a segment */
+    TCPS_LAYER_TRUNCATED, /* too little captured (or a fragment) to know what it did */
+    TCPS_LAYER_NOT_SEEN   /* reached TCP other than through IP: not analysed */
+};
+
+#define TCPS_NO_STREAM UINT32_MAX
+
+/* One TCP header of a frame. */
+struct tcps_layer {
+    struct tcps_segment seg;  /* TCPS_LAYER_SEGMENT: the header's fields and payload length */
+    uint32_t stream;          /* tcp.stream; TCPS_NO_STREAM when TCP got none for it */
+    int32_t tcp_off;          /* where the header starts in the frame's bytes; -1: outside them */
+    uint16_t tcp_flags;       /* the header's flags and AE bit, needed when tcp_off is -1 */
+    uint8_t kind;             /* enum tcps_layer_kind */
+    uint8_t captured;         /* TCPS_CAPTURED_* (tcpstate_segment.h) */
+};
+
+struct tcps_capture_config {
+    struct tcps_config fsm;
+    struct zk_config zeek;
+    struct tcps_watch_limits watch;
+};
+
+/* Everything known about the capture file, one part per module. */
+struct tcps_capture {
+    struct tcps_results results;
+    struct tcps_conn_table conns;
+    struct zk_table zeek;
+    struct tcps_watch watch;
+};
+
+/* Analyse TCP layer `layer` (0: the first) of frame `frame` and keep the result. */
+void tcps_capture_layer(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
+                        unsigned layer, const struct tcps_layer *in);
+
+/* Is the end that sent a Zeek connection's first packet the connection's client? */
+bool tcps_capture_side0_is_client(const struct zk_record *zk, const struct tcps_conn *conn);
+
+size_t tcps_capture_bytes_per_conn(const struct tcps_capture *cap);
+void tcps_capture_free(struct tcps_capture *cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
