@@ -34,19 +34,20 @@ static int proto_tcp = -1;
 static int proto_icmp = -1;
 static int proto_icmpv6 = -1;
 
-/* This frame's TCP headers, first pass only. */
+/* What the hook holds for the open capture file (forgotten at its close):
+ *  - this frame's TCP headers, first pass only;
+ *  - a memo, 4-tuple digest -> tcp.stream + 1 of its newest conversation.
+ *    TCP opens a new conversation on a 4-tuple only at a SYN, so a segment
+ *    without SYN belongs to the stream its 4-tuple had: asking TCP's
+ *    conversation table again costs as much as all the rest of the hook.  A
+ *    memo, never the truth: emptied when it grows large, and every SYN asks
+ *    the table. */
 static struct {
     guint32 frame;
     guint n;
     tcp_layer_t layers[TCPS_MAX_LAYERS];
+    struct tcps_map stream_memo;
 } seen;
-
-/* 4-tuple digest -> tcp.stream + 1 of its newest conversation.  TCP opens a
- * new conversation on a 4-tuple only at a SYN, so a segment without SYN
- * belongs to the stream its 4-tuple had: asking TCP's conversation table
- * again costs as much as all the rest of the hook.  A memo, never the truth:
- * emptied when it grows large, and every SYN asks the table. */
-static struct tcps_map stream_memo;
 #define STREAM_MEMO_MAX 65536
 
 /* The TCP layers so far, and whether an ICMP error encloses the next one. */
@@ -139,7 +140,8 @@ static void layer_end(tcp_layer_t *layer, const packet_info *pinfo, tvbuff_t *tv
     if (tvb_captured_length(tvb) < TCP_BYTES_BEFORE_STREAM)
         return;
     key = tcps_tuple_key(&layer->seg);
-    memo = layer->kind == TCPS_LAYER_SEGMENT && !(layer->seg.flags & TCPS_SYN) ? tcps_map_get(&stream_memo, key) : 0;
+    memo = layer->kind == TCPS_LAYER_SEGMENT && !(layer->seg.flags & TCPS_SYN)
+         ? tcps_map_get(&seen.stream_memo, key) : 0;
     if (memo) {
         layer->stream = memo - 1;
         return;
@@ -147,9 +149,9 @@ static void layer_end(tcp_layer_t *layer, const packet_info *pinfo, tvbuff_t *tv
     layer->stream = conversation_stream(pinfo, src, dst, layer);
     if (layer->stream == G_MAXUINT32)
         return;
-    if (stream_memo.used >= STREAM_MEMO_MAX)
-        tcps_map_free(&stream_memo);
-    tcps_map_put(&stream_memo, key, layer->stream + 1);
+    if (seen.stream_memo.used >= STREAM_MEMO_MAX)
+        tcps_map_free(&seen.stream_memo);
+    tcps_map_put(&seen.stream_memo, key, layer->stream + 1);
 }
 
 static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
@@ -202,12 +204,12 @@ void tcpstate_hook_reset(void)
 {
     seen.frame = 0;
     seen.n = 0;
-    tcps_map_free(&stream_memo);
+    tcps_map_free(&seen.stream_memo);
 }
 
 size_t tcpstate_hook_bytes(void)
 {
-    return tcps_map_bytes(&stream_memo);
+    return tcps_map_bytes(&seen.stream_memo);
 }
 
 void tcpstate_hook_install(gboolean enabled)

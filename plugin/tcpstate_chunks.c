@@ -26,21 +26,15 @@ static void index_chunk(struct tcps_chunks *a, uint32_t c)
     a->n_chunks = n;
 }
 
-void *tcps_chunk_at(struct tcps_chunks *a, uint32_t i, size_t elem, bool create)
+void *tcps_chunk_make(struct tcps_chunks *a, uint32_t i, size_t elem)
 {
     uint32_t c = i >> TCPS_CHUNK_SHIFT;
 
-    if (c >= a->n_chunks) {
-        if (!create)
-            return NULL;
+    if (c >= a->n_chunks)
         index_chunk(a, c);
-    }
-    if (!a->chunks[c]) {
-        if (!create)
-            return NULL;
+    if (!a->chunks[c])
         a->chunks[c] = or_abort(calloc(TCPS_CHUNK_LEN, elem));
-    }
-    return (char *)a->chunks[c] + (size_t)(i & (TCPS_CHUNK_LEN - 1)) * elem;
+    return tcps_chunk_get(a, i, elem);
 }
 
 size_t tcps_chunks_bytes(const struct tcps_chunks *a, size_t elem)

@@ -26,12 +26,21 @@ struct tcps_chunks {
     uint32_t n_chunks;
 };
 
-/* Element i (of elem bytes); NULL if it was never created and !create. */
-void *tcps_chunk_at(struct tcps_chunks *a, uint32_t i, size_t elem, bool create);
-/* Is chunk c allocated?  (for walking every element) */
+/* Element i (of elem bytes), created (zero) if need be. */
+void *tcps_chunk_make(struct tcps_chunks *a, uint32_t i, size_t elem);
+
+/* Chunk c, or NULL if it was never created. */
 static inline void *tcps_chunk(const struct tcps_chunks *a, uint32_t c)
 {
     return c < a->n_chunks ? a->chunks[c] : NULL;
+}
+
+/* Element i (of elem bytes), or NULL if its chunk was never created.
+ * Inline: the display reads the tables on every pass over every packet. */
+static inline void *tcps_chunk_get(const struct tcps_chunks *a, uint32_t i, size_t elem)
+{
+    char *chunk = (char *)tcps_chunk(a, i >> TCPS_CHUNK_SHIFT);
+    return chunk ? chunk + (size_t)(i & (TCPS_CHUNK_LEN - 1)) * elem : NULL;
 }
 size_t tcps_chunks_bytes(const struct tcps_chunks *a, size_t elem);
 void tcps_chunks_free(struct tcps_chunks *a);

@@ -6,16 +6,9 @@
 
 #include <string.h>
 
-struct tcps_conn_entry *tcps_table_conn(const struct tcps_conn_table *t, uint32_t conn)
-{
-    if (conn >= t->used)
-        return NULL;
-    return tcps_chunk_at((struct tcps_chunks *)&t->conns, conn, sizeof(struct tcps_conn_entry), false);
-}
-
 bool tcps_table_conn_of_stream(const struct tcps_conn_table *t, uint32_t stream, uint32_t *conn)
 {
-    const uint32_t *slot = tcps_chunk_at((struct tcps_chunks *)&t->stream_conns, stream, sizeof *slot, false);
+    const uint32_t *slot = tcps_chunk_get(&t->stream_conns, stream, sizeof *slot);
 
     if (!slot || !*slot)
         return false;
@@ -25,7 +18,7 @@ bool tcps_table_conn_of_stream(const struct tcps_conn_table *t, uint32_t stream,
 
 static uint32_t new_conn(struct tcps_conn_table *t, uint32_t stream)
 {
-    struct tcps_conn_entry *c = tcps_chunk_at(&t->conns, t->used, sizeof *c, true); /* zeroed */
+    struct tcps_conn_entry *c = tcps_chunk_make(&t->conns, t->used, sizeof *c); /* zeroed */
 
     tcps_conn_init(&c->fsm);
     c->stream = stream;
@@ -48,7 +41,7 @@ static uint32_t conn_keeping_syn(struct tcps_conn_table *t, uint64_t key, const 
 
 uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, const struct tcps_segment *seg)
 {
-    uint32_t *slot = tcps_chunk_at(&t->stream_conns, stream, sizeof *slot, true);
+    uint32_t *slot = tcps_chunk_make(&t->stream_conns, stream, sizeof *slot);
     uint64_t key;
 
     if (*slot)
@@ -79,11 +72,11 @@ static void remember_pseudo_isn(struct tcps_conn_table *t, uint32_t conn, enum t
     if (!n) {
         n = ++t->pseudo_used;
         tcps_map_put(&t->pseudo_of, conn, n);
-        pseudo = tcps_chunk_at(&t->pseudo_isns, n - 1, 2 * sizeof *pseudo, true);
+        pseudo = tcps_chunk_make(&t->pseudo_isns, n - 1, 2 * sizeof *pseudo);
         pseudo[TCPS_CLIENT] = fsm->isn[TCPS_CLIENT];
         pseudo[TCPS_SERVER] = fsm->isn[TCPS_SERVER];
     }
-    pseudo = tcps_chunk_at(&t->pseudo_isns, n - 1, 2 * sizeof *pseudo, false);
+    pseudo = tcps_chunk_get(&t->pseudo_isns, n - 1, 2 * sizeof *pseudo);
     pseudo[side] = old_isn;
 }
 
@@ -113,8 +106,8 @@ uint32_t tcps_table_sequence_base(const struct tcps_conn_table *t, uint32_t conn
     uint32_t n = isn_known ? 0 : tcps_map_get(&t->pseudo_of, conn);
 
     if (n)
-        return ((const uint32_t *)tcps_chunk_at((struct tcps_chunks *)&t->pseudo_isns, n - 1,
-                                                2 * sizeof(uint32_t), false))[side];
+        return ((const uint32_t *)tcps_chunk_get(&t->pseudo_isns, n - 1,
+                                                2 * sizeof(uint32_t)))[side];
     return tcps_table_conn(t, conn)->fsm.isn[side];
 }
 

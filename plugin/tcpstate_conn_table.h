@@ -49,7 +49,11 @@ uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, 
 bool tcps_table_conn_of_stream(const struct tcps_conn_table *t, uint32_t stream, uint32_t *conn);
 
 /* Connection `conn`, or NULL when there is no such connection. */
-struct tcps_conn_entry *tcps_table_conn(const struct tcps_conn_table *t, uint32_t conn);
+static inline struct tcps_conn_entry *tcps_table_conn(const struct tcps_conn_table *t, uint32_t conn)
+{
+    return conn < t->used ? (struct tcps_conn_entry *)tcps_chunk_get(&t->conns, conn, sizeof(struct tcps_conn_entry))
+                          : NULL;
+}
 
 /* Run connection `conn`'s state machine on its segment `seg` (of `stream`). */
 void tcps_table_segment_seen(struct tcps_conn_table *t, uint32_t conn, uint32_t stream,

@@ -39,15 +39,9 @@ void tcps_kept_unpack(const struct tcps_kept *k, struct tcps_result *r)
     r->order = k->order;
 }
 
-/* Does this record hold a result (a segment's, or a header that was not one)? */
-static bool is_kept(const struct tcps_kept *k)
+static struct tcps_kept *first_layer(struct tcps_results *t, uint32_t frame)
 {
-    return k->states || tcps_kept_not_a_segment(k);
-}
-
-static struct tcps_kept *first_layer(const struct tcps_results *t, uint32_t frame, bool create)
-{
-    return tcps_chunk_at((struct tcps_chunks *)&t->first, frame, sizeof(struct tcps_kept), create);
+    return tcps_chunk_make(&t->first, frame, sizeof(struct tcps_kept));
 }
 
 /* Element `what` kept aside for (frame, layer) in `array`, or NULL. */
@@ -55,7 +49,7 @@ static void *aside_get(const struct tcps_results *t, uint32_t frame, unsigned la
                        const struct tcps_chunks *array, size_t elem)
 {
     uint32_t n = tcps_map_get(&t->aside_of, aside_key(frame, layer, what));
-    return n ? tcps_chunk_at((struct tcps_chunks *)array, n - 1, elem, false) : NULL;
+    return n ? tcps_chunk_get(array, n - 1, elem) : NULL;
 }
 
 static void *aside_new(struct tcps_results *t, uint32_t frame, unsigned layer, enum aside what,
@@ -64,30 +58,23 @@ static void *aside_new(struct tcps_results *t, uint32_t frame, unsigned layer, e
     uint32_t n = ++*used;
 
     tcps_map_put(&t->aside_of, aside_key(frame, layer, what), n);
-    return tcps_chunk_at(array, n - 1, elem, true);
+    return tcps_chunk_make(array, n - 1, elem);
 }
 
 void tcps_results_keep(struct tcps_results *t, uint32_t frame, unsigned layer, const struct tcps_kept *k)
 {
     if (layer == 0) {
-        *first_layer(t, frame, true) = *k;
+        *first_layer(t, frame) = *k;
         return;
     }
     *(struct tcps_kept *)aside_new(t, frame, layer, ASIDE_LAYER, &t->extra_layers, &t->extra_used, sizeof *k) = *k;
-    first_layer(t, frame, true)->more_layers = 1;
+    first_layer(t, frame)->more_layers = 1;
 }
 
-const struct tcps_kept *tcps_results_get(const struct tcps_results *t, uint32_t frame, unsigned layer)
+const struct tcps_kept *tcps_results_further(const struct tcps_results *t, uint32_t frame, unsigned layer)
 {
-    const struct tcps_kept *first = first_layer(t, frame, false);
-
-    if (!first || !is_kept(first))
-        return NULL;
-    if (layer == 0)
-        return first;
-    if (!first->more_layers || layer >= TCPS_MAX_LAYERS)
-        return NULL;
-    return aside_get(t, frame, layer, ASIDE_LAYER, &t->extra_layers, sizeof *first);
+    return layer < TCPS_MAX_LAYERS ? aside_get(t, frame, layer, ASIDE_LAYER, &t->extra_layers, sizeof(struct tcps_kept))
+                                   : NULL;
 }
 
 void tcps_results_keep_numbers(struct tcps_results *t, uint32_t frame, unsigned layer,
@@ -133,7 +120,7 @@ uint32_t tcps_results_frames(const struct tcps_results *t)
     for (uint32_t c = 0; c < t->first.n_chunks; c++) {
         const struct tcps_kept *chunk = tcps_chunk(&t->first, c);
         for (uint32_t i = 0; chunk && i < TCPS_CHUNK_LEN; i++)
-            frames += is_kept(&chunk[i]);
+            frames += tcps_kept_is_kept(&chunk[i]);
     }
     return frames;
 }

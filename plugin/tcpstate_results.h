@@ -80,10 +80,30 @@ void tcps_kept_pack(struct tcps_kept *k, const struct tcps_result *r);
 /* ... and back (relative numbers excluded: see the file comment). */
 void tcps_kept_unpack(const struct tcps_kept *k, struct tcps_result *r);
 
+/* Does this record hold a result (a segment's, or a header that was not one)? */
+static inline bool tcps_kept_is_kept(const struct tcps_kept *k)
+{
+    return k->states || tcps_kept_not_a_segment(k);
+}
+
 /* Keep the result of the frame's TCP layer `layer` (0: the first). */
 void tcps_results_keep(struct tcps_results *t, uint32_t frame, unsigned layer, const struct tcps_kept *k);
-/* The kept result of a frame's TCP layer, or NULL. */
-const struct tcps_kept *tcps_results_get(const struct tcps_results *t, uint32_t frame, unsigned layer);
+
+/* A kept result of a frame's TCP layer after the first, or NULL. */
+const struct tcps_kept *tcps_results_further(const struct tcps_results *t, uint32_t frame, unsigned layer);
+
+/* The kept result of a frame's TCP layer, or NULL.  Inline: asked for every
+ * packet on every pass. */
+static inline const struct tcps_kept *tcps_results_get(const struct tcps_results *t, uint32_t frame, unsigned layer)
+{
+    const struct tcps_kept *first = (const struct tcps_kept *)tcps_chunk_get(&t->first, frame, sizeof *first);
+
+    if (!first || !tcps_kept_is_kept(first))
+        return NULL;
+    if (layer == 0)
+        return first;
+    return first->more_layers ? tcps_results_further(t, frame, layer) : NULL;
+}
 
 /* Numbers kept aside for a header outside the frame's bytes (numbers_aside). */
 void tcps_results_keep_numbers(struct tcps_results *t, uint32_t frame, unsigned layer,

@@ -20,7 +20,7 @@ static struct tcps_host_watch *host_of(struct tcps_watch *w, uint32_t addr)
         n = ++w->hosts_used;
         tcps_map_put(&w->by_addr, addr, n);
     }
-    return tcps_chunk_at(&w->hosts, n - 1, sizeof(struct tcps_host_watch), true); /* zeroed when new */
+    return tcps_chunk_make(&w->hosts, n - 1, sizeof(struct tcps_host_watch)); /* zeroed when new */
 }
 
 static uint64_t elapsed(uint64_t now, uint64_t since)

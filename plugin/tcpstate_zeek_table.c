@@ -15,7 +15,7 @@ struct zk_live {
 
 static struct zk_record *record_at(const struct zk_table *t, uint32_t number)
 {
-    return tcps_chunk_at((struct tcps_chunks *)&t->records, number - 1, sizeof(struct zk_record), false);
+    return tcps_chunk_get(&t->records, number - 1, sizeof(struct zk_record));
 }
 
 const struct zk_record *zk_table_record(const struct zk_table *t, uint32_t number)
@@ -38,7 +38,7 @@ const char *zk_table_history(const struct zk_table *t, const struct zk_record *r
         return c->history;
     }
     *len = rec->hist_len;
-    return tcps_chunk_at((struct tcps_chunks *)&t->histories, rec->at, 1, false);
+    return tcps_chunk_get(&t->histories, rec->at, 1);
 }
 
 enum zk_conn_state zk_table_conn_state(const struct zk_table *t, const struct zk_record *rec)
@@ -63,7 +63,7 @@ static uint32_t archive_history(struct zk_table *t, const char *history, unsigne
     if ((t->histories_used & (TCPS_CHUNK_LEN - 1)) + len + 1 > TCPS_CHUNK_LEN)
         t->histories_used = (t->histories_used | (TCPS_CHUNK_LEN - 1)) + 1;
     at = t->histories_used;
-    h = tcps_chunk_at(&t->histories, at, 1, true);
+    h = tcps_chunk_make(&t->histories, at, 1);
     memcpy(h, history, len);
     h[len] = '\0';
     t->histories_used += len + 1;
@@ -120,7 +120,7 @@ static void grow_pool(struct zk_table *t)
 static uint32_t new_conn(struct zk_table *t, const struct zk_config *cfg, uint64_t key, const struct zk_packet *pkt)
 {
     uint32_t slot, number = ++t->used;
-    struct zk_record *rec = tcps_chunk_at(&t->records, number - 1, sizeof *rec, true);
+    struct zk_record *rec = tcps_chunk_make(&t->records, number - 1, sizeof *rec);
     struct zk_live *l;
 
     if (!t->live_free)

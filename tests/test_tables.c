@@ -22,16 +22,16 @@ static void test_chunks(void)
     struct tcps_chunks a = { 0 };
     uint32_t *first, *far;
 
-    CHECK(tcps_chunk_at(&a, 5, sizeof(uint32_t), false) == NULL);     /* nothing created yet */
-    first = tcps_chunk_at(&a, 0, sizeof(uint32_t), true);
+    CHECK(tcps_chunk_get(&a, 5, sizeof(uint32_t)) == NULL);     /* nothing created yet */
+    first = tcps_chunk_make(&a, 0, sizeof(uint32_t));
     *first = 7;
-    far = tcps_chunk_at(&a, 40 * TCPS_CHUNK_LEN + 5, sizeof(uint32_t), true);
+    far = tcps_chunk_make(&a, 40 * TCPS_CHUNK_LEN + 5, sizeof(uint32_t));
     CHECK_EQ(*far, 0);                                                 /* new elements are zero */
     /* Growing the chunk index (16 -> 32 -> 64 entries) moved no element. */
-    CHECK(tcps_chunk_at(&a, 0, sizeof(uint32_t), false) == first);
+    CHECK(tcps_chunk_get(&a, 0, sizeof(uint32_t)) == first);
     CHECK_EQ(*first, 7);
-    CHECK(tcps_chunk_at(&a, TCPS_CHUNK_LEN, sizeof(uint32_t), false) == NULL); /* chunk 1 never made */
-    CHECK(tcps_chunk_at(&a, 100 * TCPS_CHUNK_LEN, sizeof(uint32_t), false) == NULL);
+    CHECK(tcps_chunk_get(&a, TCPS_CHUNK_LEN, sizeof(uint32_t)) == NULL); /* chunk 1 never made */
+    CHECK(tcps_chunk_get(&a, 100 * TCPS_CHUNK_LEN, sizeof(uint32_t)) == NULL);
     /* Two chunks of 4096 four-byte elements, and an index of 64 pointers. */
     CHECK_EQ(tcps_chunks_bytes(&a, sizeof(uint32_t)), 2 * 4096 * 4 + 64 * sizeof(void *));
     tcps_chunks_free(&a);
