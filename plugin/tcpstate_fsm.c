@@ -1,14 +1,26 @@
 /* tcpstate_fsm.c - the TCP endpoint state machine of a passive observer.
  *
- * Reading guide.  tcps_segment_seen() takes one segment through four steps:
- *   1. pick_up()        the first segment of a connection decides the roles;
- *   2. expire_timers()  2*MSL after TIME_WAIT began, that end is CLOSED;
- *   3. the sender's send transition     (send_syn, send_synack, send_ack, send_fin);
- *   4. the receiver's receive transition, in RFC 9293 3.10.7 order:
- *      RST (rcv_rst, with RFC 5961 acceptability), SYN, ACK, FIN.
- * Every state change is one line of the form  conn->state[x] = TCPS_...;
- * under a comment naming the RFC event, and each (state, event) pair
- * appears once.
+ * Reading guide.  tcps_segment_seen() takes one segment through these steps:
+ *   1. pick_up()            the first segment of a connection decides the roles;
+ *   2. expire_timers()      2*MSL after TIME_WAIT began, that end is CLOSED;
+ *   3. place_in_sequence()  retransmission, gaps and holes in the sender's numbers;
+ *   4. segment_sent()       what the sender must have done to send it
+ *                           (send_syn, send_synack, send_ack, send_fin);
+ *   5. segment_arrives()    the receiver, in RFC 9293 3.10.7 order: RST
+ *                           (rst_seen, with RFC 5961 acceptability), SYN, ACK, FIN;
+ *   6. record_sent(), fill_result().
+ * Every state change of an RFC event is in the one function named after
+ * that event (syn_received, synack_received, ack_received, fin_received,
+ * close_sent_fin, rst_received; send_syn for the OPENs, expire_timers for
+ * the timeout), as one line  conn->state[side] = TCPS_...;  and the
+ * segment's handshake or teardown label is set beside it.  The send path
+ * calls the same functions for what the sender must have received (a
+ * SYN-ACK answers a SYN, an ACK in SYN_SENT a SYN-ACK, a FIN whose ACK
+ * field misses the peer's FIN crossed it), so each (state, event) pair
+ * appears once.  Three corrections are not RFC events but evidence that an
+ * earlier picture was wrong: an unanswered SYN sent again (the server is
+ * back in LISTEN), a SYN-ACK repeated by an ESTABLISHED server (back in
+ * SYN_RCVD), and the crossed FIN (back in ESTABLISHED, then replayed).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -54,12 +66,16 @@ struct seg_ctx {
     const struct tcps_segment *seg;
     enum tcps_side s;   /* sender */
     enum tcps_side r;   /* receiver */
-    uint32_t end;       /* seq + payload + SYN + FIN */
+    uint32_t seqlen;    /* payload + SYN + FIN */
+    uint32_t end;       /* seq + seqlen */
+    bool invalid;       /* a flag combination no stack sends */
     bool retrans;       /* all of its sequence space was sent before */
     bool fin_again;     /* the sender had sent a FIN before */
     bool delivered;     /* false when the evidence says the receiver did not take it */
+    uint8_t order;      /* TCPS_ORDER_* */
+    uint8_t handshake;  /* enum tcps_handshake: the label, set beside its transition */
+    uint8_t teardown;   /* enum tcps_teardown: likewise */
     uint16_t notes;
-    uint8_t teardown;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -232,8 +248,6 @@ static void pick_up(struct tcps_conn *conn, const struct tcps_segment *seg)
 /* ------------------------------------------------------------------------ */
 /* Sequence numbers                                                           */
 
-/* Bases for relative numbers: the ISN from a SYN, else one below the first
- * sequence number seen (so the first segment shows 1, as after a handshake). */
 /* Is this a SYN carrying the sender's ISN, rather than a stray SYN that a
  * synchronized connection ignores? */
 static bool opening_syn(const struct tcps_conn *conn, const struct seg_ctx *x)
@@ -245,6 +259,8 @@ static bool opening_syn(const struct tcps_conn *conn, const struct seg_ctx *x)
     return !handshake_done((enum tcps_state)conn->state[x->s]) || !has(conn, CF_BASE_C, x->s);
 }
 
+/* Bases for relative numbers: the ISN from a SYN, else one below the first
+ * sequence number seen (so the first segment shows 1, as after a handshake). */
 static void learn_bases(struct tcps_conn *conn, const struct seg_ctx *x)
 {
     const struct tcps_segment *seg = x->seg;
@@ -292,23 +308,49 @@ static uint32_t rcv_window(const struct tcps_conn *conn, enum tcps_side side)
     return (uint32_t)conn->win[side] << shift;
 }
 
-static void enter_time_wait(struct tcps_conn *conn, enum tcps_side side, uint64_t now)
+/* ------------------------------------------------------------------------ */
+/* Labels: set beside the transition that gives the segment its role.        */
+
+/* A FIN sent again keeps that as its role. */
+static void label_fin(struct seg_ctx *x, enum tcps_teardown role)
 {
-    conn->state[side] = TCPS_TIME_WAIT;
-    if (!(conn->flags & CF_TW_TIMER)) {
-        conn->since_us = now;
-        conn->flags |= CF_TW_TIMER;
-    }
+    if (!x->fin_again)
+        x->teardown = (uint8_t)role;
+}
+
+/* A segment with a FIN is labelled by its FIN's role; the role of its ACK
+ * labels a segment without one. */
+static void label_ack(struct seg_ctx *x, enum tcps_teardown role)
+{
+    if (!(x->seg->flags & TCPS_FIN))
+        x->teardown = (uint8_t)role;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Timers                                                                     */
 
+/* Enter TIME_WAIT, or stay in it when a FIN arrives again.  One 2*MSL timer
+ * serves both ends: the first end to enter starts it (in a simultaneous
+ * close the second end enters an RTT later and does not restart it); a FIN
+ * that reaches an end in TIME_WAIT restarts it (RFC 9293 3.10.7.4, eighth).
+ * Every start and restart of the timer is here. */
+static void enter_time_wait(struct tcps_conn *conn, enum tcps_side side, uint64_t now)
+{
+    bool restart = conn->state[side] == TCPS_TIME_WAIT;
+
+    conn->state[side] = TCPS_TIME_WAIT;
+    if (restart || !(conn->flags & CF_TW_TIMER)) {
+        conn->since_us = now;
+        conn->flags |= CF_TW_TIMER;
+    }
+}
+
 /* The 2*MSL timer: TIME_WAIT -> CLOSED.  One timer serves both ends; in a
  * simultaneous close the second end entered TIME_WAIT an RTT later. */
-static void expire_timers(struct tcps_conn *conn, const struct tcps_config *cfg,
-                          uint64_t now, struct seg_ctx *x)
+static void expire_timers(struct tcps_conn *conn, const struct tcps_config *cfg, struct seg_ctx *x)
 {
+    uint64_t now = x->seg->time_us;
+
     if (!(conn->flags & CF_TW_TIMER) || now < conn->since_us ||
         now - conn->since_us < 2ull * cfg->msl_s * US_PER_S)
         return;
@@ -323,6 +365,135 @@ static void expire_timers(struct tcps_conn *conn, const struct tcps_config *cfg,
 }
 
 /* ------------------------------------------------------------------------ */
+/* The RFC events.  Each moves one end; the receive path calls them for what
+ * a segment delivers, the send path for what its sender must have received
+ * before sending it.                                                          */
+
+/* SYN received: in LISTEN (a passive OPEN) or in SYN_SENT (simultaneous open). */
+static void syn_received(struct tcps_conn *conn, enum tcps_side side)
+{
+    switch (conn->state[side]) {
+    case TCPS_LISTEN:
+    case TCPS_SYN_SENT:
+        conn->state[side] = TCPS_SYN_RCVD;
+        break;
+    default:
+        break;
+    }
+}
+
+/* SYN-ACK received in SYN_SENT: the connection is open. */
+static void synack_received(struct tcps_conn *conn, enum tcps_side side)
+{
+    if (conn->state[side] == TCPS_SYN_SENT)
+        conn->state[side] = TCPS_ESTABLISHED;
+}
+
+/* An acceptable ACK received (3.10.7.4, fifth): of our SYN, or of our FIN. */
+static void ack_received(struct tcps_conn *conn, struct seg_ctx *x, enum tcps_side side)
+{
+    const struct tcps_segment *seg = x->seg;
+
+    switch (conn->state[side]) {
+    case TCPS_SYN_RCVD:
+        if (!seq_gt(seg->ack, conn->isn[side]))
+            return; /* unacceptable: answered with an RST */
+        conn->state[side] = TCPS_ESTABLISHED;
+        /* A SYN-ACK has its own label; a FIN here (the handshake's ACK
+         * carrying the close) is labelled only by its FIN. */
+        if (!(seg->flags & (TCPS_SYN | TCPS_FIN)))
+            x->handshake = TCPS_HS_ACK;
+        break;
+    case TCPS_FIN_WAIT_1:
+        if (!acks_fin_of(conn, seg, side))
+            break;
+        conn->state[side] = TCPS_FIN_WAIT_2;
+        if (x->teardown == TCPS_TD_FIN_SECOND)
+            x->teardown = TCPS_TD_FIN_PIGGYBACK; /* the peer's FIN rides on this ACK */
+        else
+            label_ack(x, TCPS_TD_ACK_FIRST);
+        break;
+    case TCPS_CLOSING:
+        if (!acks_fin_of(conn, seg, side))
+            break;
+        enter_time_wait(conn, side, seg->time_us);
+        label_ack(x, TCPS_TD_ACK_SIMULTANEOUS);
+        break;
+    case TCPS_LAST_ACK:
+        if (!acks_fin_of(conn, seg, side))
+            break;
+        /* Delete the TCB. */
+        conn->state[side] = TCPS_CLOSED;
+        label_ack(x, TCPS_TD_ACK_SECOND);
+        break;
+    default:
+        break;
+    }
+}
+
+/* FIN received (3.10.7.4, eighth). */
+static void fin_received(struct tcps_conn *conn, struct seg_ctx *x, enum tcps_side side)
+{
+    switch (conn->state[side]) {
+    case TCPS_ESTABLISHED:
+        conn->state[side] = TCPS_CLOSE_WAIT;
+        break;
+    case TCPS_FIN_WAIT_1:
+        /* Our FIN not yet acknowledged: the FINs crossed. */
+        conn->state[side] = TCPS_CLOSING;
+        label_fin(x, TCPS_TD_FIN_SIMULTANEOUS);
+        break;
+    case TCPS_FIN_WAIT_2:
+    case TCPS_TIME_WAIT: /* a FIN again: acknowledge it, restart the 2 MSL timeout */
+        enter_time_wait(conn, side, x->seg->time_us);
+        break;
+    default:
+        break;
+    }
+}
+
+/* CLOSE: send FIN. */
+static void close_sent_fin(struct tcps_conn *conn, struct seg_ctx *x, enum tcps_side side)
+{
+    switch (conn->state[side]) {
+    case TCPS_SYN_RCVD:
+    case TCPS_ESTABLISHED:
+        conn->state[side] = TCPS_FIN_WAIT_1;
+        label_fin(x, TCPS_TD_FIN_FIRST);
+        break;
+    case TCPS_CLOSE_WAIT:
+        conn->state[side] = TCPS_LAST_ACK;
+        label_fin(x, TCPS_TD_FIN_SECOND);
+        break;
+    default:
+        break;
+    }
+}
+
+/* An acceptable RST received (3.10.7.4, second check). */
+static void rst_received(struct tcps_conn *conn, struct seg_ctx *x, enum tcps_side side)
+{
+    switch (conn->state[side]) {
+    case TCPS_SYN_SENT:
+        /* Our SYN acknowledged by an RST: connection refused. */
+        conn->state[side] = TCPS_CLOSED;
+        x->teardown = TCPS_TD_RST_REFUSED;
+        break;
+    case TCPS_SYN_RCVD:
+        /* A passive OPEN returns to LISTEN. */
+        conn->state[side] = (conn->flags & CF_PASSIVE) ? TCPS_LISTEN : TCPS_CLOSED;
+        x->teardown = TCPS_TD_RST_ABORT;
+        break;
+    default:
+        /* A synchronized state (TIME_WAIT too, as Linux does by default:
+         * RFC 1337's "TIME-WAIT assassination"): connection reset. */
+        conn->state[side] = TCPS_CLOSED;
+        x->teardown = TCPS_TD_RST_ABORT;
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 /* The sender: what it must have done to put this segment on the wire.        */
 
 /* A SYN without ACK. */
@@ -330,6 +501,7 @@ static void send_syn(struct tcps_conn *conn, struct seg_ctx *x)
 {
     enum tcps_side s = x->s, r = x->r;
 
+    x->handshake = s == TCPS_SERVER ? TCPS_HS_SIM_SYN : x->retrans ? TCPS_HS_SYN_RETRANS : TCPS_HS_SYN;
     switch (conn->state[s]) {
     case TCPS_CLOSED:
         /* Active OPEN: send SYN. */
@@ -359,7 +531,10 @@ static void send_syn(struct tcps_conn *conn, struct seg_ctx *x)
              * OPEN came first, the client's SYN arrives after it. */
             conn->flags |= CF_SIMOPEN;
             conn->flags &= (uint16_t)~CF_PASSIVE;
-            conn->state[s] = conn->state[s] == TCPS_SYN_RCVD ? TCPS_SYN_RCVD : TCPS_SYN_SENT;
+            if (conn->state[s] == TCPS_LISTEN) {
+                /* SEND in LISTEN: send SYN. */
+                conn->state[s] = TCPS_SYN_SENT;
+            }
         }
         break;
     default:
@@ -373,11 +548,15 @@ static void send_synack(struct tcps_conn *conn, struct seg_ctx *x)
 {
     enum tcps_side s = x->s;
 
+    if (conn->flags & CF_SIMOPEN)
+        x->handshake = TCPS_HS_SIM_SYNACK;
+    else
+        x->handshake = x->retrans ? TCPS_HS_SYNACK_RETRANS : TCPS_HS_SYNACK;
     switch (conn->state[s]) {
     case TCPS_LISTEN:
     case TCPS_SYN_SENT:
-        /* It answers a SYN we had not counted as taken: SYN received. */
-        conn->state[s] = TCPS_SYN_RCVD;
+        /* It answers a SYN we had not counted as taken. */
+        syn_received(conn, s);
         break;
     case TCPS_ESTABLISHED:
         if (s == TCPS_SERVER && x->retrans && !(conn->flags & CF_SIMOPEN) &&
@@ -399,8 +578,8 @@ static void send_ack(struct tcps_conn *conn, struct seg_ctx *x)
 {
     if (conn->state[x->s] == TCPS_SYN_SENT) {
         /* It acknowledges the peer's SYN: a SYN-ACK the capture does not
-         * show reached it (a one-sided capture).  SYN-ACK received. */
-        conn->state[x->s] = TCPS_ESTABLISHED;
+         * show reached it (a one-sided capture). */
+        synack_received(conn, x->s);
         conn->flags |= CF_SYNACK;
         x->notes |= TCPS_NOTE_ACK_UNSEEN;
     }
@@ -413,29 +592,37 @@ static void send_fin(struct tcps_conn *conn, struct seg_ctx *x)
 
     if (has(conn, CF_FIN_C, s)) {
         x->fin_again = true;
+        x->teardown = TCPS_TD_FIN_RETRANS;
         return;
     }
     conn->fin[s] = x->seg->seq + x->seg->len;
     conn->flags |= CF_SIDE(CF_FIN_C, s);
-    switch (conn->state[s]) {
-    case TCPS_SYN_RCVD:
-    case TCPS_ESTABLISHED:
-        /* CLOSE: send FIN. */
-        conn->state[s] = TCPS_FIN_WAIT_1;
-        break;
-    case TCPS_CLOSE_WAIT:
-        if (acks_fin_of(conn, x->seg, x->r)) {
-            /* CLOSE: send FIN. */
-            conn->state[s] = TCPS_LAST_ACK;
-        } else {
-            /* Its ACK field shows it had not received the peer's FIN:
-             * this FIN crossed it (simultaneous close).  It left
-             * ESTABLISHED for FIN_WAIT_1, then the peer's FIN arrived. */
-            conn->state[s] = TCPS_CLOSING;
-        }
-        break;
-    default:
-        break;
+    if (conn->state[s] == TCPS_CLOSE_WAIT && !acks_fin_of(conn, x->seg, x->r)) {
+        /* Its ACK field shows it had not received the peer's FIN when it
+         * sent this one: it closed from ESTABLISHED, and the peer's FIN
+         * arrived after (simultaneous close).  Correct the picture. */
+        conn->state[s] = TCPS_ESTABLISHED;
+        close_sent_fin(conn, x, s);
+        fin_received(conn, x, s);
+        return;
+    }
+    close_sent_fin(conn, x, s);
+}
+
+static void segment_sent(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    uint8_t fl = x->seg->flags;
+
+    if (conn->state[x->s] == TCPS_CLOSED && (fl & (TCPS_SYN | TCPS_ACK)) != TCPS_SYN)
+        x->notes |= TCPS_NOTE_CLOSED_PEER; /* a closed end should not be sending */
+    if ((fl & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN) {
+        send_syn(conn, x);
+    } else if (fl & TCPS_SYN) {
+        send_synack(conn, x);
+    } else {
+        send_ack(conn, x);
+        if (fl & TCPS_FIN)
+            send_fin(conn, x);
     }
 }
 
@@ -477,55 +664,33 @@ static uint16_t rst_acceptability(const struct tcps_conn *conn, const struct seg
     return in_window ? TCPS_NOTE_RST_NOT_EXACT : TCPS_NOTE_RST_OUT_OF_WINDOW;
 }
 
-static void rcv_rst(struct tcps_conn *conn, struct seg_ctx *x)
+/* An RST: its sender is gone; the receiver acts on it if it is acceptable. */
+static void rst_seen(struct tcps_conn *conn, struct seg_ctx *x)
 {
-    enum tcps_side s = x->s, r = x->r;
     uint16_t refusal;
 
-    if (conn->state[r] == TCPS_CLOSED) {
+    if (conn->state[x->r] == TCPS_CLOSED) {
         /* Nothing left to reset. */
         x->notes |= TCPS_NOTE_CLOSED_PEER;
         x->teardown = TCPS_TD_RST_IGNORED;
-        conn->state[s] = TCPS_CLOSED;
-        return;
-    }
-    refusal = rst_acceptability(conn, x);
-    if (refusal) {
+    } else if ((refusal = rst_acceptability(conn, x)) != 0) {
         x->notes |= refusal;
         x->teardown = TCPS_TD_RST_IGNORED;
         /* A listener ignores it, but its sender is gone all the same.
          * Elsewhere an unacceptable RST may be spoofed: change nothing. */
-        if (conn->state[r] == TCPS_LISTEN)
-            conn->state[s] = TCPS_CLOSED;
-        return;
-    }
-    switch (conn->state[r]) {
-    case TCPS_SYN_SENT:
-        /* RST acknowledging our SYN: connection refused. */
-        conn->state[r] = TCPS_CLOSED;
-        x->teardown = TCPS_TD_RST_REFUSED;
-        break;
-    case TCPS_SYN_RCVD:
-        /* RST in SYN_RCVD: a passive OPEN returns to LISTEN. */
-        conn->state[r] = (conn->flags & CF_PASSIVE) ? TCPS_LISTEN : TCPS_CLOSED;
-        x->teardown = TCPS_TD_RST_ABORT;
-        break;
-    default:
-        /* RST in a synchronized state (in TIME_WAIT too, as Linux does by
-         * default: RFC 1337's "TIME-WAIT assassination"): connection reset. */
-        conn->state[r] = TCPS_CLOSED;
-        x->teardown = TCPS_TD_RST_ABORT;
-        break;
+        if (conn->state[x->r] != TCPS_LISTEN)
+            return;
+    } else {
+        rst_received(conn, x, x->r);
     }
     /* The sender aborted: send RST. */
-    conn->state[s] = TCPS_CLOSED;
+    conn->state[x->s] = TCPS_CLOSED;
 }
 
 static void rcv_in_listen(struct tcps_conn *conn, struct seg_ctx *x)
 {
     if ((x->seg->flags & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN) {
-        /* Passive OPEN: SYN received. */
-        conn->state[x->r] = TCPS_SYN_RCVD;
+        syn_received(conn, x->r);
         conn->flags |= CF_PASSIVE;
     }
     /* Anything else would be answered with an RST: no connection. */
@@ -545,33 +710,40 @@ static void rcv_in_syn_sent(struct tcps_conn *conn, struct seg_ctx *x)
     if (!(seg->flags & TCPS_SYN))
         return;
     if (seg->flags & TCPS_ACK) {
-        /* SYN-ACK received: the connection is open. */
-        conn->state[r] = TCPS_ESTABLISHED;
+        synack_received(conn, r);
     } else {
-        /* SYN received in SYN_SENT: simultaneous open. */
-        conn->state[r] = TCPS_SYN_RCVD;
+        syn_received(conn, r);
         conn->flags |= CF_SIMOPEN;
     }
+}
+
+/* Fourth, the SYN bit (RFC 5961 4.2): does a synchronized end ignore this
+ * SYN (with a challenge ACK)?  Not the SYN-ACK that completes a
+ * simultaneous open; a retransmission of the peer's SYN while in SYN_RCVD
+ * is answered, but changes nothing either. */
+static bool syn_ignored(const struct tcps_conn *conn, struct seg_ctx *x)
+{
+    const struct tcps_segment *seg = x->seg;
+    enum tcps_side s = x->s, r = x->r;
+    bool peer_syn_again = seg->seq == conn->isn[s] && has(conn, CF_ISN_C, s);
+    bool simopen_synack = (seg->flags & TCPS_ACK) && conn->state[r] == TCPS_SYN_RCVD &&
+                          (conn->flags & CF_SIMOPEN);
+
+    if (simopen_synack)
+        return false;
+    if (!(peer_syn_again && conn->state[r] == TCPS_SYN_RCVD))
+        x->notes |= TCPS_NOTE_SYN_IGNORED;
+    return true;
 }
 
 /* SYN_RCVD and every state after it. */
 static void rcv_in_synchronized(struct tcps_conn *conn, struct seg_ctx *x)
 {
     const struct tcps_segment *seg = x->seg;
-    enum tcps_side s = x->s, r = x->r;
+    enum tcps_side r = x->r;
 
-    /* Fourth, the SYN bit (RFC 5961 4.2: challenge ACK, no reset). */
-    if (seg->flags & TCPS_SYN) {
-        bool peer_syn_again = seg->seq == conn->isn[s] && has(conn, CF_ISN_C, s);
-        bool simopen_synack = (seg->flags & TCPS_ACK) && conn->state[r] == TCPS_SYN_RCVD &&
-                              (conn->flags & CF_SIMOPEN);
-        if (!simopen_synack) {
-            if (!(peer_syn_again && conn->state[r] == TCPS_SYN_RCVD))
-                x->notes |= TCPS_NOTE_SYN_IGNORED;
-            return;
-        }
-    }
-
+    if ((seg->flags & TCPS_SYN) && syn_ignored(conn, x))
+        return;
     /* Fifth, the ACK field. */
     if (!(seg->flags & TCPS_ACK))
         return;
@@ -580,60 +752,10 @@ static void rcv_in_synchronized(struct tcps_conn *conn, struct seg_ctx *x)
         x->notes |= TCPS_NOTE_ACK_UNSEEN;
         conn->nxt[r] = seg->ack;
     }
-    switch (conn->state[r]) {
-    case TCPS_SYN_RCVD:
-        if (!seq_gt(seg->ack, conn->isn[r]))
-            return; /* unacceptable: answered with an RST */
-        /* ACK of our SYN received. */
-        conn->state[r] = TCPS_ESTABLISHED;
-        break;
-    case TCPS_FIN_WAIT_1:
-        if (acks_fin_of(conn, seg, r)) {
-            /* ACK of our FIN received. */
-            conn->state[r] = TCPS_FIN_WAIT_2;
-        }
-        break;
-    case TCPS_CLOSING:
-        if (acks_fin_of(conn, seg, r)) {
-            /* ACK of our FIN received. */
-            enter_time_wait(conn, r, seg->time_us);
-        }
-        break;
-    case TCPS_LAST_ACK:
-        if (acks_fin_of(conn, seg, r)) {
-            /* ACK of our FIN received: delete the TCB. */
-            conn->state[r] = TCPS_CLOSED;
-            return;
-        }
-        break;
-    default:
-        break;
-    }
-
+    ack_received(conn, x, r);
     /* Eighth, the FIN bit. */
-    if (!(seg->flags & TCPS_FIN))
-        return;
-    switch (conn->state[r]) {
-    case TCPS_ESTABLISHED:
-        /* FIN received. */
-        conn->state[r] = TCPS_CLOSE_WAIT;
-        break;
-    case TCPS_FIN_WAIT_1:
-        /* FIN received, our FIN not yet acknowledged. */
-        conn->state[r] = TCPS_CLOSING;
-        break;
-    case TCPS_FIN_WAIT_2:
-        /* FIN received. */
-        enter_time_wait(conn, r, seg->time_us);
-        break;
-    case TCPS_TIME_WAIT:
-        /* A FIN again: acknowledge it and restart the 2 MSL timeout. */
-        conn->since_us = seg->time_us;
-        conn->flags |= CF_TW_TIMER;
-        break;
-    default:
-        break;
-    }
+    if (seg->flags & TCPS_FIN)
+        fin_received(conn, x, r);
 }
 
 static void segment_arrives(struct tcps_conn *conn, struct seg_ctx *x)
@@ -657,68 +779,19 @@ static void segment_arrives(struct tcps_conn *conn, struct seg_ctx *x)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Labels                                                                     */
-
-static enum tcps_handshake handshake_role(const struct tcps_conn *conn, const struct seg_ctx *x,
-                                          const uint8_t before[2])
-{
-    uint8_t fl = x->seg->flags;
-
-    if ((fl & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN) {
-        if (x->s == TCPS_SERVER)
-            return TCPS_HS_SIM_SYN;
-        return x->retrans ? TCPS_HS_SYN_RETRANS : TCPS_HS_SYN;
-    }
-    if (fl & TCPS_SYN) {
-        if (conn->flags & CF_SIMOPEN)
-            return TCPS_HS_SIM_SYNACK;
-        return x->retrans ? TCPS_HS_SYNACK_RETRANS : TCPS_HS_SYNACK;
-    }
-    if (before[x->r] == TCPS_SYN_RCVD && conn->state[x->r] == TCPS_ESTABLISHED)
-        return TCPS_HS_ACK;
-    return TCPS_HS_NONE;
-}
-
-static enum tcps_teardown teardown_role(const struct tcps_conn *conn, const struct seg_ctx *x,
-                                        const uint8_t before[2])
-{
-    enum tcps_side s = x->s, r = x->r;
-
-    if (x->seg->flags & TCPS_FIN) {
-        if (x->fin_again)
-            return TCPS_TD_FIN_RETRANS;
-        if (conn->state[s] == TCPS_CLOSING ||
-            (before[r] == TCPS_FIN_WAIT_1 && conn->state[r] == TCPS_CLOSING))
-            return TCPS_TD_FIN_SIMULTANEOUS;
-        if (before[s] == TCPS_CLOSE_WAIT)
-            return before[r] == TCPS_FIN_WAIT_1 && conn->state[r] == TCPS_TIME_WAIT
-                       ? TCPS_TD_FIN_PIGGYBACK : TCPS_TD_FIN_SECOND;
-        if (conn->state[s] == TCPS_FIN_WAIT_1)
-            return TCPS_TD_FIN_FIRST;
-        return TCPS_TD_NONE;
-    }
-    if (before[r] == TCPS_FIN_WAIT_1 && conn->state[r] == TCPS_FIN_WAIT_2)
-        return TCPS_TD_ACK_FIRST;
-    if (before[r] == TCPS_LAST_ACK && conn->state[r] == TCPS_CLOSED)
-        return TCPS_TD_ACK_SECOND;
-    if (before[r] == TCPS_CLOSING && conn->state[r] == TCPS_TIME_WAIT)
-        return TCPS_TD_ACK_SIMULTANEOUS;
-    return TCPS_TD_NONE;
-}
-
-/* ------------------------------------------------------------------------ */
+/* Sequence space                                                             */
 
 /* Holes in a side's sequence space: a segment beyond what the side was seen
  * to send opens one (the capture missed segments, or they come later); a
  * later segment inside it was sent earlier and captured late.  One hole per
  * side is tracked (the first); that keeps the per-segment work O(1). */
-static uint8_t track_holes(struct tcps_conn *conn, struct seg_ctx *x, uint32_t seqlen)
+static uint8_t track_holes(struct tcps_conn *conn, struct seg_ctx *x)
 {
     const struct tcps_segment *seg = x->seg;
     enum tcps_side s = x->s;
     uint32_t *lo = &conn->hole_lo[s], *hi = &conn->hole_hi[s];
 
-    if (seqlen == 0 || !has(conn, CF_NXT_C, s) || (seg->flags & (TCPS_SYN | TCPS_RST)))
+    if (x->seqlen == 0 || !has(conn, CF_NXT_C, s) || (seg->flags & (TCPS_SYN | TCPS_RST)))
         return 0;
     if (seq_gt(seg->seq, conn->nxt[s])) {
         if (*lo == *hi) {
@@ -738,91 +811,93 @@ static uint8_t track_holes(struct tcps_conn *conn, struct seg_ctx *x, uint32_t s
     return 0;
 }
 
+/* Where the segment lies in its sender's sequence space. */
+static void place_in_sequence(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    const struct tcps_segment *seg = x->seg;
+
+    x->seqlen = seg->len + !!(seg->flags & TCPS_SYN) + !!(seg->flags & TCPS_FIN);
+    x->end = seg->seq + x->seqlen;
+    x->retrans = x->seqlen > 0 && has(conn, CF_NXT_C, x->s) && seq_leq(x->end, conn->nxt[x->s]);
+    x->order = x->invalid ? 0 : track_holes(conn, x);
+}
+
+/* Record what the sender has now been seen to send. */
+static void record_sent(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    const struct tcps_segment *seg = x->seg;
+    enum tcps_side s = x->s;
+
+    if (seg->flags & TCPS_SYN)
+        conn->wscale[s] = seg->wscale;
+    if (seg->len && has(conn, CF_FIN_C, s) && seq_gt(seg->seq + seg->len, conn->fin[s]))
+        x->notes |= TCPS_NOTE_DATA_AFTER_FIN;
+    if ((!(seg->flags & TCPS_SYN) || opening_syn(conn, x)) &&
+        (!has(conn, CF_NXT_C, s) || seq_gt(x->end, conn->nxt[s]))) {
+        conn->nxt[s] = x->end;
+        conn->flags |= CF_SIDE(CF_NXT_C, s);
+    }
+    conn->win[s] = seg->win;
+    conn->flags |= CF_SIDE(CF_WIN_C, s);
+}
+
+static void fill_result(const struct tcps_conn *conn, struct seg_ctx *x, uint8_t prev,
+                        struct tcps_result *out)
+{
+    const struct tcps_segment *seg = x->seg;
+
+    memset(out, 0, sizeof *out);
+    out->sender = x->s;
+    out->seq = seg->seq - conn->isn[x->s];
+    if (seg->flags & TCPS_ACK) {
+        out->ack = seg->ack - conn->isn[x->r];
+        x->notes |= TCPS_NOTE_ACK;
+    }
+    out->seglen = x->seqlen > TCPS_SEGLEN_MAX ? TCPS_SEGLEN_MAX : x->seqlen;
+    out->order = x->order;
+    out->handshake = x->handshake;
+    out->teardown = x->teardown;
+    if (x->retrans)
+        x->notes |= TCPS_NOTE_RETRANSMISSION;
+    if (conn->flags & CF_INFERRED)
+        x->notes |= TCPS_NOTE_INFERRED;
+    if (has(conn, CF_ISN_C, TCPS_CLIENT))
+        x->notes |= TCPS_NOTE_ISN_CLIENT;
+    if (has(conn, CF_ISN_C, TCPS_SERVER))
+        x->notes |= TCPS_NOTE_ISN_SERVER;
+    out->notes = x->notes;
+    out->prev = prev;
+    out->states = tcps_conn_states(conn);
+}
+
 void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
                        const struct tcps_segment *seg, struct tcps_result *out)
 {
     struct seg_ctx x;
-    uint8_t prev[2], before[2];
-    uint32_t seqlen;
-    uint8_t order;
-    bool invalid = flags_invalid(seg->flags);
+    uint8_t prev;
 
     memset(&x, 0, sizeof x);
     x.seg = seg;
     x.delivered = true;
-
+    x.invalid = flags_invalid(seg->flags);
     if (!(conn->flags & CF_STARTED))
         pick_up(conn, seg);
     x.s = tcps_sender(conn, seg);
     x.r = other(x.s);
-    prev[0] = conn->state[0];
-    prev[1] = conn->state[1];
+    prev = tcps_conn_states(conn);
 
-    expire_timers(conn, cfg, seg->time_us, &x);
-    before[0] = conn->state[0];
-    before[1] = conn->state[1];
-
+    expire_timers(conn, cfg, &x);
     learn_bases(conn, &x);
-    seqlen = seg->len + !!(seg->flags & TCPS_SYN) + !!(seg->flags & TCPS_FIN);
-    x.end = seg->seq + seqlen;
-    x.retrans = seqlen > 0 && has(conn, CF_NXT_C, x.s) && seq_leq(x.end, conn->nxt[x.s]);
-    order = invalid ? 0 : track_holes(conn, &x, seqlen);
-
-    if (invalid) {
+    place_in_sequence(conn, &x);
+    if (x.invalid) {
         x.notes |= TCPS_NOTE_INVALID_FLAGS;
     } else if (seg->flags & TCPS_RST) {
-        rcv_rst(conn, &x);
+        rst_seen(conn, &x);
     } else {
-        if (conn->state[x.s] == TCPS_CLOSED &&
-            (seg->flags & (TCPS_SYN | TCPS_ACK)) != TCPS_SYN)
-            x.notes |= TCPS_NOTE_CLOSED_PEER; /* a closed end should not be sending */
-        if ((seg->flags & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN) {
-            send_syn(conn, &x);
-        } else if (seg->flags & TCPS_SYN) {
-            send_synack(conn, &x);
-        } else {
-            send_ack(conn, &x);
-            if (seg->flags & TCPS_FIN)
-                send_fin(conn, &x);
-        }
+        segment_sent(conn, &x);
         if (x.delivered)
             segment_arrives(conn, &x);
-        if (seg->flags & TCPS_SYN)
-            conn->wscale[x.s] = seg->wscale;
-        if (seg->len && has(conn, CF_FIN_C, x.s) && seq_gt(seg->seq + seg->len, conn->fin[x.s]))
-            x.notes |= TCPS_NOTE_DATA_AFTER_FIN;
-        if ((!(seg->flags & TCPS_SYN) || opening_syn(conn, &x)) &&
-            (!has(conn, CF_NXT_C, x.s) || seq_gt(x.end, conn->nxt[x.s]))) {
-            conn->nxt[x.s] = x.end;
-            conn->flags |= CF_SIDE(CF_NXT_C, x.s);
-        }
-        conn->win[x.s] = seg->win;
-        conn->flags |= CF_SIDE(CF_WIN_C, x.s);
+        record_sent(conn, &x);
     }
-
-    memset(out, 0, sizeof *out);
-    out->sender = x.s;
-    out->seq = seg->seq - conn->isn[x.s];
-    if (seg->flags & TCPS_ACK) {
-        out->ack = seg->ack - conn->isn[x.r];
-        x.notes |= TCPS_NOTE_ACK;
-    }
-    out->seglen = seqlen > TCPS_SEGLEN_MAX ? TCPS_SEGLEN_MAX : seqlen;
-    out->order = order;
-    if (!invalid && !(seg->flags & TCPS_RST)) {
-        out->handshake = handshake_role(conn, &x, before);
-        x.teardown = (uint8_t)teardown_role(conn, &x, before);
-    }
-    out->teardown = x.teardown;
-    if (x.retrans)
-        x.notes |= TCPS_NOTE_RETRANSMISSION;
-    if (conn->flags & CF_INFERRED)
-        x.notes |= TCPS_NOTE_INFERRED;
-    if (has(conn, CF_ISN_C, TCPS_CLIENT))
-        x.notes |= TCPS_NOTE_ISN_CLIENT;
-    if (has(conn, CF_ISN_C, TCPS_SERVER))
-        x.notes |= TCPS_NOTE_ISN_SERVER;
-    out->notes = x.notes;
-    out->prev = (uint8_t)(prev[TCPS_CLIENT] << 4 | prev[TCPS_SERVER]);
-    out->states = tcps_conn_states(conn);
+    fill_result(conn, &x, prev, out);
 }
