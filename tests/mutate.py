@@ -131,7 +131,9 @@ def main():
     files = run(["git", "ls-files"], cwd=ROOT).stdout.split()
     for f in files:
         os.makedirs(os.path.dirname(os.path.join(src, f)) or src, exist_ok=True)
-        shutil.copy2(os.path.join(ROOT, f), os.path.join(src, f))
+        # copy, not copy2: fresh times, so a build directory reused after an
+        # interrupted run rebuilds what a mutant had changed.
+        shutil.copy(os.path.join(ROOT, f), os.path.join(src, f))
     shared = os.environ.get("TCPSTATE_SHARED") or os.path.join(os.path.dirname(ROOT), "shared")
     cfg = run(["cmake", "-S", src, "-B", build, f"-DTCPSTATE_SHARED_DIR={os.path.abspath(shared)}"])
     if cfg.returncode:
