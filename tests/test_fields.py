@@ -1,0 +1,262 @@
+#!/usr/bin/python3
+"""tshark-driven tests of the per-packet fields; ctest runs each subcommand as a test.
+
+  plugin-loaded         the plugin loads from the staged dir; without it the fields are unknown
+  fields NAME           every tcpstate field of every packet of captures/NAME.pcap
+                        equals captures/NAME.expected.tsv
+  truth NAME            captures/NAME.expected.tsv and the live output agree with
+                        captures/NAME.truth.tsv (the kernel's or the article's states)
+  filters               -Y filters return exactly the frames the expected outputs say
+  custom-columns        every field works as a custom column (the GUI's mechanism)
+  two-pass              one-pass and two-pass (-2) output are identical
+  relative-numbers      tcpstate.seq/ack equal Wireshark's relative tcp.seq/ack
+                        wherever both ISNs were seen
+  msl                   the tcpstate.msl preference decides when TIME_WAIT ends
+  icmp                  ICMP errors quoting TCP headers change no state
+  hook                  TCP reached another way is marked not analysed; a displaced hook is reported
+"""
+import os
+import tempfile
+
+from common import CAPTURES, CONTRACT, ROOT, ZEEK, all_pcaps, capture_names, compare_rows, fail, run
+
+import tshark_run as t
+
+
+def test_plugin_loaded():
+    print("tcpstate.so loads; tshark rejects tcpstate fields without it")
+    out = t.tshark(["-G", "plugins"]).stdout
+    staged = os.path.join(t.plugin_dir(), "")
+    if not any("tcpstate.so" in line and staged in line for line in out.splitlines()):
+        fail(f"tcpstate.so not loaded from {staged}:\n{out}")
+    fields = {line.split("\t")[2] for line in t.tshark(["-G", "fields"]).stdout.splitlines()
+              if line.startswith("F\t")}
+    for name in CONTRACT:
+        if name not in fields:
+            fail(f"field {name} not registered")
+    # Negative control: with no plugin, asking for a tcpstate field must fail.
+    empty = tempfile.mkdtemp(prefix="tcpstate-noplugin-")
+    os.chmod(empty, 0o755)
+    proc = t.tshark(["-r", t.readable(os.path.join(CAPTURES, "seed.pcap")), "-T", "fields",
+                     "-e", "tcpstate.client"], check=False, plugins=empty)
+    if proc.returncode == 0:
+        fail("tshark accepted tcpstate.client without the plugin: tests could pass without it")
+
+def test_fields(name):
+    want = t.read_tsv(os.path.join(CAPTURES, name + ".expected.tsv"))
+    got = t.fields(os.path.join(CAPTURES, name + ".pcap"))
+    compare_rows(name, got, want, t.FIELDS)
+    print(f"{name}: {len(want)} packets x {len(t.FIELDS)} fields compared")
+
+def test_truth(name):
+    import ktruth
+    truth = os.path.join(CAPTURES, name + ".truth.tsv")
+    for source in (os.path.join(CAPTURES, name + ".expected.tsv"), os.path.join(CAPTURES, name + ".pcap")):
+        ok, n, lines = ktruth.check(source, truth)
+        print("\n".join(lines))
+        if n == 0 or ok != n:
+            fail(f"{os.path.basename(source)}: {ok}/{n} truth snapshots agree")
+
+# (filter, predicate over an expected row)
+FILTERS = [
+    ('tcpstate.client == "TIME_WAIT"', lambda r: r["tcpstate.client"] == "TIME_WAIT"),
+    ('tcpstate.server == "CLOSE_WAIT"', lambda r: r["tcpstate.server"] == "CLOSE_WAIT"),
+    ('tcpstate.server == "SYN_RCVD"', lambda r: r["tcpstate.server"] == "SYN_RCVD"),
+    ('tcpstate.client.prev == "FIN_WAIT_1" && tcpstate.client != "FIN_WAIT_1"',
+     lambda r: r["tcpstate.client.prev"] == "FIN_WAIT_1" and r["tcpstate.client"] != "FIN_WAIT_1"),
+    ('tcpstate.transition contains "CLOSED"', lambda r: "CLOSED" in r["tcpstate.transition"]),
+    ('tcpstate.handshake == "SYN (1/3)"', lambda r: r["tcpstate.handshake"] == "SYN (1/3)"),
+    ('tcpstate.teardown', lambda r: r["tcpstate.teardown"] != ""),
+    ('tcpstate.sender == "server" && tcpstate.seq == 1', lambda r: r["tcpstate.sender"] == "server" and r["tcpstate.seq"] == "1"),
+    ('tcpstate.inferred == 1', lambda r: r["tcpstate.inferred"] == "1"),
+    ('tcpstate && !tcpstate.transition', lambda r: r["tcpstate.transition"] == ""),
+]
+
+def test_filters():
+    """Each filter selects exactly the frames the expected outputs say, on
+    every capture; and each selects some frames somewhere (a filter that
+    matches nothing anywhere would pass while proving nothing)."""
+    checked, matched = 0, {expr: 0 for expr, _ in FILTERS}
+    for name in capture_names():
+        want_rows = t.read_tsv(os.path.join(CAPTURES, name + ".expected.tsv"))
+        pcap = os.path.join(CAPTURES, name + ".pcap")
+        for expr, pred in FILTERS:
+            want = [r["frame.number"] for r in want_rows if pred(r)]
+            got = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter=expr)]
+            if got != want:
+                fail(f"{name}: -Y '{expr}' gave frames {got}, expected {want}")
+            matched[expr] += len(got)
+            checked += 1
+    for expr, n in matched.items():
+        if n == 0:
+            fail(f"-Y '{expr}' matched no frame of any capture")
+    print(f"{checked} filter runs compared; frames matched per filter: {sorted(matched.values())}")
+
+def test_custom_columns():
+    """Every contract field as a custom column shows what -T fields gives.
+    The columns are read from PSML by their titles (the field names): that
+    works on every version, where -e _ws.col.<title> is gone from 4.2 on."""
+    import xml.etree.ElementTree as ET
+    pcap = os.path.join(CAPTURES, "seed.pcap")
+    fmt = ",".join(f'"{f}","%Cus:{f}:0:R"' for f in CONTRACT)
+    psml = t.tshark(["-r", t.readable(pcap), "-n", "-o", f"gui.column.format:{fmt}", "-T", "psml"]).stdout
+    root = ET.fromstring(psml)
+    titles = [s.text for s in root.find("structure")]
+    if titles != CONTRACT:
+        fail(f"custom columns: PSML titles {titles}, expected {CONTRACT}")
+    got = [dict(zip(titles, [s.text or "" for s in packet])) for packet in root.findall("packet")]
+    want = t.fields(pcap, CONTRACT, display_filter=None)
+    for i, (g, w) in enumerate(zip(got, want)):
+        for f in CONTRACT:
+            expected = w[f]
+            if f == "tcpstate.inferred" and expected in ("0", "1"):
+                expected = {"0": "False", "1": "True"}[expected]  # a boolean column's words, on every version
+            if g[f] != expected:
+                fail(f"frame {i + 1}: custom column {f} shows {g[f]!r}, field is {w[f]!r}")
+    if len(got) != len(want) or not got:
+        fail(f"custom columns: {len(got)} rows, fields: {len(want)} rows")
+    print(f"{len(got)} packets x {len(CONTRACT)} custom columns compared")
+
+SO_FAR = ["tcpstate.conn_state", "tcpstate.history", "tcpstate.duration", "tcpstate.bytes.client",
+          "tcpstate.bytes.server", "tcpstate.zeek_conn"]
+
+def test_two_pass():
+    """Per-packet fields, the Zeek ones "so far" included, are the same in one
+    pass and in two; with -2 the final summary on every packet of a Zeek
+    connection is what its last packet says."""
+    names = [f for f in t.FIELDS if f != "frame.time_epoch"] + ["tcpstate.icmp_quoted"] + SO_FAR
+    finals = ["tcpstate.final.conn_state", "tcpstate.final.history"]
+    for pcap in all_pcaps():
+        one = t.fields(pcap, names, display_filter=None)
+        two_full = t.fields(pcap, names + finals, display_filter=None, extra=["-2"])
+        two = [{k: v for k, v in r.items() if k not in finals} for r in two_full]
+        if one != two:
+            diff = next(i for i, (a, b) in enumerate(zip(one, two)) if a != b) if len(one) == len(two) else -1
+            fail(f"{os.path.relpath(pcap, ROOT)}: one-pass and -2 differ (first at row {diff})")
+        if not any(r["tcpstate.client"] for r in one) and any(r["tcp.stream"] for r in one):
+            fail(f"{os.path.relpath(pcap, ROOT)}: TCP packets but no tcpstate output")
+        last = {}
+        for r in two_full:
+            if r["tcpstate.zeek_conn"]:
+                last[r["tcpstate.zeek_conn"]] = r
+        for r in two_full:
+            z = r["tcpstate.zeek_conn"]
+            if z and (r["tcpstate.final.conn_state"], r["tcpstate.final.history"]) != \
+                    (last[z]["tcpstate.conn_state"], last[z]["tcpstate.history"]):
+                fail(f"{os.path.relpath(pcap, ROOT)}: final summary of Zeek connection {z} differs from its last packet")
+                break
+    print(f"{len(all_pcaps())} captures: one-pass == two-pass; final summaries == last packets")
+
+def test_relative_numbers():
+    names = ["frame.number", "tcp.stream", "tcp.seq", "tcp.ack", "tcp.flags.ack", "tcpstate.seq", "tcpstate.ack",
+             "tcpstate.isn.client", "tcpstate.isn.server", "tcpstate.icmp_quoted", "tcpstate.syn.ignored",
+             "tcpstate.flags.invalid"]
+    compared = 0
+    for pcap in all_pcaps():
+        # Wireshark starts a new stream (and new relative numbers) at a SYN
+        # that the connection ignores (or a SYN+FIN/SYN+RST, which no stack
+        # sends); tcpstate keeps the connection's.
+        rows = t.fields(pcap, names)
+        split = {r["tcp.stream"] for r in rows if r["tcpstate.syn.ignored"] or r["tcpstate.flags.invalid"]}
+        for r in rows:
+            if not (r["tcpstate.isn.client"] and r["tcpstate.isn.server"]) or r["tcpstate.icmp_quoted"] \
+                    or r["tcp.stream"] in split:
+                continue
+            # Without the ACK flag Wireshark still prints tcp.ack (0); tcpstate.ack is absent.
+            want_ack = r["tcp.ack"] if r["tcp.flags.ack"] == "1" else ""
+            if r["tcpstate.seq"] != r["tcp.seq"] or r["tcpstate.ack"] != want_ack:
+                fail(f"{os.path.relpath(pcap, ROOT)} frame {r['frame.number']}: tcpstate seq/ack "
+                     f"{r['tcpstate.seq']}/{r['tcpstate.ack']}, Wireshark {r['tcp.seq']}/{r['tcp.ack']}")
+            compared += 1
+    if compared < 1000:
+        fail(f"only {compared} packets compared")
+    print(f"{compared} packets: tcpstate.seq/ack == Wireshark's relative tcp.seq/ack")
+
+def test_msl():
+    """seed_late_ack.pcap: the client's last ACK again, 70 s after it entered
+    TIME_WAIT.  Default MSL 30 s (TIME_WAIT 60 s, Linux): expired, CLOSED.
+    MSL 120 s (TIME_WAIT 240 s, RFC 9293): still TIME_WAIT."""
+    pcap = os.path.join(CAPTURES, "seed_late_ack.pcap")
+    names = ["frame.number", "tcpstate.client", "tcpstate.transition", "tcpstate.time_wait.expired"]
+    cases = (([], "CLOSED", True),
+             (["-o", "tcpstate.msl:30"], "CLOSED", True),
+             (["-o", "tcpstate.msl:36"], "TIME_WAIT", False),   # 2*36 = 72 s > 70 s
+             (["-o", "tcpstate.msl:120"], "TIME_WAIT", False))
+    for prefs, client, expired in cases:
+        last = t.fields(pcap, names, extra=prefs)[-1]
+        if last["tcpstate.client"] != client or bool(last["tcpstate.time_wait.expired"]) != expired:
+            fail(f"{prefs or 'default'}: late ACK shows client {last['tcpstate.client']!r}, "
+                 f"expired={bool(last['tcpstate.time_wait.expired'])}; expected {client!r}, expired={expired}")
+    print("TIME_WAIT expiry follows tcpstate.msl (default 30, 36, 120)")
+
+def test_icmp():
+    """smtp.pcap quotes four segments of stream 0 in ICMP 'fragmentation
+    needed' errors: they are marked, and removing them changes nothing."""
+    pcap = os.path.join(ZEEK, "smtp.pcap")
+    names = ["frame.number", "icmp.type", "tcp.seq_raw", "tcpstate.icmp_quoted"] + CONTRACT
+    rows = t.fields(pcap, names, display_filter="tcp")
+    quoted = [r for r in rows if r["icmp.type"]]
+    if len(quoted) != 4 or any(r["tcpstate.icmp_quoted"] != "1" for r in quoted):
+        fail(f"expected 4 ICMP-quoted TCP headers marked tcpstate.icmp_quoted, got {quoted}")
+    for r in quoted:
+        if r["tcpstate.transition"] or r["tcpstate.sender"] or r["tcpstate.client.prev"]:
+            fail(f"frame {r['frame.number']}: a quoted header shows a segment's fields: {r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)  # tshark may run as nobody
+        stripped = os.path.join(tmp, "no-icmp.pcap")
+        t.tshark(["-r", t.readable(pcap), "-Y", "!icmp", "-w", stripped])
+        plain = [r for r in rows if not r["icmp.type"]]
+        again = t.fields(stripped, names, display_filter="tcp")
+        drop = ("frame.number",)
+        if [{k: v for k, v in r.items() if k not in drop} for r in plain] != \
+           [{k: v for k, v in r.items() if k not in drop} for r in again]:
+            fail("removing the ICMP errors changed the TCP packets' tcpstate fields")
+    print(f"{len(quoted)} quoted headers, {len(plain)} TCP segments unchanged without them")
+
+def test_hook():
+    """tcpstate reads each TCP header through its handle in front of TCP in
+    "ip.proto" 6.  A TCP layer that reaches TCP another way (here: Decode As
+    on a UDP port) is marked not analysed, never silently skipped; -d
+    ip.proto==6,tcp changes nothing (the hook takes TCP's place again); and
+    IP protocol 6 given to another dissector is reported on stderr."""
+    from scapy.all import IP, UDP, Raw, rdpcap, wrpcap
+    seed = os.path.join(CAPTURES, "seed.pcap")
+    want = t.read_tsv(os.path.join(CAPTURES, "seed.expected.tsv"))
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)
+        first = rdpcap(seed)[0]
+        udp = first.copy()
+        udp[IP].remove_payload()
+        udp[IP].proto = 17
+        del udp[IP].len, udp[IP].chksum
+        udp = udp / UDP(sport=5555, dport=9999) / Raw(bytes(first[IP].payload))
+        pcap = os.path.join(tmp, "tcp_in_udp.pcap")
+        wrpcap(pcap, [first, udp])
+        os.chmod(pcap, 0o644)
+        names = ["frame.number", "tcp.stream", "tcpstate.client"]
+        rows = t.fields(pcap, names, display_filter="", extra=["-d", "udp.port==9999,tcp"])
+        got = [(r["frame.number"], r["tcp.stream"], r["tcpstate.client"]) for r in rows]
+        if got != [("1", "0", "SYN_SENT"), ("2", "0", "")]:
+            fail(f"TCP in UDP: frames {got}, expected frame 1 analysed and frame 2 a TCP layer without states")
+        marked = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter="tcpstate.not_analysed",
+                                                        extra=["-d", "udp.port==9999,tcp"])]
+        if marked != ["2"]:
+            fail(f"TCP in UDP: tcpstate.not_analysed on frames {marked}, expected ['2']")
+        plain = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter="tcpstate.not_analysed")]
+        if plain:
+            fail(f"without Decode As, tcpstate.not_analysed on frames {plain}")
+    again = t.fields(seed, extra=["-d", "ip.proto==6,tcp"])
+    compare_rows("seed with -d ip.proto==6,tcp", again, want, t.FIELDS)
+    proc = t.tshark(["-r", t.readable(seed), "-d", "ip.proto==6,data", "-T", "fields", "-e", "tcpstate.client"],
+                    check=False)
+    if proc.stdout.strip() or "TCP State: IP protocol 6 goes to" not in proc.stderr:
+        fail(f"IP protocol 6 given to data: states {proc.stdout.split()}, stderr {proc.stderr.strip()[:300]!r}")
+    print("TCP in UDP marked not analysed; -d ip.proto==6,tcp keeps the states; a displaced hook is reported")
+
+
+if __name__ == "__main__":
+    run(__doc__, {
+        "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth, "filters": test_filters,
+    "custom-columns": test_custom_columns, "two-pass": test_two_pass, "relative-numbers": test_relative_numbers,
+    "msl": test_msl, "icmp": test_icmp, "hook": test_hook,
+    })
