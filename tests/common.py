@@ -5,6 +5,7 @@ of tests/test_*.py as a test).  Running tshark itself is tests/tshark_run.py.
 """
 import glob
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -69,6 +70,16 @@ def parse_table(text):
             current = line.strip()
             tables[current] = []
     return tables
+
+
+def renames():
+    """[(old name, new name)] of the renamed fields, read from their one
+    table in plugin/tcpstate-alias.c."""
+    with open(os.path.join(ROOT, "plugin", "tcpstate-alias.c")) as f:
+        pairs = re.findall(r'\{ "(tcpstate\.[\w.]+)", "(tcpstate\.[\w.]+)", -1, -1 \}', f.read())
+    if len(pairs) < 30:
+        fail(f"only {len(pairs)} renames read from plugin/tcpstate-alias.c")
+    return pairs
 
 
 def run(doc, tests):

@@ -18,40 +18,40 @@ import tshark_run as t
 EXPERTS = [
     # Client FIN acked at 0.002 s (FIN_WAIT_2 / CLOSE_WAIT since frames 4-5);
     # the next segments come 2.66 s later: both states lasted > 1 s.
-    ("fin_wait_2_timeout.pcap", ["-o", "tcpstate.fin_wait_2_max:1"], "tcpstate.fin_wait_2.long", [6, 7], True),
-    ("fin_wait_2_timeout.pcap", ["-o", "tcpstate.close_wait_max:1"], "tcpstate.close_wait.long", [6, 7], True),
+    ("fin_wait_2_timeout.pcap", ["-o", "tcpstate.fin_wait_2_max:1"], "tcpstate.analysis.fin_wait_2.long", [6, 7], True),
+    ("fin_wait_2_timeout.pcap", ["-o", "tcpstate.close_wait_max:1"], "tcpstate.analysis.close_wait.long", [6, 7], True),
     # The FTP server closes its control and data connections itself: its end
     # enters TIME_WAIT three times within 2*MSL (frames 31, 50, 94, 24 s apart).
-    ("zeek:ftp/ipv4.pcap", [], "tcpstate.time_wait.server", [31, 50, 94], False),
-    ("zeek:ftp/ipv4.pcap", ["-o", "tcpstate.server_time_wait_many:2"], "tcpstate.time_wait.server_many",
+    ("zeek:ftp/ipv4.pcap", [], "tcpstate.analysis.time_wait.server", [31, 50, 94], False),
+    ("zeek:ftp/ipv4.pcap", ["-o", "tcpstate.server_time_wait_many:2"], "tcpstate.analysis.time_wait.server_many",
      [50, 94], True),
     # The browser opens 9 connections in 0.25 s; 3 or more wait in SYN_SENT
     # at once from frame 30 on (frames 30, 37, 38, 45, 50 are those SYNs).
-    ("zeek:wikipedia.pcap", ["-o", "tcpstate.syn_sent_many:3"], "tcpstate.syn_sent.many", [30, 37, 38, 45, 50],
+    ("zeek:wikipedia.pcap", ["-o", "tcpstate.syn_sent_many:3"], "tcpstate.analysis.syn_sent.many", [30, 37, 38, 45, 50],
      True),
     # A SYN retransmitted and never answered (the SYNs dropped by a firewall):
     # the connection ends half-open; said on its last segment, with -2.
-    ("syn_dropped.pcap", ["-2"], "tcpstate.half_open.unanswered", [4], False),
+    ("syn_dropped.pcap", ["-2"], "tcpstate.analysis.half_open.unanswered", [4], False),
     # SYN answered, the client's ACKs held back: the server ends in SYN_RCVD.
-    ("handshake_never_completed.pcap", ["-2"], "tcpstate.half_open.incomplete", [3], False),
+    ("handshake_never_completed.pcap", ["-2"], "tcpstate.analysis.half_open.incomplete", [3], False),
     # The kernel scenarios with a forged segment: RST at the TIME_WAIT end's
     # RCV.NXT (frame 8), data beyond the client's own FIN (frame 6), an RST
     # 2^30 beyond RCV.NXT (frame 6, after handshake, data and its ACK).
-    ("rst_in_time_wait.pcap", [], "tcpstate.rst.time_wait", [8], False),
-    ("data_after_fin.pcap", [], "tcpstate.data_after_fin", [6], False),
-    ("rst_and_syn_injected.pcap", [], "tcpstate.rst.out_of_window", [6], False),
+    ("rst_in_time_wait.pcap", [], "tcpstate.analysis.rst.time_wait", [8], False),
+    ("data_after_fin.pcap", [], "tcpstate.analysis.data_after_fin", [6], False),
+    ("rst_and_syn_injected.pcap", [], "tcpstate.analysis.rst.out_of_window", [6], False),
     # The client's last ACK (frame 10) repeated 70 s later (frame 11), when its
     # TIME_WAIT is over.
-    ("seed_late_ack.pcap", [], "tcpstate.closed_peer", [11], False),
+    ("seed_late_ack.pcap", [], "tcpstate.analysis.closed_peer", [11], False),
 ]
 
 # Expert infos when no tcpstate field is asked for (tshark then takes a fast
 # path that adds no fields): a filter on the expert message alone finds the
 # same frames as the expert's own field.
 EXPERTS_UNREFERENCED = [
-    ("rst_and_syn_injected.pcap", "tcpstate.rst.out_of_window", "RST outside the receive window"),
-    ("hostile/hostile_duplicates.pcap", "tcpstate.retransmission", "Sequence space seen before"),
-    ("hostile/hostile_gap.pcap", "tcpstate.gap", "Begins beyond what its sender was seen to send"),
+    ("rst_and_syn_injected.pcap", "tcpstate.analysis.rst.out_of_window", "RST outside the receive window"),
+    ("hostile/hostile_duplicates.pcap", "tcpstate.analysis.retransmission", "Sequence space seen before"),
+    ("hostile/hostile_gap.pcap", "tcpstate.analysis.gap", "Begins beyond what its sender was seen to send"),
 ]
 
 def test_experts_unreferenced():

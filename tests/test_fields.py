@@ -14,11 +14,14 @@
   msl                   the tcpstate.msl preference decides when TIME_WAIT ends
   icmp                  ICMP errors quoting TCP headers change no state
   hook                  TCP reached another way is marked not analysed; a displaced hook is reported
+  aliases               every renamed field's old name (kept for one release) is registered as a
+                        deprecated alias, selects the same frames as its new name and prints the same
 """
 import os
+import re
 import tempfile
 
-from common import CAPTURES, CONTRACT, ROOT, ZEEK, all_pcaps, capture_names, compare_rows, fail, run
+from common import CAPTURES, CONTRACT, HOSTILE, ROOT, ZEEK, all_pcaps, capture_names, compare_rows, fail, renames, run
 
 import tshark_run as t
 
@@ -117,15 +120,15 @@ def test_custom_columns():
         fail(f"custom columns: {len(got)} rows, fields: {len(want)} rows")
     print(f"{len(got)} packets x {len(CONTRACT)} custom columns compared")
 
-SO_FAR = ["tcpstate.conn_state", "tcpstate.history", "tcpstate.duration", "tcpstate.bytes.client",
-          "tcpstate.bytes.server", "tcpstate.zeek_conn"]
+SO_FAR = ["tcpstate.zeek.conn_state", "tcpstate.zeek.history", "tcpstate.zeek.duration", "tcpstate.zeek.bytes.client",
+          "tcpstate.zeek.bytes.server", "tcpstate.zeek.conn"]
 
 def test_two_pass():
     """Per-packet fields, the Zeek ones "so far" included, are the same in one
     pass and in two; with -2 the final summary on every packet of a Zeek
     connection is what its last packet says."""
-    names = [f for f in t.FIELDS if f != "frame.time_epoch"] + ["tcpstate.icmp_quoted"] + SO_FAR
-    finals = ["tcpstate.final.conn_state", "tcpstate.final.history"]
+    names = [f for f in t.FIELDS if f != "frame.time_epoch"] + ["tcpstate.analysis.icmp_quoted"] + SO_FAR
+    finals = ["tcpstate.zeek.final.conn_state", "tcpstate.zeek.final.history"]
     for pcap in all_pcaps():
         one = t.fields(pcap, names, display_filter=None)
         two_full = t.fields(pcap, names + finals, display_filter=None, extra=["-2"])
@@ -137,29 +140,29 @@ def test_two_pass():
             fail(f"{os.path.relpath(pcap, ROOT)}: TCP packets but no tcpstate output")
         last = {}
         for r in two_full:
-            if r["tcpstate.zeek_conn"]:
-                last[r["tcpstate.zeek_conn"]] = r
+            if r["tcpstate.zeek.conn"]:
+                last[r["tcpstate.zeek.conn"]] = r
         for r in two_full:
-            z = r["tcpstate.zeek_conn"]
-            if z and (r["tcpstate.final.conn_state"], r["tcpstate.final.history"]) != \
-                    (last[z]["tcpstate.conn_state"], last[z]["tcpstate.history"]):
+            z = r["tcpstate.zeek.conn"]
+            if z and (r["tcpstate.zeek.final.conn_state"], r["tcpstate.zeek.final.history"]) != \
+                    (last[z]["tcpstate.zeek.conn_state"], last[z]["tcpstate.zeek.history"]):
                 fail(f"{os.path.relpath(pcap, ROOT)}: final summary of Zeek connection {z} differs from its last packet")
                 break
     print(f"{len(all_pcaps())} captures: one-pass == two-pass; final summaries == last packets")
 
 def test_relative_numbers():
     names = ["frame.number", "tcp.stream", "tcp.seq", "tcp.ack", "tcp.flags.ack", "tcpstate.seq", "tcpstate.ack",
-             "tcpstate.isn.client", "tcpstate.isn.server", "tcpstate.icmp_quoted", "tcpstate.syn.ignored",
-             "tcpstate.flags.invalid"]
+             "tcpstate.isn.client", "tcpstate.isn.server", "tcpstate.analysis.icmp_quoted", "tcpstate.analysis.syn.ignored",
+             "tcpstate.analysis.flags.invalid"]
     compared = 0
     for pcap in all_pcaps():
         # Wireshark starts a new stream (and new relative numbers) at a SYN
         # that the connection ignores (or a SYN+FIN/SYN+RST, which no stack
         # sends); tcpstate keeps the connection's.
         rows = t.fields(pcap, names)
-        split = {r["tcp.stream"] for r in rows if r["tcpstate.syn.ignored"] or r["tcpstate.flags.invalid"]}
+        split = {r["tcp.stream"] for r in rows if r["tcpstate.analysis.syn.ignored"] or r["tcpstate.analysis.flags.invalid"]}
         for r in rows:
-            if not (r["tcpstate.isn.client"] and r["tcpstate.isn.server"]) or r["tcpstate.icmp_quoted"] \
+            if not (r["tcpstate.isn.client"] and r["tcpstate.isn.server"]) or r["tcpstate.analysis.icmp_quoted"] \
                     or r["tcp.stream"] in split:
                 continue
             # Without the ACK flag Wireshark still prints tcp.ack (0); tcpstate.ack is absent.
@@ -177,27 +180,27 @@ def test_msl():
     TIME_WAIT.  Default MSL 30 s (TIME_WAIT 60 s, Linux): expired, CLOSED.
     MSL 120 s (TIME_WAIT 240 s, RFC 9293): still TIME_WAIT."""
     pcap = os.path.join(CAPTURES, "seed_late_ack.pcap")
-    names = ["frame.number", "tcpstate.client", "tcpstate.transition", "tcpstate.time_wait.expired"]
+    names = ["frame.number", "tcpstate.client", "tcpstate.transition", "tcpstate.analysis.time_wait.expired"]
     cases = (([], "CLOSED", True),
              (["-o", "tcpstate.msl:30"], "CLOSED", True),
              (["-o", "tcpstate.msl:36"], "TIME_WAIT", False),   # 2*36 = 72 s > 70 s
              (["-o", "tcpstate.msl:120"], "TIME_WAIT", False))
     for prefs, client, expired in cases:
         last = t.fields(pcap, names, extra=prefs)[-1]
-        if last["tcpstate.client"] != client or bool(last["tcpstate.time_wait.expired"]) != expired:
+        if last["tcpstate.client"] != client or bool(last["tcpstate.analysis.time_wait.expired"]) != expired:
             fail(f"{prefs or 'default'}: late ACK shows client {last['tcpstate.client']!r}, "
-                 f"expired={bool(last['tcpstate.time_wait.expired'])}; expected {client!r}, expired={expired}")
+                 f"expired={bool(last['tcpstate.analysis.time_wait.expired'])}; expected {client!r}, expired={expired}")
     print("TIME_WAIT expiry follows tcpstate.msl (default 30, 36, 120)")
 
 def test_icmp():
     """smtp.pcap quotes four segments of stream 0 in ICMP 'fragmentation
     needed' errors: they are marked, and removing them changes nothing."""
     pcap = os.path.join(ZEEK, "smtp.pcap")
-    names = ["frame.number", "icmp.type", "tcp.seq_raw", "tcpstate.icmp_quoted"] + CONTRACT
+    names = ["frame.number", "icmp.type", "tcp.seq_raw", "tcpstate.analysis.icmp_quoted"] + CONTRACT
     rows = t.fields(pcap, names, display_filter="tcp")
     quoted = [r for r in rows if r["icmp.type"]]
-    if len(quoted) != 4 or any(r["tcpstate.icmp_quoted"] != "1" for r in quoted):
-        fail(f"expected 4 ICMP-quoted TCP headers marked tcpstate.icmp_quoted, got {quoted}")
+    if len(quoted) != 4 or any(r["tcpstate.analysis.icmp_quoted"] != "1" for r in quoted):
+        fail(f"expected 4 ICMP-quoted TCP headers marked tcpstate.analysis.icmp_quoted, got {quoted}")
     for r in quoted:
         if r["tcpstate.transition"] or r["tcpstate.sender"] or r["tcpstate.client.prev"]:
             fail(f"frame {r['frame.number']}: a quoted header shows a segment's fields: {r}")
@@ -238,13 +241,13 @@ def test_hook():
         got = [(r["frame.number"], r["tcp.stream"], r["tcpstate.client"]) for r in rows]
         if got != [("1", "0", "SYN_SENT"), ("2", "0", "")]:
             fail(f"TCP in UDP: frames {got}, expected frame 1 analysed and frame 2 a TCP layer without states")
-        marked = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter="tcpstate.not_analysed",
+        marked = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter="tcpstate.analysis.not_analysed",
                                                         extra=["-d", "udp.port==9999,tcp"])]
         if marked != ["2"]:
-            fail(f"TCP in UDP: tcpstate.not_analysed on frames {marked}, expected ['2']")
-        plain = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter="tcpstate.not_analysed")]
+            fail(f"TCP in UDP: tcpstate.analysis.not_analysed on frames {marked}, expected ['2']")
+        plain = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter="tcpstate.analysis.not_analysed")]
         if plain:
-            fail(f"without Decode As, tcpstate.not_analysed on frames {plain}")
+            fail(f"without Decode As, tcpstate.analysis.not_analysed on frames {plain}")
     again = t.fields(seed, extra=["-d", "ip.proto==6,tcp"])
     compare_rows("seed with -d ip.proto==6,tcp", again, want, t.FIELDS)
     proc = t.tshark(["-r", t.readable(seed), "-d", "ip.proto==6,data", "-T", "fields", "-e", "tcpstate.client"],
@@ -254,9 +257,77 @@ def test_hook():
     print("TCP in UDP marked not analysed; -d ip.proto==6,tcp keeps the states; a displaced hook is reported")
 
 
+def rst_unacceptable_pcap(tmp):
+    """A SYN answered by a RST that does not acknowledge it: the client, in
+    SYN_SENT, does not take it (RFC 9293 3.10.7.3).  No capture has one."""
+    from scapy.all import IP, TCP, wrpcap
+    syn = IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=40000, dport=80, flags="S", seq=1000)
+    rst = IP(src="10.0.0.2", dst="10.0.0.1") / TCP(sport=80, dport=40000, flags="RA", seq=0, ack=5000)
+    pcap = os.path.join(tmp, "rst_unacceptable.pcap")
+    wrpcap(pcap, [syn, rst])
+    os.chmod(pcap, 0o644)
+    return pcap
+
+
+def test_aliases():
+    """Each old name (README, "Renamed fields") is registered as a
+    deprecated alias of its new name; on captures where the new name is
+    present, -e OLD prints the same column as -e NEW on every frame, and -Y
+    OLD selects the same frames as -Y NEW (at least one: every pair is
+    checked where it matches something)."""
+    pairs = renames()
+    registered = {}
+    for line in t.tshark(["-G", "fields"]).stdout.splitlines():
+        cols = line.split("\t")
+        if cols[0] == "F" and len(cols) > 2:
+            registered[cols[2]] = line
+    for old, new in pairs:
+        if new not in registered or "Deprecated" in registered[new]:
+            fail(f"{new} (new name of {old}) is not registered as a field of its own")
+        if f"Deprecated alias of {new} (removed in the next release)" not in registered.get(old, ""):
+            fail(f"{old} is not registered as the deprecated alias of {new}: {registered.get(old)!r}")
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = set(re.findall(r"^\| `(tcpstate\.[\w.]+)` \| `(tcpstate\.[\w.]+)` \|", f.read(), re.M))
+    if readme != set(pairs):
+        fail(f"README's renamed fields differ from plugin/tcpstate-alias.c: {sorted(readme ^ set(pairs))}")
+    names = [n for pair in pairs for n in pair]
+    prefs = ["-2", "-o", "tcpstate.fin_wait_2_max:1", "-o", "tcpstate.close_wait_max:1",
+             "-o", "tcpstate.server_time_wait_many:2", "-o", "tcpstate.syn_sent_many:3"]
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)
+        runs = [(os.path.join(CAPTURES, n + ".pcap"), prefs) for n in capture_names()]
+        runs += [(os.path.join(HOSTILE, f), prefs) for f in sorted(os.listdir(HOSTILE)) if f.endswith(".pcap")]
+        runs += [(os.path.join(ZEEK, f), prefs) for f in ("smtp.pcap", "ftp/ipv4.pcap", "cisco-fabric-path.pcap",
+                                                             "mixed-vlan-mpls.pcap")]
+        runs += [(os.path.join(ZEEK, "wikipedia.pcap"), prefs + ["-d", "udp.port==53,tcp"]),
+                 (rst_unacceptable_pcap(tmp), prefs)]
+        where = {}
+        for pcap, opts in runs:
+            rows = t.fields(pcap, ["frame.number"] + names, display_filter=None, extra=opts)
+            for old, new in pairs:
+                for r in rows:
+                    if r[old] != r[new]:
+                        fail(f"{os.path.basename(pcap)} frame {r['frame.number']}: -e {old} prints {r[old]!r}, "
+                             f"-e {new} {r[new]!r}")
+                        break
+                if new not in where and any(r[new] for r in rows):
+                    where[new] = (pcap, opts)
+        for old, new in pairs:
+            if new not in where:
+                fail(f"{new} is on no frame of the captures checked: {old} is not compared")
+                continue
+            pcap, opts = where[new]
+            by_old, by_new = ([r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter=name,
+                                                                    extra=opts)] for name in (old, new))
+            if not by_new or by_old != by_new:
+                fail(f"{os.path.basename(pcap)}: -Y {old} selects frames {by_old}, -Y {new} {by_new}")
+    print(f"{len(pairs)} old names: registered as aliases, same columns on {len(runs)} captures, "
+          f"same frames selected on {len(where)}")
+
+
 if __name__ == "__main__":
     run(__doc__, {
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth, "filters": test_filters,
     "custom-columns": test_custom_columns, "two-pass": test_two_pass, "relative-numbers": test_relative_numbers,
-    "msl": test_msl, "icmp": test_icmp, "hook": test_hook,
+    "msl": test_msl, "icmp": test_icmp, "hook": test_hook, "aliases": test_aliases,
     })

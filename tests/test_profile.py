@@ -3,11 +3,13 @@
 
   profile               the "TCP State" profile: columns, coloring rules, filter buttons
   ladder                tests/ladder.py's diagrams show the expected states
+  profile-names         the profile names only current fields: no deprecated alias, no unknown name
 """
 import csv
 import os
+import re
 
-from common import CAPTURES, ROOT, fail, run
+from common import CAPTURES, ROOT, fail, renames, run
 
 import tshark_run as t
 
@@ -134,7 +136,32 @@ def test_ladder():
     print("ladder diagrams of 3 captures match their expected outputs")
 
 
+def test_profile_names():
+    """Every tcpstate name in the profile's columns, coloring rules and
+    buttons is a field of this build and none is an old name kept as an
+    alias (README, "Renamed fields")."""
+    current, deprecated = set(), set()
+    for line in t.tshark(["-G", "fields"]).stdout.splitlines():
+        cols = line.split("\t")
+        if cols[0] == "F" and len(cols) > 2 and cols[2].startswith("tcpstate."):
+            (deprecated if "Deprecated alias of" in line else current).add(cols[2])
+    old = {o for o, _ in renames()}
+    if old != deprecated:
+        fail(f"deprecated fields {sorted(deprecated ^ old)} are not the renames' old names, or the reverse")
+    used = set()
+    for name in ("preferences", "colorfilters", "dfilter_buttons"):
+        with open(os.path.join(ROOT, "plugin", "profile", name)) as f:
+            for line in f:
+                if not line.startswith("#"):
+                    used |= set(re.findall(r"\btcpstate\.[a-z0-9_.]*[a-z0-9_]", line))
+    if not used:
+        fail("no tcpstate name found in the profile")
+    for name in sorted(used - current):
+        fail(f"the profile names {name}: " + ("a deprecated alias" if name in old else "not a tcpstate field"))
+    print(f"profile: {len(used)} tcpstate names, all current fields")
+
+
 if __name__ == "__main__":
     run(__doc__, {
-        "profile": test_profile, "ladder": test_ladder,
+        "profile": test_profile, "ladder": test_ladder, "profile-names": test_profile_names,
     })

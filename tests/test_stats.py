@@ -19,8 +19,8 @@ import tshark_run as t
 def last_per_connection(pcap, extra=(), display_filter="tcpstate.sender"):
     """Per tcp.stream, the fields of its last segment: the independent view
     the statistics must agree with."""
-    names = ["tcp.stream", "tcpstate.client", "tcpstate.server", "tcpstate.conn_state", "tcpstate.history",
-             "tcpstate.bytes.client", "tcpstate.bytes.server"]
+    names = ["tcp.stream", "tcpstate.client", "tcpstate.server", "tcpstate.zeek.conn_state", "tcpstate.zeek.history",
+             "tcpstate.zeek.bytes.client", "tcpstate.zeek.bytes.server"]
     last = {}
     for r in t.fields(pcap, names, display_filter=display_filter, extra=extra):
         last[r["tcp.stream"]] = r
@@ -32,7 +32,7 @@ def expected_sum(last):
     for r in last.values():
         client[r["tcpstate.client"]] += 1
         server[r["tcpstate.server"]] += 1
-        codes[r["tcpstate.conn_state"]] += 1
+        codes[r["tcpstate.zeek.conn_state"]] += 1
     return client, server, codes
 
 def check_sum(label, text, last):
@@ -85,8 +85,8 @@ def test_stats():
             if r is None:
                 fail(f"{label}: -z row for unknown stream {stream}")
                 continue
-            want = (r["tcpstate.client"], r["tcpstate.server"], r["tcpstate.conn_state"],
-                    r["tcpstate.history"] or "-", r["tcpstate.bytes.client"], r["tcpstate.bytes.server"])
+            want = (r["tcpstate.client"], r["tcpstate.server"], r["tcpstate.zeek.conn_state"],
+                    r["tcpstate.zeek.history"] or "-", r["tcpstate.zeek.bytes.client"], r["tcpstate.zeek.bytes.server"])
             if (cstate, sstate, code, hist, bc, bs) != want:
                 fail(f"{label} stream {stream}: -z conn {(cstate, sstate, code, hist, bc, bs)}, fields {want}")
     # at=: the netstat snapshot 14 s into ftp/ipv4.pcap is the last segment of

@@ -30,7 +30,7 @@ TRACE_STATES = [
     # SYN then an RST at the SYN's own sequence number: outside the
     # SYN_RCVD end's window (RCV.NXT = ISN+1), so it resets nothing.
     ("tcp/syn-then-rst.pcap", "frame.number == 2",
-     {"tcpstate.client": "SYN_SENT", "tcpstate.server": "SYN_RCVD", "tcpstate.rst.out_of_window": "*"}),
+     {"tcpstate.client": "SYN_SENT", "tcpstate.server": "SYN_RCVD", "tcpstate.analysis.rst.out_of_window": "*"}),
     # A lone RST: a connection existed (inferred) and is reset on both ends.
     ("tcp/single-rst.pcap", "frame.number == 1",
      {"tcpstate.client": "CLOSED", "tcpstate.server": "CLOSED", "tcpstate.inferred": "1"}),
@@ -53,46 +53,46 @@ def test_trace_states():
     print(f"{len(TRACE_STATES)} pinned trace states checked")
 
 HOSTILE_FIELDS = ["frame.number", "tcp.seq_raw", "tcpstate.client", "tcpstate.server", "tcpstate.seq",
-                  "tcpstate.teardown", "tcpstate.history", "tcpstate.retransmission", "tcpstate.gap",
-                  "tcpstate.out_of_order", "tcpstate.ack.unseen", "tcpstate.syn.unanswered", "tcpstate.flags.invalid",
-                  "tcpstate.synack.bad_ack", "tcpstate.closed_peer", "tcpstate.time_wait.expired"]
+                  "tcpstate.teardown", "tcpstate.zeek.history", "tcpstate.analysis.retransmission", "tcpstate.analysis.gap",
+                  "tcpstate.analysis.out_of_order", "tcpstate.analysis.ack.unseen", "tcpstate.analysis.syn.unanswered", "tcpstate.analysis.flags.invalid",
+                  "tcpstate.analysis.synack.bad_ack", "tcpstate.analysis.closed_peer", "tcpstate.analysis.time_wait.expired"]
 
 # (capture, frame, {field: value}); "*" = present, "" = absent.  Reasoned from
 # how each capture was built (captures/make_hostile.py) and RFC 9293 / Linux.
 HOSTILE_EXPECT = [
     # The client's data runs through 2^32: relative numbers go on, nothing is
     # taken for a retransmission or a gap, the close is normal.
-    ("seq_wrap", 4, {"tcpstate.seq": "1", "tcpstate.retransmission": "", "tcpstate.gap": ""}),
-    ("seq_wrap", 6, {"tcpstate.seq": "201", "tcpstate.retransmission": "", "tcpstate.gap": ""}),
-    ("seq_wrap", 8, {"tcpstate.seq": "401", "tcpstate.retransmission": "", "tcpstate.gap": "",
+    ("seq_wrap", 4, {"tcpstate.seq": "1", "tcpstate.analysis.retransmission": "", "tcpstate.analysis.gap": ""}),
+    ("seq_wrap", 6, {"tcpstate.seq": "201", "tcpstate.analysis.retransmission": "", "tcpstate.analysis.gap": ""}),
+    ("seq_wrap", 8, {"tcpstate.seq": "401", "tcpstate.analysis.retransmission": "", "tcpstate.analysis.gap": "",
                      "tcpstate.client": "ESTABLISHED"}),
     ("seq_wrap", 12, {"tcpstate.client": "TIME_WAIT", "tcpstate.server": "CLOSED"}),
     # Bytes 101-200 captured before 1-100: the first opens a hole (gap), the
     # second fills it (out of order, not a retransmission); states unaffected.
-    ("out_of_order", 4, {"tcpstate.gap": "*", "tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED"}),
-    ("out_of_order", 5, {"tcpstate.out_of_order": "*", "tcpstate.retransmission": "", "tcpstate.seq": "1"}),
+    ("out_of_order", 4, {"tcpstate.analysis.gap": "*", "tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED"}),
+    ("out_of_order", 5, {"tcpstate.analysis.out_of_order": "*", "tcpstate.analysis.retransmission": "", "tcpstate.seq": "1"}),
     # Every segment twice, 0.1 ms apart: copies, not an unanswered SYN (the
     # server does not fall back to LISTEN), and the close ends as usual.
-    ("duplicates", 2, {"tcpstate.server": "SYN_RCVD", "tcpstate.syn.unanswered": "", "tcpstate.retransmission": "*"}),
+    ("duplicates", 2, {"tcpstate.server": "SYN_RCVD", "tcpstate.analysis.syn.unanswered": "", "tcpstate.analysis.retransmission": "*"}),
     ("duplicates", 15, {"tcpstate.client": "TIME_WAIT", "tcpstate.server": "CLOSED"}),
     # 300 bytes never captured: the next segment is flagged, the states carry
     # on (inferred across the gap), Zeek's history records the gap (G).
-    ("gap", 5, {"tcpstate.gap": "*", "tcpstate.seq": "401", "tcpstate.client": "ESTABLISHED"}),
-    ("gap", 6, {"tcpstate.history": "ShADaG"}),
+    ("gap", 5, {"tcpstate.analysis.gap": "*", "tcpstate.seq": "401", "tcpstate.client": "ESTABLISHED"}),
+    ("gap", 6, {"tcpstate.zeek.history": "ShADaG"}),
     # SYN+FIN, SYN+RST and no flags change nothing; FIN+RST at RCV.NXT is a
     # RST Linux takes (it checks RST before FIN): both ends CLOSED, and what
     # follows is flagged as traffic of closed ends.
-    ("invalid_flags", 4, {"tcpstate.flags.invalid": "*", "tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED"}),
-    ("invalid_flags", 5, {"tcpstate.flags.invalid": "*", "tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED"}),
+    ("invalid_flags", 4, {"tcpstate.analysis.flags.invalid": "*", "tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED"}),
+    ("invalid_flags", 5, {"tcpstate.analysis.flags.invalid": "*", "tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED"}),
     ("invalid_flags", 6, {"tcpstate.client": "CLOSED", "tcpstate.server": "CLOSED"}),
-    ("invalid_flags", 7, {"tcpstate.flags.invalid": "*"}),
-    ("invalid_flags", 8, {"tcpstate.closed_peer": "*"}),
+    ("invalid_flags", 7, {"tcpstate.analysis.flags.invalid": "*"}),
+    ("invalid_flags", 8, {"tcpstate.analysis.closed_peer": "*"}),
     # A RST with 35 bytes of text at RCV.NXT: accepted, the connection is gone.
     ("rst_with_data", 5, {"tcpstate.client": "CLOSED", "tcpstate.server": "CLOSED",
                           "tcpstate.teardown": "RST (connection aborted)"}),
     # A SYN-ACK with the wrong ACK leaves the client in SYN_SENT; its RST at
     # that ACK number changes nothing here; the second try completes.
-    ("bad_synack", 2, {"tcpstate.synack.bad_ack": "*", "tcpstate.client": "SYN_SENT"}),
+    ("bad_synack", 2, {"tcpstate.analysis.synack.bad_ack": "*", "tcpstate.client": "SYN_SENT"}),
     ("bad_synack", 6, {"tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED"}),
     # TCP headers read from reassembled IP fragments (not from the frame's own
     # bytes): the request's numbers and the FIN+ACK's are still right.
@@ -100,7 +100,7 @@ HOSTILE_EXPECT = [
     ("ip_fragments", 11, {"tcpstate.seq": "1", "tcpstate.client": "TIME_WAIT", "tcpstate.server": "LAST_ACK"}),
     # 300 s of silence in ESTABLISHED expires nothing (only TIME_WAIT has a timer).
     ("long_idle", 6, {"tcpstate.client": "ESTABLISHED", "tcpstate.server": "ESTABLISHED",
-                      "tcpstate.time_wait.expired": "", "tcpstate.closed_peer": ""}),
+                      "tcpstate.analysis.time_wait.expired": "", "tcpstate.analysis.closed_peer": ""}),
     ("long_idle", 10, {"tcpstate.client": "TIME_WAIT", "tcpstate.server": "CLOSED"}),
 ]
 
@@ -154,7 +154,7 @@ def test_hostile():
         states = {row[0]: row[1:] for row in tables["Endpoint states"]}
         if states["SYN_RCVD"] != ["2000", "0", "2000"] or states["ESTABLISHED"] != ["2000", "2000", "0"]:
             fail(f"SYN flood: SYN_RCVD {states['SYN_RCVD']}, ESTABLISHED {states['ESTABLISHED']}")
-        half = t.fields(flood, ["frame.number"], display_filter="tcpstate.half_open.incomplete", extra=["-2"])
+        half = t.fields(flood, ["frame.number"], display_filter="tcpstate.analysis.half_open.incomplete", extra=["-2"])
         if len(half) != 2000:
             fail(f"SYN flood: {len(half)} connections flagged half-open, expected 2000")
         # Headers cut to 10 bytes (raw IP, snap length 30): nothing to read a segment
@@ -162,8 +162,8 @@ def test_hostile():
         cut = os.path.join(tmp, "seed-s30.pcap")
         subprocess.run(["editcap", "-s", "30", os.path.join(CAPTURES, "seed.pcap"), cut], check=True)
         os.chmod(cut, 0o644)
-        marked = t.fields(cut, ["frame.number", "tcpstate.truncated", "tcpstate.client"], display_filter="tcp")
-        if len(marked) != 10 or any(not r["tcpstate.truncated"] or r["tcpstate.client"] for r in marked):
+        marked = t.fields(cut, ["frame.number", "tcpstate.analysis.truncated", "tcpstate.client"], display_filter="tcp")
+        if len(marked) != 10 or any(not r["tcpstate.analysis.truncated"] or r["tcpstate.client"] for r in marked):
             fail(f"truncated headers: {marked}")
     print(f"{len(HOSTILE_EXPECT)} reasoned facts over {len(rows)} hostile captures; SYN flood and truncation checked")
 
@@ -181,15 +181,15 @@ def test_zeek_traces():
         if proc.stderr.strip():
             fail(f"{rel}: stderr: {proc.stderr.strip()[:300]}")
         tcp_frames = t.fields(pcap, ["frame.number", "tcp.stream", "tcp.len", "tcpstate.client",
-                                     "tcpstate.sender", "tcpstate.icmp_quoted", "tcpstate.truncated"])
+                                     "tcpstate.sender", "tcpstate.analysis.icmp_quoted", "tcpstate.analysis.truncated"])
         for r in tcp_frames:
             if not r["tcp.stream"]:
                 continue
             # Every TCP layer shows the states; one the state machine could
             # not use (quoted by ICMP, or too short) says so.
-            if not r["tcpstate.client"] and not r["tcpstate.icmp_quoted"] and not r["tcpstate.truncated"]:
+            if not r["tcpstate.client"] and not r["tcpstate.analysis.icmp_quoted"] and not r["tcpstate.analysis.truncated"]:
                 fail(f"{rel} frame {r['frame.number']}: TCP packet without tcpstate states")
-            if not r["tcp.len"] and not r["tcpstate.icmp_quoted"] and r["tcpstate.sender"]:
+            if not r["tcp.len"] and not r["tcpstate.analysis.icmp_quoted"] and r["tcpstate.sender"]:
                 fail(f"{rel} frame {r['frame.number']}: a header without tcp.len drove the state machine")
     print(f"{len(zeek_traces())} traces dissected with -V, tcpstate on every TCP packet")
 
