@@ -20,6 +20,7 @@
 import os
 import re
 import tempfile
+import xml.etree.ElementTree as ET
 
 from common import CAPTURES, CONTRACT, HOSTILE, ROOT, ZEEK, all_pcaps, capture_names, compare_rows, fail, renames, run
 
@@ -321,8 +322,40 @@ def test_aliases():
                                                                     extra=opts)] for name in (old, new))
             if not by_new or by_old != by_new:
                 fail(f"{os.path.basename(pcap)}: -Y {old} selects frames {by_old}, -Y {new} {by_new}")
+    # The GUI's mechanisms: custom columns and coloring rules name fields the
+    # same way; an old name shows and colors what its new name does.
+    pcap = os.path.join(ZEEK, "ftp/ipv4.pcap")
+    value_pairs = [(o, n) for o, n in pairs if not o.startswith("tcpstate.icmp")][:9]
+    fmt = ",".join(f'"{f}","%Cus:{f}:0:R"' for pair in value_pairs for f in pair)
+    psml = t.tshark(["-r", t.readable(pcap), "-n", "-2", "-o", f"gui.column.format:{fmt}", "-T", "psml"]).stdout
+    packets = ET.fromstring(psml).findall("packet")
+    shown = 0
+    for packet in packets:
+        cells = [c.text or "" for c in packet]
+        for i, (old, new) in enumerate(value_pairs):
+            if cells[2 * i] != cells[2 * i + 1]:
+                fail(f"ftp/ipv4.pcap: custom column {old} shows {cells[2 * i]!r}, {new} {cells[2 * i + 1]!r}")
+            shown += bool(cells[2 * i])
+    if not packets or shown < len(packets):
+        fail(f"custom columns of old names: {shown} cells filled on {len(packets)} packets")
+    colored = {}
+    for label, expr in (("old", 'tcpstate.time_wait.server || tcpstate.zeek_conn == 2'),
+                        ("new", 'tcpstate.analysis.time_wait.server || tcpstate.zeek.conn == 2')):
+        profile = os.path.join(t._nobody_home(), ".config", "wireshark", "profiles", "tcpstate-aliases-" + label)
+        os.makedirs(profile, exist_ok=True)
+        with open(os.path.join(profile, "colorfilters"), "w") as f:
+            f.write(f"@rule@{expr}@[0,0,0][65535,65535,65535]\n")
+        for d, _, files in os.walk(os.path.join(t._nobody_home(), ".config")):
+            os.chmod(d, 0o777)
+            for name in files:
+                os.chmod(os.path.join(d, name), 0o666)
+        out = t.tshark(["-C", "tcpstate-aliases-" + label, "-r", t.readable(pcap), "-n", "--color", "-T", "fields",
+                        "-e", "frame.number", "-e", "frame.coloring_rule.name"]).stdout
+        colored[label] = [line.split("\t")[0] for line in out.splitlines() if line.endswith("\trule")]
+    if not colored["new"] or colored["old"] != colored["new"]:
+        fail(f"coloring rule with old names colors frames {colored['old']}, with new names {colored['new']}")
     print(f"{len(pairs)} old names: registered as aliases, same columns on {len(runs)} captures, "
-          f"same frames selected on {len(where)}")
+          f"same frames selected on {len(where)}; custom columns and a coloring rule agree")
 
 
 if __name__ == "__main__":
