@@ -10,6 +10,9 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #define WS_BUILD_DLL
+#include <stdio.h>
+#include <string.h>
+
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/proto.h>
@@ -68,14 +71,19 @@ int tcpstate_alias_first;
 unsigned tcpstate_alias_span;
 const signed char *tcpstate_alias_index;
 
+/* Static, not allocated: Wireshark keeps pointers into the registration
+ * until it exits, after it has unloaded the plugin. */
+static hf_register_info alias_hf[N_ALIASES];
+static char alias_blurb[N_ALIASES][128];
+static signed char alias_index[128];
+
 void tcpstate_register_aliases(int proto)
 {
-    hf_register_info *hf = g_new0(hf_register_info, N_ALIASES);
     int last = -1;
-    signed char *index;
 
     tcpstate_alias_first = G_MAXINT;
     for (unsigned i = 0; i < N_ALIASES; i++) {
+        hf_register_info *hf = &alias_hf[i];
         header_field_info *now;
 
         aliases[i].hf_new = proto_registrar_get_id_byname(aliases[i].new_name);
@@ -83,30 +91,31 @@ void tcpstate_register_aliases(int proto)
         now = proto_registrar_get_nth((guint)aliases[i].hf_new);
         tcpstate_alias_first = MIN(tcpstate_alias_first, aliases[i].hf_new);
         last = MAX(last, aliases[i].hf_new);
-        hf[i].p_id = &aliases[i].hf_old;
-        hf[i].hfinfo.name = now->name;
-        hf[i].hfinfo.abbrev = aliases[i].old_name;
-        hf[i].hfinfo.type = now->type;
-        hf[i].hfinfo.display = now->display;
-        hf[i].hfinfo.strings = now->strings;
-        hf[i].hfinfo.bitmask = now->bitmask;
+        hf->p_id = &aliases[i].hf_old;
+        hf->hfinfo.name = now->name;
+        hf->hfinfo.abbrev = aliases[i].old_name;
+        hf->hfinfo.type = now->type;
+        hf->hfinfo.display = now->display;
+        hf->hfinfo.strings = now->strings;
+        hf->hfinfo.bitmask = now->bitmask;
         if (strcmp(aliases[i].old_name, "tcpstate.icmp_quoted") == 0) {
-            hf[i].hfinfo.name = "Quoted in an ICMP error";
-            hf[i].hfinfo.type = FT_BOOLEAN;
-            hf[i].hfinfo.display = BASE_NONE;
+            hf->hfinfo.name = "Quoted in an ICMP error";
+            hf->hfinfo.type = FT_BOOLEAN;
+            hf->hfinfo.display = BASE_NONE;
         }
-        hf[i].hfinfo.blurb = g_strdup_printf("Deprecated alias of %s (removed in the next release)",
-                                             aliases[i].new_name);
-        HFILL_INIT(hf[i]);
+        snprintf(alias_blurb[i], sizeof alias_blurb[i], "Deprecated alias of %s (removed in the next release)",
+                 aliases[i].new_name);
+        hf->hfinfo.blurb = alias_blurb[i];
+        HFILL_INIT(*hf);
     }
-    proto_register_field_array(proto, hf, (int)N_ALIASES);
+    proto_register_field_array(proto, alias_hf, (int)N_ALIASES);
 
     tcpstate_alias_span = (unsigned)(last - tcpstate_alias_first + 1);
-    index = g_new(signed char, tcpstate_alias_span);
-    memset(index, -1, tcpstate_alias_span);
+    DISSECTOR_ASSERT(tcpstate_alias_span <= sizeof alias_index);
+    memset(alias_index, -1, sizeof alias_index);
     for (unsigned i = N_ALIASES; i-- > 0;)
-        index[aliases[i].hf_new - tcpstate_alias_first] = (signed char)i;
-    tcpstate_alias_index = index;
+        alias_index[aliases[i].hf_new - tcpstate_alias_first] = (signed char)i;
+    tcpstate_alias_index = alias_index;
 }
 
 int tcpstate_alias_referenced(const proto_tree *tree, int first)
