@@ -19,6 +19,7 @@
 """
 import os
 import re
+import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
 
@@ -300,8 +301,12 @@ def test_aliases():
         runs += [(os.path.join(HOSTILE, f), prefs) for f in sorted(os.listdir(HOSTILE)) if f.endswith(".pcap")]
         runs += [(os.path.join(ZEEK, f), prefs) for f in ("smtp.pcap", "ftp/ipv4.pcap", "cisco-fabric-path.pcap",
                                                              "mixed-vlan-mpls.pcap")]
+        # Headers cut to 10 bytes (as in the hostile test): truncated on every version.
+        cut = os.path.join(tmp, "seed-s30.pcap")
+        subprocess.run(["editcap", "-s", "30", os.path.join(CAPTURES, "seed.pcap"), cut], check=True)
+        os.chmod(cut, 0o644)
         runs += [(os.path.join(ZEEK, "wikipedia.pcap"), prefs + ["-d", "udp.port==53,tcp"]),
-                 (rst_unacceptable_pcap(tmp), prefs)]
+                 (rst_unacceptable_pcap(tmp), prefs), (cut, prefs)]
         where = {}
         for pcap, opts in runs:
             rows = t.fields(pcap, ["frame.number"] + names, display_filter=None, extra=opts)
