@@ -20,6 +20,7 @@
 #include <epan/ftypes/ftypes.h>
 
 #include "packet-tcpstate.h"
+#include "tcpstate-alias.h"
 #include "tcpstate-hook.h"
 #include "ws_compat.h"
 #include "tcpstate_capture.h"
@@ -40,7 +41,6 @@ static int hf_isn_server = -1;
 static int hf_handshake = -1;
 static int hf_teardown = -1;
 static int hf_inferred = -1;
-static int hf_icmp_quoted = -1;
 static int hf_conn_state = -1;
 static int hf_history = -1;
 static int hf_duration = -1;
@@ -255,6 +255,14 @@ static const char *side_transition(wmem_allocator_t *pool, enum tcps_side side, 
                               tcps_state_name(before), tcps_state_name(after));
 }
 
+/* An expert info, and its old name when that is asked for. */
+static void add_expert(packet_info *pinfo, proto_item *ti, expert_field *ei)
+{
+    expert_add_info(pinfo, ti, ei);
+    if (tcpstate_alias(ti, ei->hf) >= 0)
+        tcpstate_alias_expert(ti, ei);
+}
+
 static void add_notes(packet_info *pinfo, proto_item *ti, guint16 notes)
 {
     static const struct {
@@ -276,7 +284,7 @@ static void add_notes(packet_info *pinfo, proto_item *ti, guint16 notes)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(experts); i++)
         if (notes & experts[i].note)
-            expert_add_info(pinfo, ti, experts[i].ei);
+            add_expert(pinfo, ti, experts[i].ei);
 }
 
 /* The Zeek history a result saw: a prefix of its connection's final history. */
@@ -309,12 +317,16 @@ static void add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
 {
     if (value && wanted(st, &hf, 1))
         proto_item_set_generated(proto_tree_add_string(st, hf, tvb, 0, 0, value));
+    if (value && tcpstate_alias(st, hf) >= 0)
+        tcpstate_alias_string(st, hf, tvb, value);
 }
 
 static void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, guint32 value)
 {
     if (wanted(st, &hf, 1))
         proto_item_set_generated(proto_tree_add_uint(st, hf, tvb, 0, 0, value));
+    if (tcpstate_alias(st, hf) >= 0)
+        tcpstate_alias_uint(st, hf, tvb, value);
 }
 
 static void add_boolean(proto_tree *st, int hf, tvbuff_t *tvb, gboolean value)
@@ -336,7 +348,8 @@ static void show_final(proto_tree *st, tvbuff_t *tvb, const struct tcps_kept *re
     proto_item *fi;
     proto_tree *ft;
 
-    if (!wanted(st, fields, G_N_ELEMENTS(fields)))
+    if (!wanted(st, fields, G_N_ELEMENTS(fields)) && tcpstate_alias(st, hf_final_conn_state) < 0 &&
+        tcpstate_alias(st, hf_final_history) < 0 && tcpstate_alias(st, hf_final_orig) < 0)
         return;
     history = zk_table_history(&cap.zeek, zk, &hist_len);
     final_cs = zk_conn_state_name(zk_table_conn_state(&cap.zeek, zk));
@@ -367,10 +380,12 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
     duration.nsecs = (int)(since % 1000000u) * 1000;
 
     add_string(st, hf_conn_state, tvb, zk_conn_state_name((enum zk_conn_state)res->conn_state));
-    if (wanted(st, &hf_history, 1))
+    if (wanted(st, &hf_history, 1) || tcpstate_alias(st, hf_history) >= 0)
         add_string(st, hf_history, tvb, history_so_far(pinfo->pool, v));
     if (wanted(st, &hf_duration, 1))
         proto_item_set_generated(proto_tree_add_time(st, hf_duration, tvb, 0, 0, &duration));
+    if (tcpstate_alias(st, hf_duration) >= 0)
+        tcpstate_alias_time(st, hf_duration, tvb, &duration);
     add_uint(st, hf_bytes_client, tvb, res->bytes[TCPS_CLIENT]);
     add_uint(st, hf_bytes_server, tvb, res->bytes[TCPS_SERVER]);
     add_uint(st, hf_zeek_conn, tvb, v->zk);
@@ -427,7 +442,7 @@ static void add_watch(packet_info *pinfo, proto_item *ti, const shown_t *v)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(experts); i++)
         if (res->watch & experts[i].bit)
-            expert_add_info(pinfo, ti, experts[i].ei);
+            add_expert(pinfo, ti, experts[i].ei);
 
     /* How the connection ended is known once the capture has been read: say
      * it on its last segment when the handshake never completed. */
@@ -435,9 +450,9 @@ static void add_watch(packet_info *pinfo, proto_item *ti, const shown_t *v)
         guint8 st = tcps_conn_states(&tcps_table_conn(&cap.conns, res->conn)->fsm);
         enum tcps_state client = (enum tcps_state)(st >> 4), server = (enum tcps_state)(st & 0x0f);
         if (client == TCPS_SYN_SENT)
-            expert_add_info(pinfo, ti, &ei_half_open_unanswered);
+            add_expert(pinfo, ti, &ei_half_open_unanswered);
         else if (client == TCPS_ESTABLISHED && server == TCPS_SYN_RCVD)
-            expert_add_info(pinfo, ti, &ei_half_open_incomplete);
+            add_expert(pinfo, ti, &ei_half_open_incomplete);
     }
 }
 
@@ -445,9 +460,9 @@ static void add_experts(packet_info *pinfo, proto_item *ti, const shown_t *v)
 {
     add_notes(pinfo, ti, v->r.notes);
     if (v->r.order & TCPS_ORDER_GAP)
-        expert_add_info(pinfo, ti, &ei_gap);
+        add_expert(pinfo, ti, &ei_gap);
     if (v->r.order & TCPS_ORDER_OUT_OF_ORDER)
-        expert_add_info(pinfo, ti, &ei_out_of_order);
+        add_expert(pinfo, ti, &ei_out_of_order);
     add_watch(pinfo, ti, v);
 }
 
@@ -459,20 +474,17 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     enum tcps_state server = tcps_result_state(r, TCPS_SERVER);
     const struct tcps_conn *conn = res->conn < cap.conns.used ? &tcps_table_conn(&cap.conns, res->conn)->fsm : NULL;
     const char *tc, *ts;
-    proto_item *ti, *pi;
+    proto_item *ti;
     proto_tree *st;
 
     ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
     st = proto_item_add_subtree(ti, ett_tcpstate);
-    if (res->icmp_quoted) {
-        pi = proto_tree_add_boolean(st, hf_icmp_quoted, tvb, 0, 0, TRUE);
-        proto_item_set_generated(pi);
-        expert_add_info(pinfo, pi, &ei_icmp_quoted);
-    }
+    if (res->icmp_quoted)
+        add_expert(pinfo, ti, &ei_icmp_quoted);
     if (res->truncated)
-        expert_add_info(pinfo, ti, &ei_truncated);
+        add_expert(pinfo, ti, &ei_truncated);
     if (res->not_seen)
-        expert_add_info(pinfo, ti, &ei_not_seen);
+        add_expert(pinfo, ti, &ei_not_seen);
     if (client == TCPS_NONE) {
         proto_item_append_text(ti, ": connection not seen yet");
         return;
@@ -613,18 +625,16 @@ void proto_register_tcpstate(void)
           "The segment's role in the closing", HFILL } },
         { &hf_inferred, { "Inferred", "tcpstate.inferred", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
           "Roles and states inferred: the opening handshake was not captured", HFILL } },
-        { &hf_icmp_quoted, { "Quoted in an ICMP error", "tcpstate.icmp_quoted", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
-          "A TCP header quoted by an ICMP error: shows the connection's states, changes none", HFILL } },
-        { &hf_conn_state, { "Zeek conn_state", "tcpstate.conn_state", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_conn_state, { "Zeek conn_state", "tcpstate.zeek.conn_state", FT_STRING, BASE_NONE, NULL, 0x0,
           "Zeek's conn.log conn_state of the connection so far (S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH)",
           HFILL } },
-        { &hf_history, { "Zeek history", "tcpstate.history", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_history, { "Zeek history", "tcpstate.zeek.history", FT_STRING, BASE_NONE, NULL, 0x0,
           "Zeek's conn.log history of the connection so far (upper case: originator)", HFILL } },
-        { &hf_duration, { "Duration", "tcpstate.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+        { &hf_duration, { "Duration", "tcpstate.zeek.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
           "Time since the connection's first packet", HFILL } },
-        { &hf_bytes_client, { "Bytes from client", "tcpstate.bytes.client", FT_UINT32, BASE_DEC, NULL, 0x0,
+        { &hf_bytes_client, { "Bytes from client", "tcpstate.zeek.bytes.client", FT_UINT32, BASE_DEC, NULL, 0x0,
           "Bytes the client has sent so far, in sequence space without SYN and FIN (Zeek's orig_bytes)", HFILL } },
-        { &hf_bytes_server, { "Bytes from server", "tcpstate.bytes.server", FT_UINT32, BASE_DEC, NULL, 0x0,
+        { &hf_bytes_server, { "Bytes from server", "tcpstate.zeek.bytes.server", FT_UINT32, BASE_DEC, NULL, 0x0,
           "Bytes the server has sent so far, in sequence space without SYN and FIN (Zeek's resp_bytes)", HFILL } },
         { &hf_final, { "Connection summary", "tcpstate.final", FT_NONE, BASE_NONE, NULL, 0x0,
           "How the connection ended (as far as the capture has been read)", HFILL } },
@@ -632,75 +642,75 @@ void proto_register_tcpstate(void)
           "The client's state after the connection's last segment", HFILL } },
         { &hf_final_server, { "Final server state", "tcpstate.final.server", FT_STRING, BASE_NONE, NULL, 0x0,
           "The server's state after the connection's last segment", HFILL } },
-        { &hf_final_conn_state, { "Final Zeek conn_state", "tcpstate.final.conn_state", FT_STRING, BASE_NONE, NULL,
+        { &hf_final_conn_state, { "Final Zeek conn_state", "tcpstate.zeek.final.conn_state", FT_STRING, BASE_NONE, NULL,
           0x0, "Zeek's conn_state for the whole connection", HFILL } },
-        { &hf_final_history, { "Final Zeek history", "tcpstate.final.history", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_final_history, { "Final Zeek history", "tcpstate.zeek.final.history", FT_STRING, BASE_NONE, NULL, 0x0,
           "Zeek's history for the whole connection", HFILL } },
-        { &hf_final_orig, { "Zeek originator", "tcpstate.final.orig", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_final_orig, { "Zeek originator", "tcpstate.zeek.final.orig", FT_STRING, BASE_NONE, NULL, 0x0,
           "Which end Zeek calls the originator: client or server (they differ when Zeek flipped the roles)",
           HFILL } },
-        { &hf_zeek_conn, { "Zeek connection", "tcpstate.zeek_conn", FT_UINT32, BASE_DEC, NULL, 0x0,
+        { &hf_zeek_conn, { "Zeek connection", "tcpstate.zeek.conn", FT_UINT32, BASE_DEC, NULL, 0x0,
           "Zeek's connection for this packet, numbered by appearance (Zeek splits a 4-tuple by its own "
           "timers and reuse rules, so this can differ from tcp.stream)", HFILL } },
     };
     static gint *ett[] = { &ett_tcpstate, &ett_final };
     static ei_register_info ei[] = {
-        { &ei_retransmission, { "tcpstate.retransmission", PI_SEQUENCE, PI_NOTE,
+        { &ei_retransmission, { "tcpstate.analysis.retransmission", PI_SEQUENCE, PI_NOTE,
           "Sequence space seen before: no state change", EXPFILL } },
-        { &ei_rst_out_of_window, { "tcpstate.rst.out_of_window", PI_SEQUENCE, PI_WARN,
+        { &ei_rst_out_of_window, { "tcpstate.analysis.rst.out_of_window", PI_SEQUENCE, PI_WARN,
           "RST outside the receive window: ignored (RFC 5961)", EXPFILL } },
-        { &ei_rst_not_exact, { "tcpstate.rst.not_exact", PI_SEQUENCE, PI_WARN,
+        { &ei_rst_not_exact, { "tcpstate.analysis.rst.not_exact", PI_SEQUENCE, PI_WARN,
           "RST in the window but not at RCV.NXT: challenge ACK, ignored (RFC 5961)", EXPFILL } },
-        { &ei_rst_unacceptable, { "tcpstate.rst.unacceptable", PI_SEQUENCE, PI_WARN,
+        { &ei_rst_unacceptable, { "tcpstate.analysis.rst.unacceptable", PI_SEQUENCE, PI_WARN,
           "RST not acceptable in the receiver's state: ignored", EXPFILL } },
-        { &ei_syn_ignored, { "tcpstate.syn.ignored", PI_SEQUENCE, PI_WARN,
+        { &ei_syn_ignored, { "tcpstate.analysis.syn.ignored", PI_SEQUENCE, PI_WARN,
           "SYN on a synchronized connection: challenge ACK, no reset (RFC 5961)", EXPFILL } },
-        { &ei_bad_synack, { "tcpstate.synack.bad_ack", PI_SEQUENCE, PI_WARN,
+        { &ei_bad_synack, { "tcpstate.analysis.synack.bad_ack", PI_SEQUENCE, PI_WARN,
           "SYN-ACK does not acknowledge the SYN: the client answers with RST", EXPFILL } },
-        { &ei_data_after_fin, { "tcpstate.data_after_fin", PI_PROTOCOL, PI_WARN,
+        { &ei_data_after_fin, { "tcpstate.analysis.data_after_fin", PI_PROTOCOL, PI_WARN,
           "Data beyond the sender's own FIN", EXPFILL } },
-        { &ei_time_wait_expired, { "tcpstate.time_wait.expired", PI_SEQUENCE, PI_CHAT,
+        { &ei_time_wait_expired, { "tcpstate.analysis.time_wait.expired", PI_SEQUENCE, PI_CHAT,
           "2*MSL passed since TIME_WAIT began: that end is CLOSED", EXPFILL } },
-        { &ei_syn_unanswered, { "tcpstate.syn.unanswered", PI_SEQUENCE, PI_WARN,
+        { &ei_syn_unanswered, { "tcpstate.analysis.syn.unanswered", PI_SEQUENCE, PI_WARN,
           "SYN retransmitted without an answer: the server did not take it", EXPFILL } },
-        { &ei_invalid_flags, { "tcpstate.flags.invalid", PI_PROTOCOL, PI_WARN,
+        { &ei_invalid_flags, { "tcpstate.analysis.flags.invalid", PI_PROTOCOL, PI_WARN,
           "Flag combination no TCP stack sends: no state change", EXPFILL } },
-        { &ei_ack_unseen, { "tcpstate.ack.unseen", PI_SEQUENCE, PI_WARN,
+        { &ei_ack_unseen, { "tcpstate.analysis.ack.unseen", PI_SEQUENCE, PI_WARN,
           "Acknowledges data the capture does not show (capture gap)", EXPFILL } },
-        { &ei_closed_peer, { "tcpstate.closed_peer", PI_SEQUENCE, PI_WARN,
+        { &ei_closed_peer, { "tcpstate.analysis.closed_peer", PI_SEQUENCE, PI_WARN,
           "Segment from or to an endpoint that is CLOSED", EXPFILL } },
-        { &ei_icmp_quoted, { "tcpstate.icmp_error", PI_SEQUENCE, PI_NOTE,
+        { &ei_icmp_quoted, { "tcpstate.analysis.icmp_quoted", PI_SEQUENCE, PI_NOTE,
           "ICMP error about this connection: not used for its state", EXPFILL } },
-        { &ei_truncated, { "tcpstate.truncated", PI_SEQUENCE, PI_NOTE,
+        { &ei_truncated, { "tcpstate.analysis.truncated", PI_SEQUENCE, PI_NOTE,
           "TCP header or length not captured: segment not used for the state", EXPFILL } },
-        { &ei_not_seen, { "tcpstate.not_analysed", PI_UNDECODED, PI_WARN,
+        { &ei_not_seen, { "tcpstate.analysis.not_analysed", PI_UNDECODED, PI_WARN,
           "TCP layer that reached TCP other than through IP (Decode As over another protocol, a tunnel "
           "calling TCP directly, an exported PDU, or IP protocol 6 given to another dissector): not analysed",
           EXPFILL } },
-        { &ei_gap, { "tcpstate.gap", PI_SEQUENCE, PI_WARN,
+        { &ei_gap, { "tcpstate.analysis.gap", PI_SEQUENCE, PI_WARN,
           "Begins beyond what its sender was seen to send: segments missing from the capture (or reordered); "
           "states inferred across the gap", EXPFILL } },
-        { &ei_out_of_order, { "tcpstate.out_of_order", PI_SEQUENCE, PI_NOTE,
+        { &ei_out_of_order, { "tcpstate.analysis.out_of_order", PI_SEQUENCE, PI_NOTE,
           "Fills a hole left by a later segment: sent earlier, captured later (not a retransmission)", EXPFILL } },
-        { &ei_close_wait_long, { "tcpstate.close_wait.long", PI_SEQUENCE, PI_WARN,
+        { &ei_close_wait_long, { "tcpstate.analysis.close_wait.long", PI_SEQUENCE, PI_WARN,
           "CLOSE_WAIT lasted longer than tcpstate.close_wait_max: the application did not close its socket",
           EXPFILL } },
-        { &ei_fin_wait_2_long, { "tcpstate.fin_wait_2.long", PI_SEQUENCE, PI_WARN,
+        { &ei_fin_wait_2_long, { "tcpstate.analysis.fin_wait_2.long", PI_SEQUENCE, PI_WARN,
           "FIN_WAIT_2 lasted longer than tcpstate.fin_wait_2_max (tcp_fin_timeout): the peer never closed",
           EXPFILL } },
-        { &ei_server_time_wait, { "tcpstate.time_wait.server", PI_SEQUENCE, PI_NOTE,
+        { &ei_server_time_wait, { "tcpstate.analysis.time_wait.server", PI_SEQUENCE, PI_NOTE,
           "The server closed actively: its end waits in TIME_WAIT", EXPFILL } },
-        { &ei_server_tw_many, { "tcpstate.time_wait.server_many", PI_SEQUENCE, PI_WARN,
+        { &ei_server_tw_many, { "tcpstate.analysis.time_wait.server_many", PI_SEQUENCE, PI_WARN,
           "Many server ends in TIME_WAIT within 2*MSL (tcpstate.server_time_wait_many): let clients close first",
           EXPFILL } },
-        { &ei_syn_sent_many, { "tcpstate.syn_sent.many", PI_SEQUENCE, PI_WARN,
+        { &ei_syn_sent_many, { "tcpstate.analysis.syn_sent.many", PI_SEQUENCE, PI_WARN,
           "Host has many connections in SYN_SENT (tcpstate.syn_sent_many): scanning, or servers unreachable",
           EXPFILL } },
-        { &ei_rst_in_time_wait, { "tcpstate.rst.time_wait", PI_SEQUENCE, PI_WARN,
+        { &ei_rst_in_time_wait, { "tcpstate.analysis.rst.time_wait", PI_SEQUENCE, PI_WARN,
           "RST to an end in TIME_WAIT: TIME-WAIT assassination (RFC 1337)", EXPFILL } },
-        { &ei_half_open_unanswered, { "tcpstate.half_open.unanswered", PI_SEQUENCE, PI_WARN,
+        { &ei_half_open_unanswered, { "tcpstate.analysis.half_open.unanswered", PI_SEQUENCE, PI_WARN,
           "Half-open: the connection ended with its SYN never answered", EXPFILL } },
-        { &ei_half_open_incomplete, { "tcpstate.half_open.incomplete", PI_SEQUENCE, PI_WARN,
+        { &ei_half_open_incomplete, { "tcpstate.analysis.half_open.incomplete", PI_SEQUENCE, PI_WARN,
           "Half-open: the SYN was answered but the handshake never completed", EXPFILL } },
     };
     module_t *module;
@@ -711,6 +721,7 @@ void proto_register_tcpstate(void)
     proto_register_subtree_array(ett, array_length(ett));
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, array_length(ei));
+    tcpstate_register_aliases(proto_tcpstate);
 
     module = prefs_register_protocol(proto_tcpstate, apply_prefs);
     prefs_register_uint_preference(module, "msl", "Maximum segment lifetime (seconds)",

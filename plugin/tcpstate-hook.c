@@ -230,7 +230,7 @@ void tcpstate_hook_install(gboolean enabled)
         return;
     /* Decode As, a Lua script or another plugin gave IP protocol 6 to
      * another dissector: TCP segments that reach TCP that way are shown as
-     * not analysed (tcpstate.not_analysed), and the user is told why. */
+     * not analysed (tcpstate.analysis.not_analysed), and the user is told why. */
     ws_warning("TCP State: IP protocol 6 goes to \"%s\", not through TCP State's hook; "
                "TCP segments will be marked as not analysed",
                now ? dissector_handle_get_description(now) : "nothing");

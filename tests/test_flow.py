@@ -22,23 +22,15 @@ import os
 import re
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import CAPTURES, SHARED, fail, failures  # noqa: E402
 import tshark_run as t  # noqa: E402
 
-CAPTURES = os.path.join(t.ROOT, "captures")
-SHARED = os.environ.get("TCPSTATE_SHARED") or os.path.join(os.path.dirname(t.ROOT), "shared")
 DOT = " \u00b7 "
 # packet-tcp.c's flag order, as tcp.flags.str spells them (12 positions, FIN last).
 FLAG_ORDER = [("FIN", 11), ("SYN", 10), ("RST", 9), ("PSH", 8), ("ACK", 7), ("URG", 6), ("ECE", 5), ("CWR", 4),
               ("AE", 3)]
 CASES = ["seed", "three_segment_close", "simultaneous_open", "simultaneous_close", "abort_client", "refused"]
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL:", msg)
 
 
 def flow(pcap, mode="standard", display_filter=None, extra=()):
@@ -164,7 +156,7 @@ def marked(arrows, marker):
 
 def check_markers(tmp):
     """Doubtful states carry their marker: the segments the reviewed hostile
-    expectations (test_tshark.py HOSTILE_EXPECT) put after a gap, and every
+    expectations (test_traces.py HOSTILE_EXPECT) put after a gap, and every
     segment of a connection picked up mid-stream (the seed without its
     handshake: both ends ESTABLISHED, inferred)."""
     hostile = os.path.join(CAPTURES, "hostile")

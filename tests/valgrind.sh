@@ -15,7 +15,7 @@ status=0
 for f in "$@"; do
     "${run[@]}" valgrind --leak-check=full --show-leak-kinds=definite --num-callers=40 --keep-debuginfo=yes \
         --log-file="$log" tshark -r "$f" -2 -q -z tcpstate,sum -z tcpstate,conn -z flow,tcpstate,standard \
-        -T fields -e tcpstate.client -e tcpstate.history -e tcpstate.final.conn_state >/dev/null 2>&1
+        -T fields -e tcpstate.client -e tcpstate.zeek.history -e tcpstate.zeek.final.conn_state >/dev/null 2>&1
     rc=$?
     # One record per blank-line-separated block of the log.
     # Only blocks lost at their root count ("definitely").  The statistics

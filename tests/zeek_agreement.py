@@ -3,7 +3,7 @@
 ../shared/zeek/expected.tsv holds, for real traces from Zeek's test suite,
 the conn_state and history Zeek logged for every TCP connection.  This runs
 tshark with the plugin over every trace, groups the packets into Zeek's
-connections (tcpstate.zeek_conn), and matches them to the expected rows by
+connections (tcpstate.zeek.conn), and matches them to the expected rows by
 originator/responder address and port and, for rows of a 4-tuple, by order.
 Every row must agree, or be listed in EXCEPTIONS with its reason.
 
@@ -84,8 +84,8 @@ def server_ports(trace, mode):
 
 
 FIELDS = ["frame.number", "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport",
-          "tcp.dstport", "tcpstate.zeek_conn", "tcpstate.conn_state", "tcpstate.history",
-          "tcpstate.final.conn_state", "tcpstate.final.history", "tcpstate.final.orig", "tcpstate.sender"]
+          "tcp.dstport", "tcpstate.zeek.conn", "tcpstate.zeek.conn_state", "tcpstate.zeek.history",
+          "tcpstate.zeek.final.conn_state", "tcpstate.zeek.final.history", "tcpstate.zeek.final.orig", "tcpstate.sender"]
 
 
 def inner_addresses(row):
@@ -111,7 +111,7 @@ def inner_addresses(row):
 def zeek_connections(trace, server_ports):
     args = ["-r", readable(os.path.join(ZEEK, "traces", trace)), "-n", "-T", "fields", "-E", "separator=/t",
             "-E", "occurrence=a", "-E", "aggregator=,", "-o", "tcpstate.zeek_server_ports:" + server_ports,
-            "-Y", "tcpstate.zeek_conn"]
+            "-Y", "tcpstate.zeek.conn"]
     for pref in DECODE_PREFS.get(trace, []):
         args += ["-o", pref]
     for f in FIELDS:
@@ -120,7 +120,7 @@ def zeek_connections(trace, server_ports):
     conns = collections.OrderedDict()
     for line in out.splitlines():
         row = dict(zip(FIELDS, line.split("\t")))
-        zc = row["tcpstate.zeek_conn"].split(",")[-1]
+        zc = row["tcpstate.zeek.conn"].split(",")[-1]
         src, dst = inner_addresses(row)
         sport = row["tcp.srcport"].split(",")[-1]
         dport = row["tcp.dstport"].split(",")[-1]
@@ -136,11 +136,11 @@ def zeek_connections(trace, server_ports):
         result.append({
             "zeek_conn": zc,
             "ends": {c["first"][0] + "|" + c["first"][1], c["first"][2] + "|" + c["first"][3]},
-            "conn_state": last["tcpstate.final.conn_state"].split(",")[-1],
-            "history": last["tcpstate.final.history"].split(",")[-1] or "-",
+            "conn_state": last["tcpstate.zeek.final.conn_state"].split(",")[-1],
+            "history": last["tcpstate.zeek.final.history"].split(",")[-1] or "-",
             "first_frame": int(c["rows"][0]["frame.number"]),
             # Zeek's originator: tcpstate's client or server, as the plugin says.
-            "orig": c.get(last["tcpstate.final.orig"].split(",")[-1]),
+            "orig": c.get(last["tcpstate.zeek.final.orig"].split(",")[-1]),
         })
     return result
 

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""tshark-driven tests of the expert infos; ctest runs each subcommand as a test.
+
+  experts               each expert info is on the frames read off its capture by hand
+  experts-unreferenced  expert infos are there when no tcpstate field is asked for
+"""
+import os
+
+from common import CAPTURES, ZEEK, fail, run
+
+import tshark_run as t
+
+
+# (capture, tshark options, expert field, frames it must be on).  The frames
+# are read off each capture by hand; the comment says why.  Each case is also
+# run with default preferences where a preference drives it, and then the
+# time- or count-based experts must not fire (the captures are short and small).
+EXPERTS = [
+    # Client FIN acked at 0.002 s (FIN_WAIT_2 / CLOSE_WAIT since frames 4-5);
+    # the next segments come 2.66 s later: both states lasted > 1 s.
+    ("fin_wait_2_timeout.pcap", ["-o", "tcpstate.fin_wait_2_max:1"], "tcpstate.analysis.fin_wait_2.long", [6, 7], True),
+    ("fin_wait_2_timeout.pcap", ["-o", "tcpstate.close_wait_max:1"], "tcpstate.analysis.close_wait.long", [6, 7], True),
+    # The FTP server closes its control and data connections itself: its end
+    # enters TIME_WAIT three times within 2*MSL (frames 31, 50, 94, 24 s apart).
+    ("zeek:ftp/ipv4.pcap", [], "tcpstate.analysis.time_wait.server", [31, 50, 94], False),
+    ("zeek:ftp/ipv4.pcap", ["-o", "tcpstate.server_time_wait_many:2"], "tcpstate.analysis.time_wait.server_many",
+     [50, 94], True),
+    # The browser opens 9 connections in 0.25 s; 3 or more wait in SYN_SENT
+    # at once from frame 30 on (frames 30, 37, 38, 45, 50 are those SYNs).
+    ("zeek:wikipedia.pcap", ["-o", "tcpstate.syn_sent_many:3"], "tcpstate.analysis.syn_sent.many", [30, 37, 38, 45, 50],
+     True),
+    # A SYN retransmitted and never answered (the SYNs dropped by a firewall):
+    # the connection ends half-open; said on its last segment, with -2.
+    ("syn_dropped.pcap", ["-2"], "tcpstate.analysis.half_open.unanswered", [4], False),
+    # SYN answered, the client's ACKs held back: the server ends in SYN_RCVD.
+    ("handshake_never_completed.pcap", ["-2"], "tcpstate.analysis.half_open.incomplete", [3], False),
+    # The kernel scenarios with a forged segment: RST at the TIME_WAIT end's
+    # RCV.NXT (frame 8), data beyond the client's own FIN (frame 6), an RST
+    # 2^30 beyond RCV.NXT (frame 6, after handshake, data and its ACK).
+    ("rst_in_time_wait.pcap", [], "tcpstate.analysis.rst.time_wait", [8], False),
+    ("data_after_fin.pcap", [], "tcpstate.analysis.data_after_fin", [6], False),
+    ("rst_and_syn_injected.pcap", [], "tcpstate.analysis.rst.out_of_window", [6], False),
+    # The client's last ACK (frame 10) repeated 70 s later (frame 11), when its
+    # TIME_WAIT is over.
+    ("seed_late_ack.pcap", [], "tcpstate.analysis.closed_peer", [11], False),
+]
+
+# Expert infos when no tcpstate field is asked for (tshark then takes a fast
+# path that adds no fields): a filter on the expert message alone finds the
+# same frames as the expert's own field.
+EXPERTS_UNREFERENCED = [
+    ("rst_and_syn_injected.pcap", "tcpstate.analysis.rst.out_of_window", "RST outside the receive window"),
+    ("hostile/hostile_duplicates.pcap", "tcpstate.analysis.retransmission", "Sequence space seen before"),
+    ("hostile/hostile_gap.pcap", "tcpstate.analysis.gap", "Begins beyond what its sender was seen to send"),
+]
+
+def test_experts_unreferenced():
+    for capture, field, message in EXPERTS_UNREFERENCED:
+        pcap = os.path.join(CAPTURES, capture)
+        by_field = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter=field)]
+        # The one-line summaries (no field printed, and the default columns
+        # name no tcpstate field), so only the message filter builds the tree.
+        out = t.tshark(["-r", t.readable(pcap), "-n", "-o", 'gui.column.format:"No.","%m"',
+                        "-Y", f'_ws.expert.message contains "{message}"']).stdout
+        by_message = [line.split()[0] for line in out.splitlines() if line.strip()]
+        if not by_field or by_message != by_field:
+            fail(f"{capture}: {field} on frames {by_field}, the message filter alone found {by_message}")
+    print(f"{len(EXPERTS_UNREFERENCED)} experts found by their message alone")
+
+def test_experts():
+    for capture, opts, field, frames, by_pref in EXPERTS:
+        pcap = os.path.join(ZEEK, capture[5:]) if capture.startswith("zeek:") else os.path.join(CAPTURES, capture)
+        got = [int(r["frame.number"]) for r in t.fields(pcap, ["frame.number"], display_filter=field, extra=opts)]
+        if got != frames:
+            fail(f"{capture} {' '.join(opts)}: {field} on frames {got}, expected {frames}")
+        if by_pref:
+            default = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter=field)]
+            if default:
+                fail(f"{capture}: {field} fires with default preferences on {default}")
+    print(f"{len(EXPERTS)} expert infos on their frames")
+
+
+if __name__ == "__main__":
+    run(__doc__, {
+        "experts": test_experts, "experts-unreferenced": test_experts_unreferenced,
+    })
