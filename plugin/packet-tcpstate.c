@@ -10,7 +10,6 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #define WS_BUILD_DLL
-#include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/proto.h>
@@ -21,6 +20,7 @@
 
 #include "packet-tcpstate.h"
 #include "tcpstate-alias.h"
+#include "tcpstate-expert.h"
 #include "tcpstate-hook.h"
 #include "ws_compat.h"
 #include "tcpstate_capture.h"
@@ -57,32 +57,6 @@ static int hf_zeek_conn = -1;
 static gint ett_tcpstate = -1;
 static gint ett_final = -1;
 static int tcpstate_tap = -1;
-
-static expert_field ei_retransmission = EI_INIT;
-static expert_field ei_rst_out_of_window = EI_INIT;
-static expert_field ei_rst_not_exact = EI_INIT;
-static expert_field ei_rst_unacceptable = EI_INIT;
-static expert_field ei_syn_ignored = EI_INIT;
-static expert_field ei_bad_synack = EI_INIT;
-static expert_field ei_data_after_fin = EI_INIT;
-static expert_field ei_time_wait_expired = EI_INIT;
-static expert_field ei_syn_unanswered = EI_INIT;
-static expert_field ei_invalid_flags = EI_INIT;
-static expert_field ei_ack_unseen = EI_INIT;
-static expert_field ei_closed_peer = EI_INIT;
-static expert_field ei_icmp_quoted = EI_INIT;
-static expert_field ei_truncated = EI_INIT;
-static expert_field ei_not_seen = EI_INIT;
-static expert_field ei_gap = EI_INIT;
-static expert_field ei_out_of_order = EI_INIT;
-static expert_field ei_close_wait_long = EI_INIT;
-static expert_field ei_fin_wait_2_long = EI_INIT;
-static expert_field ei_server_time_wait = EI_INIT;
-static expert_field ei_server_tw_many = EI_INIT;
-static expert_field ei_syn_sent_many = EI_INIT;
-static expert_field ei_rst_in_time_wait = EI_INIT;
-static expert_field ei_half_open_unanswered = EI_INIT;
-static expert_field ei_half_open_incomplete = EI_INIT;
 
 static guint pref_msl_s = 30;
 static guint pref_close_wait_max_s = 60;
@@ -255,38 +229,6 @@ static const char *side_transition(wmem_allocator_t *pool, enum tcps_side side, 
                               tcps_state_name(before), tcps_state_name(after));
 }
 
-/* An expert info, and its old name when that is asked for. */
-static void add_expert(packet_info *pinfo, proto_item *ti, expert_field *ei)
-{
-    expert_add_info(pinfo, ti, ei);
-    if (tcpstate_alias(ti, ei->hf) >= 0)
-        tcpstate_alias_expert(ti, ei);
-}
-
-static void add_notes(packet_info *pinfo, proto_item *ti, guint16 notes)
-{
-    static const struct {
-        guint16 note;
-        expert_field *ei;
-    } experts[] = {
-        { TCPS_NOTE_RETRANSMISSION, &ei_retransmission },
-        { TCPS_NOTE_RST_OUT_OF_WINDOW, &ei_rst_out_of_window },
-        { TCPS_NOTE_RST_NOT_EXACT, &ei_rst_not_exact },
-        { TCPS_NOTE_RST_UNACCEPTABLE, &ei_rst_unacceptable },
-        { TCPS_NOTE_SYN_IGNORED, &ei_syn_ignored },
-        { TCPS_NOTE_BAD_SYNACK, &ei_bad_synack },
-        { TCPS_NOTE_DATA_AFTER_FIN, &ei_data_after_fin },
-        { TCPS_NOTE_TW_EXPIRED, &ei_time_wait_expired },
-        { TCPS_NOTE_SYN_UNANSWERED, &ei_syn_unanswered },
-        { TCPS_NOTE_INVALID_FLAGS, &ei_invalid_flags },
-        { TCPS_NOTE_ACK_UNSEEN, &ei_ack_unseen },
-        { TCPS_NOTE_CLOSED_PEER, &ei_closed_peer },
-    };
-    for (size_t i = 0; i < G_N_ELEMENTS(experts); i++)
-        if (notes & experts[i].note)
-            add_expert(pinfo, ti, experts[i].ei);
-}
-
 /* The Zeek history a result saw: a prefix of its connection's final history. */
 static const char *history_so_far(wmem_allocator_t *pool, const shown_t *v)
 {
@@ -418,108 +360,34 @@ static void queue_tap(packet_info *pinfo, const shown_t *v)
     tap_queue_packet(tcpstate_tap, pinfo, info);
 }
 
-/* Is this frame its connection's last segment?  Known once the whole
- * capture has been read, on a later pass. */
-static gboolean is_connections_last(packet_info *pinfo, const struct tcps_kept *res)
+/* The connection of a result, when this frame is its last segment: known
+ * once the whole capture has been read, on a later pass.  Else NULL. */
+static const struct tcps_conn *ended_connection(packet_info *pinfo, const struct tcps_kept *res)
 {
     const struct tcps_conn_entry *c = tcps_table_conn(&cap.conns, res->conn);
-    return PINFO_FD_VISITED(pinfo) && c && c->last_frame == pinfo->num;
+    return PINFO_FD_VISITED(pinfo) && c && c->last_frame == pinfo->num ? &c->fsm : NULL;
 }
 
-static void add_watch(packet_info *pinfo, proto_item *ti, const shown_t *v)
+/* What the segment did to each end's state, and its role in the opening
+ * and closing. */
+static void show_states(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const struct tcps_result *r)
 {
-    const struct tcps_kept *res = v->kept;
-    static const struct {
-        guint16 bit;
-        expert_field *ei;
-    } experts[] = {
-        { TCPS_WATCH_CLOSE_WAIT_LONG, &ei_close_wait_long },
-        { TCPS_WATCH_FIN_WAIT_2_LONG, &ei_fin_wait_2_long },
-        { TCPS_WATCH_SERVER_TIME_WAIT, &ei_server_time_wait },
-        { TCPS_WATCH_SERVER_TW_MANY, &ei_server_tw_many },
-        { TCPS_WATCH_SYN_SENT_MANY, &ei_syn_sent_many },
-        { TCPS_WATCH_RST_IN_TIME_WAIT, &ei_rst_in_time_wait },
-    };
-    for (size_t i = 0; i < G_N_ELEMENTS(experts); i++)
-        if (res->watch & experts[i].bit)
-            add_expert(pinfo, ti, experts[i].ei);
-
-    /* How the connection ended is known once the capture has been read: say
-     * it on its last segment when the handshake never completed. */
-    if (is_connections_last(pinfo, res)) {
-        guint8 st = tcps_conn_states(&tcps_table_conn(&cap.conns, res->conn)->fsm);
-        enum tcps_state client = (enum tcps_state)(st >> 4), server = (enum tcps_state)(st & 0x0f);
-        if (client == TCPS_SYN_SENT)
-            add_expert(pinfo, ti, &ei_half_open_unanswered);
-        else if (client == TCPS_ESTABLISHED && server == TCPS_SYN_RCVD)
-            add_expert(pinfo, ti, &ei_half_open_incomplete);
-    }
-}
-
-static void add_experts(packet_info *pinfo, proto_item *ti, const shown_t *v)
-{
-    add_notes(pinfo, ti, v->r.notes);
-    if (v->r.order & TCPS_ORDER_GAP)
-        add_expert(pinfo, ti, &ei_gap);
-    if (v->r.order & TCPS_ORDER_OUT_OF_ORDER)
-        add_expert(pinfo, ti, &ei_out_of_order);
-    add_watch(pinfo, ti, v);
-}
-
-static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
-{
-    const struct tcps_kept *res = v->kept;
-    const struct tcps_result *r = &v->r;
-    enum tcps_state client = tcps_result_state(r, TCPS_CLIENT);
-    enum tcps_state server = tcps_result_state(r, TCPS_SERVER);
-    const struct tcps_conn *conn = res->conn < cap.conns.used ? &tcps_table_conn(&cap.conns, res->conn)->fsm : NULL;
-    const char *tc, *ts;
-    proto_item *ti;
-    proto_tree *st;
-
-    ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
-    st = proto_item_add_subtree(ti, ett_tcpstate);
-    if (res->icmp_quoted)
-        add_expert(pinfo, ti, &ei_icmp_quoted);
-    if (res->truncated)
-        add_expert(pinfo, ti, &ei_truncated);
-    if (res->not_seen)
-        add_expert(pinfo, ti, &ei_not_seen);
-    if (client == TCPS_NONE) {
-        proto_item_append_text(ti, ": connection not seen yet");
-        return;
-    }
-    if (!proto_field_is_referenced(tree, proto_tcpstate)) {
-        /* A tree built for something else (a TCP field, another filter): no
-         * tcpstate field is wanted, so only the expert infos, which the
-         * expert statistics and _ws.expert filters see. */
-        if (!tcps_kept_not_a_segment(res))
-            add_experts(pinfo, ti, v);
-        return;
-    }
-    proto_item_append_text(ti, ": client %s, server %s", tcps_state_name(client), tcps_state_name(server));
-
-    add_string(st, hf_client, tvb, tcps_state_name(client));
-    add_string(st, hf_server, tvb, tcps_state_name(server));
-    if (tcps_kept_not_a_segment(res))
-        return;
     add_string(st, hf_client_prev, tvb, tcps_state_name(tcps_result_prev(r, TCPS_CLIENT)));
     add_string(st, hf_server_prev, tvb, tcps_state_name(tcps_result_prev(r, TCPS_SERVER)));
     add_string(st, hf_sender, tvb, tcps_side_name((enum tcps_side)r->sender));
-
-    tc = ts = NULL;
     if (wanted(st, &hf_transition, 1)) {
-        tc = side_transition(pinfo->pool, TCPS_CLIENT, r);
-        ts = side_transition(pinfo->pool, TCPS_SERVER, r);
-    }
-    if (tc || ts) {
-        const char *both = (tc && ts) ? wmem_strdup_printf(pinfo->pool, "%s, %s", tc, ts)
-                                      : (tc ? tc : ts);
-        add_string(st, hf_transition, tvb, both);
+        const char *tc = side_transition(pinfo->pool, TCPS_CLIENT, r);
+        const char *ts = side_transition(pinfo->pool, TCPS_SERVER, r);
+        add_string(st, hf_transition, tvb, tc && ts ? wmem_strdup_printf(pinfo->pool, "%s, %s", tc, ts)
+                                                    : tc ? tc : ts);
     }
     add_string(st, hf_handshake, tvb, tcps_handshake_name((enum tcps_handshake)r->handshake));
     add_string(st, hf_teardown, tvb, tcps_teardown_name((enum tcps_teardown)r->teardown));
+}
 
+/* The segment's numbers relative to the ISNs, and the ISNs once seen. */
+static void show_numbers(proto_tree *st, tvbuff_t *tvb, const struct tcps_result *r, const struct tcps_conn *conn)
+{
     add_uint(st, hf_seq, tvb, r->seq);
     if (r->notes & TCPS_NOTE_ACK)
         add_uint(st, hf_ack, tvb, r->ack);
@@ -529,20 +397,39 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     if (conn && (r->notes & TCPS_NOTE_ISN_SERVER))
         add_uint(st, hf_isn_server, tvb, conn->isn[TCPS_SERVER]);
     add_boolean(st, hf_inferred, tvb, (r->notes & TCPS_NOTE_INFERRED) != 0);
-    if (v->zk && v->zk <= cap.zeek.used)
-        show_summary(st, tvb, pinfo, v);
-    add_experts(pinfo, ti, v);
 }
 
-/* Notes that are only facts about the segment, not expert infos. */
-#define NOTES_NOT_EXPERT (TCPS_NOTE_INFERRED | TCPS_NOTE_ISN_CLIENT | TCPS_NOTE_ISN_SERVER | TCPS_NOTE_ACK)
-
-/* Would this result add anything to a tree that wants no tcpstate field?
- * Only expert infos (the expert statistics and _ws.expert filters see them). */
-static gboolean has_experts(packet_info *pinfo, const struct tcps_kept *res)
+static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
 {
-    return tcps_kept_not_a_segment(res) || (res->notes & ~NOTES_NOT_EXPERT) || res->order || res->watch ||
-           is_connections_last(pinfo, res);
+    const struct tcps_kept *res = v->kept;
+    enum tcps_state client = tcps_result_state(&v->r, TCPS_CLIENT);
+    enum tcps_state server = tcps_result_state(&v->r, TCPS_SERVER);
+    const struct tcps_conn_entry *conn = tcps_table_conn(&cap.conns, res->conn);
+    proto_item *ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
+    proto_tree *st = proto_item_add_subtree(ti, ett_tcpstate);
+
+    tcpstate_expert_header(pinfo, ti, res);
+    if (client == TCPS_NONE) {
+        proto_item_append_text(ti, ": connection not seen yet");
+        return;
+    }
+    if (proto_field_is_referenced(tree, proto_tcpstate)) {
+        proto_item_append_text(ti, ": client %s, server %s", tcps_state_name(client), tcps_state_name(server));
+        add_string(st, hf_client, tvb, tcps_state_name(client));
+        add_string(st, hf_server, tvb, tcps_state_name(server));
+    }
+    if (tcps_kept_not_a_segment(res))
+        return;
+    /* A tree built for something else (a TCP field, another filter) wants
+     * no tcpstate field: only the expert infos, which the expert statistics
+     * and _ws.expert filters see. */
+    if (proto_field_is_referenced(tree, proto_tcpstate)) {
+        show_states(st, tvb, pinfo, &v->r);
+        show_numbers(st, tvb, &v->r, conn ? &conn->fsm : NULL);
+        if (v->zk && v->zk <= cap.zeek.used)
+            show_summary(st, tvb, pinfo, v);
+    }
+    tcpstate_expert_segment(pinfo, ti, res, ended_connection(pinfo, res));
 }
 
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -561,7 +448,7 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
      * case when tcpstate is installed but not asked for) gets only the expert
      * infos, and only when there are some. */
     tapped = have_tap_listener(tcpstate_tap);
-    shown = tree && (first->more_layers || has_experts(pinfo, first) ||
+    shown = tree && (first->more_layers || tcpstate_expert_any(first, ended_connection(pinfo, first)) ||
                      proto_field_is_referenced(tree, proto_tcpstate));
     for (guint i = 0; (tapped || shown) && (kept = tcps_results_get(&cap.results, pinfo->num, i)) != NULL; i++) {
         unpack(pinfo, tvb, kept, i, &v);
@@ -654,73 +541,12 @@ void proto_register_tcpstate(void)
           "timers and reuse rules, so this can differ from tcp.stream)", HFILL } },
     };
     static gint *ett[] = { &ett_tcpstate, &ett_final };
-    static ei_register_info ei[] = {
-        { &ei_retransmission, { "tcpstate.analysis.retransmission", PI_SEQUENCE, PI_NOTE,
-          "Sequence space seen before: no state change", EXPFILL } },
-        { &ei_rst_out_of_window, { "tcpstate.analysis.rst.out_of_window", PI_SEQUENCE, PI_WARN,
-          "RST outside the receive window: ignored (RFC 5961)", EXPFILL } },
-        { &ei_rst_not_exact, { "tcpstate.analysis.rst.not_exact", PI_SEQUENCE, PI_WARN,
-          "RST in the window but not at RCV.NXT: challenge ACK, ignored (RFC 5961)", EXPFILL } },
-        { &ei_rst_unacceptable, { "tcpstate.analysis.rst.unacceptable", PI_SEQUENCE, PI_WARN,
-          "RST not acceptable in the receiver's state: ignored", EXPFILL } },
-        { &ei_syn_ignored, { "tcpstate.analysis.syn.ignored", PI_SEQUENCE, PI_WARN,
-          "SYN on a synchronized connection: challenge ACK, no reset (RFC 5961)", EXPFILL } },
-        { &ei_bad_synack, { "tcpstate.analysis.synack.bad_ack", PI_SEQUENCE, PI_WARN,
-          "SYN-ACK does not acknowledge the SYN: the client answers with RST", EXPFILL } },
-        { &ei_data_after_fin, { "tcpstate.analysis.data_after_fin", PI_PROTOCOL, PI_WARN,
-          "Data beyond the sender's own FIN", EXPFILL } },
-        { &ei_time_wait_expired, { "tcpstate.analysis.time_wait.expired", PI_SEQUENCE, PI_CHAT,
-          "2*MSL passed since TIME_WAIT began: that end is CLOSED", EXPFILL } },
-        { &ei_syn_unanswered, { "tcpstate.analysis.syn.unanswered", PI_SEQUENCE, PI_WARN,
-          "SYN retransmitted without an answer: the server did not take it", EXPFILL } },
-        { &ei_invalid_flags, { "tcpstate.analysis.flags.invalid", PI_PROTOCOL, PI_WARN,
-          "Flag combination no TCP stack sends: no state change", EXPFILL } },
-        { &ei_ack_unseen, { "tcpstate.analysis.ack.unseen", PI_SEQUENCE, PI_WARN,
-          "Acknowledges data the capture does not show (capture gap)", EXPFILL } },
-        { &ei_closed_peer, { "tcpstate.analysis.closed_peer", PI_SEQUENCE, PI_WARN,
-          "Segment from or to an endpoint that is CLOSED", EXPFILL } },
-        { &ei_icmp_quoted, { "tcpstate.analysis.icmp_quoted", PI_SEQUENCE, PI_NOTE,
-          "ICMP error about this connection: not used for its state", EXPFILL } },
-        { &ei_truncated, { "tcpstate.analysis.truncated", PI_SEQUENCE, PI_NOTE,
-          "TCP header or length not captured: segment not used for the state", EXPFILL } },
-        { &ei_not_seen, { "tcpstate.analysis.not_analysed", PI_UNDECODED, PI_WARN,
-          "TCP layer that reached TCP other than through IP (Decode As over another protocol, a tunnel "
-          "calling TCP directly, an exported PDU, or IP protocol 6 given to another dissector): not analysed",
-          EXPFILL } },
-        { &ei_gap, { "tcpstate.analysis.gap", PI_SEQUENCE, PI_WARN,
-          "Begins beyond what its sender was seen to send: segments missing from the capture (or reordered); "
-          "states inferred across the gap", EXPFILL } },
-        { &ei_out_of_order, { "tcpstate.analysis.out_of_order", PI_SEQUENCE, PI_NOTE,
-          "Fills a hole left by a later segment: sent earlier, captured later (not a retransmission)", EXPFILL } },
-        { &ei_close_wait_long, { "tcpstate.analysis.close_wait.long", PI_SEQUENCE, PI_WARN,
-          "CLOSE_WAIT lasted longer than tcpstate.close_wait_max: the application did not close its socket",
-          EXPFILL } },
-        { &ei_fin_wait_2_long, { "tcpstate.analysis.fin_wait_2.long", PI_SEQUENCE, PI_WARN,
-          "FIN_WAIT_2 lasted longer than tcpstate.fin_wait_2_max (tcp_fin_timeout): the peer never closed",
-          EXPFILL } },
-        { &ei_server_time_wait, { "tcpstate.analysis.time_wait.server", PI_SEQUENCE, PI_NOTE,
-          "The server closed actively: its end waits in TIME_WAIT", EXPFILL } },
-        { &ei_server_tw_many, { "tcpstate.analysis.time_wait.server_many", PI_SEQUENCE, PI_WARN,
-          "Many server ends in TIME_WAIT within 2*MSL (tcpstate.server_time_wait_many): let clients close first",
-          EXPFILL } },
-        { &ei_syn_sent_many, { "tcpstate.analysis.syn_sent.many", PI_SEQUENCE, PI_WARN,
-          "Host has many connections in SYN_SENT (tcpstate.syn_sent_many): scanning, or servers unreachable",
-          EXPFILL } },
-        { &ei_rst_in_time_wait, { "tcpstate.analysis.rst.time_wait", PI_SEQUENCE, PI_WARN,
-          "RST to an end in TIME_WAIT: TIME-WAIT assassination (RFC 1337)", EXPFILL } },
-        { &ei_half_open_unanswered, { "tcpstate.analysis.half_open.unanswered", PI_SEQUENCE, PI_WARN,
-          "Half-open: the connection ended with its SYN never answered", EXPFILL } },
-        { &ei_half_open_incomplete, { "tcpstate.analysis.half_open.incomplete", PI_SEQUENCE, PI_WARN,
-          "Half-open: the SYN was answered but the handshake never completed", EXPFILL } },
-    };
     module_t *module;
-    expert_module_t *expert;
 
     proto_tcpstate = proto_register_protocol("TCP endpoint state", "TCP State", "tcpstate");
     proto_register_field_array(proto_tcpstate, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
-    expert = expert_register_protocol(proto_tcpstate);
-    expert_register_field_array(expert, ei, array_length(ei));
+    tcpstate_expert_register(proto_tcpstate);
     tcpstate_register_aliases(proto_tcpstate);
 
     module = prefs_register_protocol(proto_tcpstate, apply_prefs);
