@@ -24,8 +24,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-FSM = "plugin/tcpstate_fsm.c"
-ZEEK = "plugin/tcpstate_zeek.c"
+FSM = "plugin/core/tcpstate_fsm.c"
+ZEEK = "plugin/core/tcpstate_zeek.c"
 FAST_TESTS = "^(fsm_unit|zeek_unit|flow_unit|fields_.*|truth_.*|hostile|flow)$"
 
 # (file, the exact text (it must occur once), its replacement, what the mutant does)

@@ -28,7 +28,7 @@ fi
 version=$(awk '/define WIRESHARK_VERSION_(MAJOR|MINOR|MICRO)/ { printf "%s%s", sep, $3; sep = "." }' "$inc/ws_version.h")
 glue=$(cd "$src/plugin" && ls plugin.c packet-*.c tcpstate-*.c)
 for f in $glue; do
-    gcc -std=gnu11 -fsyntax-only -Wall -Wextra -Werror -DTCPSTATE_VERSION='"0"' -I"$inc" -I"$inc/include" -I"$src/plugin" \
+    gcc -std=gnu11 -fsyntax-only -Wall -Wextra -Werror -DTCPSTATE_VERSION='"0"' -I"$inc" -I"$inc/include" -I"$src/plugin" -I"$src/plugin/core" \
         $(pkg-config --cflags glib-2.0) "$src/plugin/$f" || { echo "FAIL: $f against Wireshark $version"; exit 1; }
 done
 echo "$(echo $glue | sed "s/ /, /g") compile against Wireshark $version headers with -Werror"

@@ -8,8 +8,8 @@ src=$1 build=$2 seconds=${3:-60}
 out="$build/fuzz"
 mkdir -p "$out/seeds" "$out/corpus"
 command -v clang >/dev/null || { echo "FAIL: clang not installed (apt-get install clang)"; exit 1; }
-clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/plugin" \
-    "$src/plugin/tcpstate_fsm.c" "$src/plugin/tcpstate_zeek.c" "$src/tests/fuzz/fuzz_fsm.c" -o "$out/fuzz_fsm"
+clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/plugin/core" \
+    "$src/plugin/core/tcpstate_fsm.c" "$src/plugin/core/tcpstate_zeek.c" "$src/tests/fuzz/fuzz_fsm.c" -o "$out/fuzz_fsm"
 if [ -z "$(ls -A "$out/seeds")" ]; then
     /usr/bin/python3 "$src/tests/fuzz/make_corpus.py" "$out/seeds" "$src"/captures/*.pcap "$src"/captures/hostile/*.pcap \
         $(find "${TCPSTATE_SHARED:-$src/../shared}/zeek/traces" -name '*.pcap*' 2>/dev/null)
