@@ -2,10 +2,11 @@
  *
  * Runs after the TCP dissector.  On the first pass over a capture it takes
  * each TCP layer of a frame as the hook in front of TCP read it (the header,
- * tcp.len and tcp.stream: tcpstate-hook.c), feeds the segment to the
- * connection's state machine (tcpstate_fsm.c) and keeps the result, indexed
- * by frame number.  On every pass it only shows the kept
- * result, so one-pass, two-pass (-2) and random access in the GUI agree.
+ * tcp.len and tcp.stream: tcpstate-hook.c) and hands it to the capture's
+ * analysis (core/tcpstate_capture.c), which keeps a result per frame and
+ * layer.  On every pass it only shows the kept result (fields here, expert
+ * infos in tcpstate-expert.c) and taps it, so one-pass, two-pass (-2) and
+ * random access in the GUI agree.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

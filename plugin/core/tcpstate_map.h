@@ -2,9 +2,10 @@
  *
  * Plain C, no Wireshark headers.  Open addressing with linear probing and
  * backward-shift deletion (no tombstones), 12 bytes a slot, at most half
- * full: the 4-tuple tables of packet-tcpstate.c, which drop the entries of
- * finished connections, so that their size follows the live connections, not
- * every connection the capture ever had.  Value 0 means "absent".
+ * full: the 4-tuple tables (tcpstate_conn_table.c, tcpstate_zeek_table.c,
+ * the hook's stream memo), which drop the entries of finished connections,
+ * so that their size follows the live connections, not every connection the
+ * capture ever had.  Value 0 means "absent".
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
