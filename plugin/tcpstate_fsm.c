@@ -399,9 +399,9 @@ static void ack_received(struct tcps_conn *conn, struct seg_ctx *x, enum tcps_si
         if (!seq_gt(seg->ack, conn->isn[side]))
             return; /* unacceptable: answered with an RST */
         conn->state[side] = TCPS_ESTABLISHED;
-        /* A SYN-ACK has its own label; a FIN here (the handshake's ACK
-         * carrying the close) is labelled only by its FIN. */
-        if (!(seg->flags & (TCPS_SYN | TCPS_FIN)))
+        /* A SYN-ACK has its own label.  A FIN here (the handshake's ACK
+         * carrying the close) has both roles: this label and its FIN's. */
+        if (!(seg->flags & TCPS_SYN))
             x->handshake = TCPS_HS_ACK;
         break;
     case TCPS_FIN_WAIT_1:

@@ -230,6 +230,27 @@ static const struct step data_up_to_fin[] = {
     { C, "PA", 122, 501, 1, 3, "FIN_WAIT_2", "CLOSE_WAIT", "", "", ISNS | DATA_AFTER_FIN, 22, 1 },
 };
 
+/* The client closes at once: its FIN rides on the handshake's third
+ * segment (with data, then without).  handshake and teardown are separate
+ * roles: the segment is the ACK (3/3) (the server, in SYN_RCVD, takes the
+ * ACK of its SYN first: ESTABLISHED, RFC 9293 3.10.7.4 fifth) and it is
+ * the 1st FIN (eighth: ESTABLISHED -> CLOSE_WAIT), so it has both labels. */
+static const struct step fin_on_third_segment[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN (1/3)", "", ISN_C, 0, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", "SYN-ACK (2/3)", "", ISNS, 0, 1 },
+    { C, "FA", 101, 501, 0, 0, "FIN_WAIT_1", "CLOSE_WAIT", "ACK (3/3)", "FIN (1st: active close)", ISNS, 1, 1 },
+    { S, "FA", 501, 102, 0, 1, "TIME_WAIT", "LAST_ACK", "",
+      "FIN+ACK (2nd FIN on the ACK of the 1st: 3-segment close)", ISNS, 1, 2 },
+    { C, "A", 102, 502, 0, 1, "TIME_WAIT", "CLOSED", "", "ACK of 2nd FIN (last ACK)", ISNS, 2, 2 },
+};
+
+static const struct step fin_and_data_on_third_segment[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN (1/3)", "", ISN_C, 0, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", "SYN-ACK (2/3)", "", ISNS, 0, 1 },
+    { C, "FPA", 101, 501, 10, 0, "FIN_WAIT_1", "CLOSE_WAIT", "ACK (3/3)", "FIN (1st: active close)", ISNS, 1, 1 },
+    { S, "A", 501, 112, 0, 1, "FIN_WAIT_2", "CLOSE_WAIT", "", "ACK of 1st FIN", ISNS, 1, 12 },
+};
+
 /* A SYN (no ACK) from a server that has already sent its SYN-ACK is no
  * simultaneous open: the server still came from a passive OPEN, so an RST
  * in SYN_RCVD returns it to LISTEN (RFC 9293 3.10.7.4). */
@@ -500,6 +521,8 @@ int main(void)
     RUN("RST and SYN-ACK with a wrong ACK in SYN_SENT", rst_in_syn_sent_wrong_ack);
     RUN("in TIME_WAIT: an ACK, a FIN again", fin_restarts_time_wait);
     RUN("data up to the FIN, and after it", data_up_to_fin);
+    RUN("FIN on the handshake's ACK: the client closes at once", fin_on_third_segment);
+    RUN("FIN and data on the handshake's ACK", fin_and_data_on_third_segment);
     RUN("stray SYN from a server that answered", stray_server_syn);
     RUN("pick-up at the SYN-ACK", pickup_at_synack);
     RUN("SYN-ACK retransmitted: before and after the ACK, after data", synack_retransmitted);
