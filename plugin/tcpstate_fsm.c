@@ -496,20 +496,32 @@ static void rst_received(struct tcps_conn *conn, struct seg_ctx *x, enum tcps_si
 /* ------------------------------------------------------------------------ */
 /* The sender: what it must have done to put this segment on the wire.        */
 
+/* The server's own SYN, its active OPEN: it can only cross the client's
+ * SYN (RFC 9293 3.5).  A server's SYN that opens nothing (sent after its
+ * SYN-ACK, or when synchronized) has no handshake role. */
+static void label_server_syn(struct seg_ctx *x)
+{
+    if (x->s == TCPS_SERVER)
+        x->handshake = TCPS_HS_SIM_SYN;
+}
+
 /* A SYN without ACK. */
 static void send_syn(struct tcps_conn *conn, struct seg_ctx *x)
 {
     enum tcps_side s = x->s, r = x->r;
 
-    x->handshake = s == TCPS_SERVER ? TCPS_HS_SIM_SYN : x->retrans ? TCPS_HS_SYN_RETRANS : TCPS_HS_SYN;
+    if (s == TCPS_CLIENT)
+        x->handshake = x->retrans ? TCPS_HS_SYN_RETRANS : TCPS_HS_SYN;
     switch (conn->state[s]) {
     case TCPS_CLOSED:
         /* Active OPEN: send SYN. */
         conn->state[s] = TCPS_SYN_SENT;
+        label_server_syn(x);
         if (!(conn->flags & CF_TW_TIMER))
             conn->since_us = x->seg->time_us;
         break;
     case TCPS_SYN_SENT:
+        label_server_syn(x); /* its active OPEN's SYN again */
         /* A copy within TCP's smallest retransmission timeout is the same
          * SYN seen twice (a duplicating span port or network), not news. */
         if (x->retrans && s == TCPS_CLIENT && !(conn->flags & (CF_SYNACK | CF_SIMOPEN | CF_TW_TIMER)) &&
@@ -531,6 +543,7 @@ static void send_syn(struct tcps_conn *conn, struct seg_ctx *x)
              * OPEN came first, the client's SYN arrives after it. */
             conn->flags |= CF_SIMOPEN;
             conn->flags &= (uint16_t)~CF_PASSIVE;
+            label_server_syn(x);
             if (conn->state[s] == TCPS_LISTEN) {
                 /* SEND in LISTEN: send SYN. */
                 conn->state[s] = TCPS_SYN_SENT;

@@ -257,10 +257,20 @@ static const struct step fin_and_data_on_third_segment[] = {
 static const struct step stray_server_syn[] = {
     { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN (1/3)", "", ISN_C, 0, 0 },
     { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", "SYN-ACK (2/3)", "", ISNS, 0, 1 },
-    /* Handshake label not checked: every SYN without ACK from the server is
-     * labelled "SYN (simultaneous open)", this one too. */
-    { S, "S", 500, 0, 0, 0.5, "ESTABLISHED", "SYN_RCVD", NULL, "", ISNS | SYN_IGNORED | RETRANSMISSION, 0, 0 },
+    /* Its SYN again, after its SYN-ACK: not a simultaneous open (RFC 9293
+     * 3.5: both ends send a SYN before receiving the other's; this server
+     * had received the client's and answered it).  It opens nothing (the
+     * client ignores it), so it has no handshake role. */
+    { S, "S", 500, 0, 0, 0.5, "ESTABLISHED", "SYN_RCVD", "", "", ISNS | SYN_IGNORED | RETRANSMISSION, 0, 0 },
     { C, "R", 101, 0, 0, 1, "CLOSED", "LISTEN", "", "RST (connection aborted)", ISNS, 1, 0 },
+};
+
+/* A synchronized server sends a SYN with a new ISN: it crosses no SYN of
+ * the client (RFC 9293 3.5), the client ignores it with a challenge ACK
+ * (RFC 5961 4.2): no handshake role. */
+static const struct step synchronized_server_syn[] = {
+    HANDSHAKE_100_500,
+    { S, "S", 9000, 0, 0, 1, "ESTABLISHED", "ESTABLISHED", "", "", ISNS | SYN_IGNORED, 8500, 0 },
 };
 
 /* The RST answering a SYN: no listener.  The server's numbers are unknown,
@@ -524,6 +534,7 @@ int main(void)
     RUN("FIN on the handshake's ACK: the client closes at once", fin_on_third_segment);
     RUN("FIN and data on the handshake's ACK", fin_and_data_on_third_segment);
     RUN("stray SYN from a server that answered", stray_server_syn);
+    RUN("SYN from a synchronized server", synchronized_server_syn);
     RUN("pick-up at the SYN-ACK", pickup_at_synack);
     RUN("SYN-ACK retransmitted: before and after the ACK, after data", synack_retransmitted);
     RUN("an ACK of the ISN in SYN_RCVD is not acceptable", ack_of_isn_in_syn_rcvd);
