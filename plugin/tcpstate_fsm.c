@@ -369,12 +369,16 @@ static void expire_timers(struct tcps_conn *conn, const struct tcps_config *cfg,
  * a segment delivers, the send path for what its sender must have received
  * before sending it.                                                          */
 
-/* SYN received: in LISTEN (a passive OPEN) or in SYN_SENT (simultaneous open). */
+/* SYN received: in LISTEN (a passive OPEN) or in SYN_SENT (simultaneous
+ * open: the end had sent its own SYN).  The receive path and the send path
+ * (a SYN-ACK shows its sender received a SYN) both come here, so both keep
+ * the same record of how the connection opened. */
 static void syn_received(struct tcps_conn *conn, enum tcps_side side)
 {
     switch (conn->state[side]) {
     case TCPS_LISTEN:
     case TCPS_SYN_SENT:
+        conn->flags |= conn->state[side] == TCPS_LISTEN ? CF_PASSIVE : CF_SIMOPEN;
         conn->state[side] = TCPS_SYN_RCVD;
         break;
     default:
@@ -561,14 +565,11 @@ static void send_synack(struct tcps_conn *conn, struct seg_ctx *x)
 {
     enum tcps_side s = x->s;
 
-    if (conn->flags & CF_SIMOPEN)
-        x->handshake = TCPS_HS_SIM_SYNACK;
-    else
-        x->handshake = x->retrans ? TCPS_HS_SYNACK_RETRANS : TCPS_HS_SYNACK;
     switch (conn->state[s]) {
     case TCPS_LISTEN:
     case TCPS_SYN_SENT:
-        /* It answers a SYN we had not counted as taken. */
+        /* It answers a SYN we had not counted as taken (from SYN_SENT:
+         * a simultaneous open). */
         syn_received(conn, s);
         break;
     case TCPS_ESTABLISHED:
@@ -582,6 +583,12 @@ static void send_synack(struct tcps_conn *conn, struct seg_ctx *x)
     default:
         break;
     }
+    /* Labelled after the SYN it answers was taken: that may show a
+     * simultaneous open. */
+    if (conn->flags & CF_SIMOPEN)
+        x->handshake = TCPS_HS_SIM_SYNACK;
+    else
+        x->handshake = x->retrans ? TCPS_HS_SYNACK_RETRANS : TCPS_HS_SYNACK;
     if (s == TCPS_SERVER)
         conn->flags |= CF_SYNACK;
 }
@@ -702,10 +709,8 @@ static void rst_seen(struct tcps_conn *conn, struct seg_ctx *x)
 
 static void rcv_in_listen(struct tcps_conn *conn, struct seg_ctx *x)
 {
-    if ((x->seg->flags & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN) {
+    if ((x->seg->flags & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN)
         syn_received(conn, x->r);
-        conn->flags |= CF_PASSIVE;
-    }
     /* Anything else would be answered with an RST: no connection. */
 }
 
@@ -722,12 +727,10 @@ static void rcv_in_syn_sent(struct tcps_conn *conn, struct seg_ctx *x)
     }
     if (!(seg->flags & TCPS_SYN))
         return;
-    if (seg->flags & TCPS_ACK) {
+    if (seg->flags & TCPS_ACK)
         synack_received(conn, r);
-    } else {
+    else
         syn_received(conn, r);
-        conn->flags |= CF_SIMOPEN;
-    }
 }
 
 /* Fourth, the SYN bit (RFC 5961 4.2): does a synchronized end ignore this

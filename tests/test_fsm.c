@@ -377,6 +377,19 @@ static const struct step simultaneous_open_one_syn_lost[] = {
     { S, "A", 501, 101, 0, 1.5, "ESTABLISHED", "ESTABLISHED", "ACK (3/3)", "", ISNS, 1, 1 },
 };
 
+/* The server's SYN is missing from the capture: the client answers it with
+ * a SYN-ACK while still in SYN_SENT.  An end in SYN_SENT has sent its own
+ * SYN, so receiving the peer's SYN there is a simultaneous open (RFC 9293
+ * 3.5): the client goes to SYN_RCVD and its SYN-ACK is the simultaneous
+ * open's.  The server too had sent a SYN of its own (the one acknowledged):
+ * in SYN_RCVD it takes the SYN-ACK that acknowledges it, as in the
+ * simultaneous open above: ESTABLISHED.  The client's SYN is repeated in
+ * it: a retransmission. */
+static const struct step simultaneous_open_server_syn_missed[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN (1/3)", "", ISN_C, 0, 0 },
+    { C, "SA", 100, 501, 0, 0, "SYN_RCVD", "ESTABLISHED", "SYN-ACK (simultaneous open)", "", ISN_C | RETRANSMISSION, 0, 1 },
+};
+
 /* Holes in the client's sequence space (one per side is tracked: the first). */
 static const struct step holes[] = {
     HANDSHAKE_100_500,
@@ -539,6 +552,7 @@ int main(void)
     RUN("SYN-ACK retransmitted: before and after the ACK, after data", synack_retransmitted);
     RUN("an ACK of the ISN in SYN_RCVD is not acceptable", ack_of_isn_in_syn_rcvd);
     RUN("simultaneous open, one SYN lost", simultaneous_open_one_syn_lost);
+    RUN("simultaneous open, the server's SYN not captured", simultaneous_open_server_syn_missed);
     RUN("holes: gaps and segments that fill them", holes);
     RUN("invalid flag combinations", invalid_flags);
     RUN("invalid flags on the first segment", invalid_first);
