@@ -110,6 +110,15 @@ MUTANTS = [
      "the handshake's ACK labelled as its SYN-ACK"),
     (FSM, "                conn->state[s] = TCPS_SYN_SENT;", "                conn->state[s] = TCPS_SYN_RCVD;",
      "a server's own SYN from LISTEN goes to SYN_RCVD"),
+    (FSM, "        if (!(seg->flags & TCPS_SYN))\n            x->handshake = TCPS_HS_ACK;",
+     "        if (!(seg->flags & (TCPS_SYN | TCPS_FIN)))\n            x->handshake = TCPS_HS_ACK;",
+     "the handshake's ACK carrying a FIN loses its label"),
+    (FSM, "    if (s == TCPS_CLIENT)\n        x->handshake = x->retrans ? TCPS_HS_SYN_RETRANS : TCPS_HS_SYN;",
+     "    x->handshake = TCPS_HS_SIM_SYN;\n    if (s == TCPS_CLIENT)\n        x->handshake = x->retrans ? TCPS_HS_SYN_RETRANS : TCPS_HS_SYN;",
+     "every SYN from the server labelled a simultaneous open"),
+    (FSM, "conn->state[side] == TCPS_LISTEN ? CF_PASSIVE : CF_SIMOPEN;",
+     "conn->state[side] == TCPS_LISTEN ? CF_PASSIVE : 0;",
+     "a SYN received in SYN_SENT is not recorded as a simultaneous open"),
 ]
 
 # Mutants the tests cannot tell apart from the original, and why (by number).

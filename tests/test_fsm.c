@@ -230,16 +230,47 @@ static const struct step data_up_to_fin[] = {
     { C, "PA", 122, 501, 1, 3, "FIN_WAIT_2", "CLOSE_WAIT", "", "", ISNS | DATA_AFTER_FIN, 22, 1 },
 };
 
+/* The client closes at once: its FIN rides on the handshake's third
+ * segment (with data, then without).  handshake and teardown are separate
+ * roles: the segment is the ACK (3/3) (the server, in SYN_RCVD, takes the
+ * ACK of its SYN first: ESTABLISHED, RFC 9293 3.10.7.4 fifth) and it is
+ * the 1st FIN (eighth: ESTABLISHED -> CLOSE_WAIT), so it has both labels. */
+static const struct step fin_on_third_segment[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN (1/3)", "", ISN_C, 0, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", "SYN-ACK (2/3)", "", ISNS, 0, 1 },
+    { C, "FA", 101, 501, 0, 0, "FIN_WAIT_1", "CLOSE_WAIT", "ACK (3/3)", "FIN (1st: active close)", ISNS, 1, 1 },
+    { S, "FA", 501, 102, 0, 1, "TIME_WAIT", "LAST_ACK", "",
+      "FIN+ACK (2nd FIN on the ACK of the 1st: 3-segment close)", ISNS, 1, 2 },
+    { C, "A", 102, 502, 0, 1, "TIME_WAIT", "CLOSED", "", "ACK of 2nd FIN (last ACK)", ISNS, 2, 2 },
+};
+
+static const struct step fin_and_data_on_third_segment[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN (1/3)", "", ISN_C, 0, 0 },
+    { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", "SYN-ACK (2/3)", "", ISNS, 0, 1 },
+    { C, "FPA", 101, 501, 10, 0, "FIN_WAIT_1", "CLOSE_WAIT", "ACK (3/3)", "FIN (1st: active close)", ISNS, 1, 1 },
+    { S, "A", 501, 112, 0, 1, "FIN_WAIT_2", "CLOSE_WAIT", "", "ACK of 1st FIN", ISNS, 1, 12 },
+};
+
 /* A SYN (no ACK) from a server that has already sent its SYN-ACK is no
  * simultaneous open: the server still came from a passive OPEN, so an RST
  * in SYN_RCVD returns it to LISTEN (RFC 9293 3.10.7.4). */
 static const struct step stray_server_syn[] = {
     { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN (1/3)", "", ISN_C, 0, 0 },
     { S, "SA", 500, 101, 0, 0, "ESTABLISHED", "SYN_RCVD", "SYN-ACK (2/3)", "", ISNS, 0, 1 },
-    /* Handshake label not checked: every SYN without ACK from the server is
-     * labelled "SYN (simultaneous open)", this one too. */
-    { S, "S", 500, 0, 0, 0.5, "ESTABLISHED", "SYN_RCVD", NULL, "", ISNS | SYN_IGNORED | RETRANSMISSION, 0, 0 },
+    /* Its SYN again, after its SYN-ACK: not a simultaneous open (RFC 9293
+     * 3.5: both ends send a SYN before receiving the other's; this server
+     * had received the client's and answered it).  It opens nothing (the
+     * client ignores it), so it has no handshake role. */
+    { S, "S", 500, 0, 0, 0.5, "ESTABLISHED", "SYN_RCVD", "", "", ISNS | SYN_IGNORED | RETRANSMISSION, 0, 0 },
     { C, "R", 101, 0, 0, 1, "CLOSED", "LISTEN", "", "RST (connection aborted)", ISNS, 1, 0 },
+};
+
+/* A synchronized server sends a SYN with a new ISN: it crosses no SYN of
+ * the client (RFC 9293 3.5), the client ignores it with a challenge ACK
+ * (RFC 5961 4.2): no handshake role. */
+static const struct step synchronized_server_syn[] = {
+    HANDSHAKE_100_500,
+    { S, "S", 9000, 0, 0, 1, "ESTABLISHED", "ESTABLISHED", "", "", ISNS | SYN_IGNORED, 8500, 0 },
 };
 
 /* The RST answering a SYN: no listener.  The server's numbers are unknown,
@@ -344,6 +375,19 @@ static const struct step simultaneous_open_one_syn_lost[] = {
     { S, "S", 500, 0, 0, 1.5, "SYN_RCVD", "SYN_SENT", "SYN (simultaneous open)", "", ISNS, 0, 0 },
     { C, "SA", 100, 501, 0, 1.5, "SYN_RCVD", "ESTABLISHED", "SYN-ACK (simultaneous open)", "", ISNS | RETRANSMISSION, 0, 1 },
     { S, "A", 501, 101, 0, 1.5, "ESTABLISHED", "ESTABLISHED", "ACK (3/3)", "", ISNS, 1, 1 },
+};
+
+/* The server's SYN is missing from the capture: the client answers it with
+ * a SYN-ACK while still in SYN_SENT.  An end in SYN_SENT has sent its own
+ * SYN, so receiving the peer's SYN there is a simultaneous open (RFC 9293
+ * 3.5): the client goes to SYN_RCVD and its SYN-ACK is the simultaneous
+ * open's.  The server too had sent a SYN of its own (the one acknowledged):
+ * in SYN_RCVD it takes the SYN-ACK that acknowledges it, as in the
+ * simultaneous open above: ESTABLISHED.  The client's SYN is repeated in
+ * it: a retransmission. */
+static const struct step simultaneous_open_server_syn_missed[] = {
+    { C, "S", 100, 0, 0, 0, "SYN_SENT", "SYN_RCVD", "SYN (1/3)", "", ISN_C, 0, 0 },
+    { C, "SA", 100, 501, 0, 0, "SYN_RCVD", "ESTABLISHED", "SYN-ACK (simultaneous open)", "", ISN_C | RETRANSMISSION, 0, 1 },
 };
 
 /* Holes in the client's sequence space (one per side is tracked: the first). */
@@ -500,11 +544,15 @@ int main(void)
     RUN("RST and SYN-ACK with a wrong ACK in SYN_SENT", rst_in_syn_sent_wrong_ack);
     RUN("in TIME_WAIT: an ACK, a FIN again", fin_restarts_time_wait);
     RUN("data up to the FIN, and after it", data_up_to_fin);
+    RUN("FIN on the handshake's ACK: the client closes at once", fin_on_third_segment);
+    RUN("FIN and data on the handshake's ACK", fin_and_data_on_third_segment);
     RUN("stray SYN from a server that answered", stray_server_syn);
+    RUN("SYN from a synchronized server", synchronized_server_syn);
     RUN("pick-up at the SYN-ACK", pickup_at_synack);
     RUN("SYN-ACK retransmitted: before and after the ACK, after data", synack_retransmitted);
     RUN("an ACK of the ISN in SYN_RCVD is not acceptable", ack_of_isn_in_syn_rcvd);
     RUN("simultaneous open, one SYN lost", simultaneous_open_one_syn_lost);
+    RUN("simultaneous open, the server's SYN not captured", simultaneous_open_server_syn_missed);
     RUN("holes: gaps and segments that fill them", holes);
     RUN("invalid flag combinations", invalid_flags);
     RUN("invalid flags on the first segment", invalid_first);

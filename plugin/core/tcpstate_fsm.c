@@ -369,12 +369,16 @@ static void expire_timers(struct tcps_conn *conn, const struct tcps_config *cfg,
  * a segment delivers, the send path for what its sender must have received
  * before sending it.                                                          */
 
-/* SYN received: in LISTEN (a passive OPEN) or in SYN_SENT (simultaneous open). */
+/* SYN received: in LISTEN (a passive OPEN) or in SYN_SENT (simultaneous
+ * open: the end had sent its own SYN).  The receive path and the send path
+ * (a SYN-ACK shows its sender received a SYN) both come here, so both keep
+ * the same record of how the connection opened. */
 static void syn_received(struct tcps_conn *conn, enum tcps_side side)
 {
     switch (conn->state[side]) {
     case TCPS_LISTEN:
     case TCPS_SYN_SENT:
+        conn->flags |= conn->state[side] == TCPS_LISTEN ? CF_PASSIVE : CF_SIMOPEN;
         conn->state[side] = TCPS_SYN_RCVD;
         break;
     default:
@@ -399,9 +403,9 @@ static void ack_received(struct tcps_conn *conn, struct seg_ctx *x, enum tcps_si
         if (!seq_gt(seg->ack, conn->isn[side]))
             return; /* unacceptable: answered with an RST */
         conn->state[side] = TCPS_ESTABLISHED;
-        /* A SYN-ACK has its own label; a FIN here (the handshake's ACK
-         * carrying the close) is labelled only by its FIN. */
-        if (!(seg->flags & (TCPS_SYN | TCPS_FIN)))
+        /* A SYN-ACK has its own label.  A FIN here (the handshake's ACK
+         * carrying the close) has both roles: this label and its FIN's. */
+        if (!(seg->flags & TCPS_SYN))
             x->handshake = TCPS_HS_ACK;
         break;
     case TCPS_FIN_WAIT_1:
@@ -496,20 +500,32 @@ static void rst_received(struct tcps_conn *conn, struct seg_ctx *x, enum tcps_si
 /* ------------------------------------------------------------------------ */
 /* The sender: what it must have done to put this segment on the wire.        */
 
+/* The server's own SYN, its active OPEN: it can only cross the client's
+ * SYN (RFC 9293 3.5).  A server's SYN that opens nothing (sent after its
+ * SYN-ACK, or when synchronized) has no handshake role. */
+static void label_server_syn(struct seg_ctx *x)
+{
+    if (x->s == TCPS_SERVER)
+        x->handshake = TCPS_HS_SIM_SYN;
+}
+
 /* A SYN without ACK. */
 static void send_syn(struct tcps_conn *conn, struct seg_ctx *x)
 {
     enum tcps_side s = x->s, r = x->r;
 
-    x->handshake = s == TCPS_SERVER ? TCPS_HS_SIM_SYN : x->retrans ? TCPS_HS_SYN_RETRANS : TCPS_HS_SYN;
+    if (s == TCPS_CLIENT)
+        x->handshake = x->retrans ? TCPS_HS_SYN_RETRANS : TCPS_HS_SYN;
     switch (conn->state[s]) {
     case TCPS_CLOSED:
         /* Active OPEN: send SYN. */
         conn->state[s] = TCPS_SYN_SENT;
+        label_server_syn(x);
         if (!(conn->flags & CF_TW_TIMER))
             conn->since_us = x->seg->time_us;
         break;
     case TCPS_SYN_SENT:
+        label_server_syn(x); /* its active OPEN's SYN again */
         /* A copy within TCP's smallest retransmission timeout is the same
          * SYN seen twice (a duplicating span port or network), not news. */
         if (x->retrans && s == TCPS_CLIENT && !(conn->flags & (CF_SYNACK | CF_SIMOPEN | CF_TW_TIMER)) &&
@@ -531,6 +547,7 @@ static void send_syn(struct tcps_conn *conn, struct seg_ctx *x)
              * OPEN came first, the client's SYN arrives after it. */
             conn->flags |= CF_SIMOPEN;
             conn->flags &= (uint16_t)~CF_PASSIVE;
+            label_server_syn(x);
             if (conn->state[s] == TCPS_LISTEN) {
                 /* SEND in LISTEN: send SYN. */
                 conn->state[s] = TCPS_SYN_SENT;
@@ -548,14 +565,11 @@ static void send_synack(struct tcps_conn *conn, struct seg_ctx *x)
 {
     enum tcps_side s = x->s;
 
-    if (conn->flags & CF_SIMOPEN)
-        x->handshake = TCPS_HS_SIM_SYNACK;
-    else
-        x->handshake = x->retrans ? TCPS_HS_SYNACK_RETRANS : TCPS_HS_SYNACK;
     switch (conn->state[s]) {
     case TCPS_LISTEN:
     case TCPS_SYN_SENT:
-        /* It answers a SYN we had not counted as taken. */
+        /* It answers a SYN we had not counted as taken (from SYN_SENT:
+         * a simultaneous open). */
         syn_received(conn, s);
         break;
     case TCPS_ESTABLISHED:
@@ -569,6 +583,12 @@ static void send_synack(struct tcps_conn *conn, struct seg_ctx *x)
     default:
         break;
     }
+    /* Labelled after the SYN it answers was taken: that may show a
+     * simultaneous open. */
+    if (conn->flags & CF_SIMOPEN)
+        x->handshake = TCPS_HS_SIM_SYNACK;
+    else
+        x->handshake = x->retrans ? TCPS_HS_SYNACK_RETRANS : TCPS_HS_SYNACK;
     if (s == TCPS_SERVER)
         conn->flags |= CF_SYNACK;
 }
@@ -689,10 +709,8 @@ static void rst_seen(struct tcps_conn *conn, struct seg_ctx *x)
 
 static void rcv_in_listen(struct tcps_conn *conn, struct seg_ctx *x)
 {
-    if ((x->seg->flags & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN) {
+    if ((x->seg->flags & (TCPS_SYN | TCPS_ACK)) == TCPS_SYN)
         syn_received(conn, x->r);
-        conn->flags |= CF_PASSIVE;
-    }
     /* Anything else would be answered with an RST: no connection. */
 }
 
@@ -709,12 +727,10 @@ static void rcv_in_syn_sent(struct tcps_conn *conn, struct seg_ctx *x)
     }
     if (!(seg->flags & TCPS_SYN))
         return;
-    if (seg->flags & TCPS_ACK) {
+    if (seg->flags & TCPS_ACK)
         synack_received(conn, r);
-    } else {
+    else
         syn_received(conn, r);
-        conn->flags |= CF_SIMOPEN;
-    }
 }
 
 /* Fourth, the SYN bit (RFC 5961 4.2): does a synchronized end ignore this
