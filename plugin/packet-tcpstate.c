@@ -14,7 +14,6 @@
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/proto.h>
-#include <epan/proto_data.h>
 #include <epan/range.h>
 #include <epan/tap.h>
 #include <epan/ftypes/ftypes.h>
@@ -162,7 +161,7 @@ static void layer_input(const tcp_layer_t *hooked, tvbuff_t *frame_tvb, struct t
     in->kind = hooked->kind;
     in->captured = hooked->captured;
     in->tcp_off = hooked->ds_tvb == frame_tvb && hooked->offset <= G_MAXUINT16 ? hooked->offset : -1;
-    if (in->tcp_off < 0 && hooked->kind == TCPS_LAYER_SEGMENT && hooked->stream != TCPS_NO_STREAM)
+    if (in->tcp_off < 0 && tcps_layer_is_segment(in))
         in->tcp_flags = tvb_get_ntohs(hooked->ds_tvb, hooked->offset + 12) & TCP_FLAGS_MASK;
 }
 

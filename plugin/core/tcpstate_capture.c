@@ -94,7 +94,7 @@ void tcps_capture_layer(struct tcps_capture *cap, const struct tcps_capture_conf
         k.not_seen = 1;
     else if (in->kind == TCPS_LAYER_QUOTED)
         k.icmp_quoted = 1; /* news about the connection, never a segment of it */
-    else if (in->kind == TCPS_LAYER_SEGMENT && in->stream != TCPS_NO_STREAM)
+    else if (tcps_layer_is_segment(in))
         analyse_segment(cap, cfg, frame, layer, in, &k, &r);
     else
         k.truncated = 1; /* too little of it was captured to know what it did */

@@ -57,6 +57,12 @@ struct tcps_capture {
     struct tcps_watch watch;
 };
 
+/* Does the state machine take this header?  A segment TCP gave a stream to. */
+static inline bool tcps_layer_is_segment(const struct tcps_layer *in)
+{
+    return in->kind == TCPS_LAYER_SEGMENT && in->stream != TCPS_NO_STREAM;
+}
+
 /* Analyse TCP layer `layer` (0: the first) of frame `frame` and keep the result. */
 void tcps_capture_layer(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
                         unsigned layer, const struct tcps_layer *in);

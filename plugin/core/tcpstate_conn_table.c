@@ -67,16 +67,16 @@ static bool both_ends_done(uint8_t states)
 static void remember_pseudo_isn(struct tcps_conn_table *t, uint32_t conn, enum tcps_side side, uint32_t old_isn)
 {
     const struct tcps_conn *fsm = &tcps_table_conn(t, conn)->fsm;
-    uint32_t n = tcps_map_get(&t->pseudo_of, conn), *pseudo;
+    uint32_t n = tcps_map_get(&t->pseudo_of, conn);
+    uint32_t *pseudo = n ? tcps_chunk_get(&t->pseudo_isns, n - 1, 2 * sizeof *pseudo) : NULL;
 
-    if (!n) {
+    if (!pseudo) {
         n = ++t->pseudo_used;
         tcps_map_put(&t->pseudo_of, conn, n);
         pseudo = tcps_chunk_make(&t->pseudo_isns, n - 1, 2 * sizeof *pseudo);
         pseudo[TCPS_CLIENT] = fsm->isn[TCPS_CLIENT];
         pseudo[TCPS_SERVER] = fsm->isn[TCPS_SERVER];
     }
-    pseudo = tcps_chunk_get(&t->pseudo_isns, n - 1, 2 * sizeof *pseudo);
     pseudo[side] = old_isn;
 }
 
