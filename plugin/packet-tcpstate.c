@@ -113,13 +113,11 @@ static void tcpstate_reset(void)
     tcps_capture_free(&cap);
 }
 
-static void tcpstate_init(void)
-{
-    tcpstate_reset();
-    tcpstate_hook_install(proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate)));
-}
+/* The preferences as the analysis takes them, set at every file open (a
+ * preference change makes Wireshark dissect the file again). */
+static struct tcps_capture_config capture_cfg;
 
-static struct tcps_capture_config capture_config(void)
+static void set_capture_config(void)
 {
     struct tcps_capture_config cfg = {
         .fsm = { .msl_s = pref_msl_s },
@@ -132,18 +130,14 @@ static struct tcps_capture_config capture_config(void)
             .syn_sent_many = pref_syn_sent_many,
         },
     };
-    return cfg;
+    capture_cfg = cfg;
 }
 
-/* The hook's header for the frame's n-th TCP layer, or NULL when that layer
- * reached TCP other than through IP (Decode As over UDP, a tunnel that calls
- * TCP directly, an exported PDU, or IP protocol 6 taken by someone else). */
-static const tcp_layer_t *hooked_layer(const tcp_layer_t *layers, guint n, guint16 ordinal)
+static void tcpstate_init(void)
 {
-    for (guint i = 0; i < n; i++)
-        if (layers[i].ordinal == ordinal)
-            return &layers[i];
-    return NULL;
+    tcpstate_reset();
+    set_capture_config();
+    tcpstate_hook_install(proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate)));
 }
 
 /* The hook's header as the analysis takes it: where it lies in the frame's
@@ -168,16 +162,13 @@ static void layer_input(const tcp_layer_t *hooked, tvbuff_t *frame_tvb, struct t
 /* First pass: analyse every TCP layer of the frame. */
 static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb)
 {
-    const struct tcps_capture_config cfg = capture_config();
-    const tcp_layer_t *layers;
-    guint n = tcpstate_hook_layers(pinfo, &layers);
-    guint count = tcpstate_tcp_layer_count(pinfo); /* not inside MIN(), which would walk twice */
+    const tcp_layer_t *hooked[TCPS_MAX_LAYERS];
+    guint count = tcpstate_frame_tcp_layers(pinfo, hooked);
 
-    count = MIN(count, TCPS_MAX_LAYERS);
     for (guint i = 0; i < count; i++) {
         struct tcps_layer in;
-        layer_input(hooked_layer(layers, n, (guint16)(i + 1)), frame_tvb, &in);
-        tcps_capture_layer(&cap, &cfg, pinfo->num, i, &in);
+        layer_input(hooked[i], frame_tvb, &in);
+        tcps_capture_layer(&cap, &capture_cfg, pinfo->num, i, &in);
     }
 }
 

@@ -50,26 +50,37 @@ static struct {
 } seen;
 #define STREAM_MEMO_MAX 65536
 
-/* The TCP layers so far, and whether an ICMP error encloses the next one. */
-static guint16 tcp_layers_before(const packet_info *pinfo, gboolean *in_icmp)
+/* Whether an ICMP or ICMPv6 error encloses the header.  Both set
+ * in_error_pkt for the datagram they quote (so do a few others, whose TCP
+ * headers TCP and tcpstate take as truncated): only then is pinfo->layers
+ * walked. */
+static gboolean quoted_by_icmp(const packet_info *pinfo)
 {
-    guint16 tcps = 0;
-
-    *in_icmp = FALSE;
+    if (!pinfo->flags.in_error_pkt)
+        return FALSE;
     for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f)) {
         int proto = GPOINTER_TO_INT(wmem_list_frame_data(f));
-        if (proto == proto_tcp)
-            tcps++;
-        else if (proto == proto_icmp || proto == proto_icmpv6)
-            *in_icmp = TRUE;
+        if (proto == proto_icmp || proto == proto_icmpv6)
+            return TRUE;
     }
-    return tcps;
+    return FALSE;
 }
 
-guint tcpstate_tcp_layer_count(const packet_info *pinfo)
+guint tcpstate_frame_tcp_layers(const packet_info *pinfo, const tcp_layer_t *hooked[TCPS_MAX_LAYERS])
 {
-    gboolean in_icmp;
-    return tcp_layers_before(pinfo, &in_icmp);
+    guint n = seen.frame == pinfo->num ? seen.n : 0, count = 0, at = 0;
+
+    for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f && count < TCPS_MAX_LAYERS;
+         f = wmem_list_frame_next(f), at++) {
+        if (GPOINTER_TO_INT(wmem_list_frame_data(f)) != proto_tcp)
+            continue;
+        hooked[count] = NULL;
+        for (guint i = 0; i < n; i++)
+            if (seen.layers[i].position == at)
+                hooked[count] = &seen.layers[i];
+        count++;
+    }
+    return count;
 }
 
 /* The segment in the header at the start of tvb.  FALSE when the state
@@ -87,12 +98,23 @@ static gboolean read_segment(tvbuff_t *tvb, const packet_info *pinfo, tcp_layer_
                              tvb_reported_length(tvb), &layer->seg, &layer->captured);
 }
 
+/* A 32-bit digest of an address, the state machine's name for it.  An IPv4
+ * address is its own digest, so no two collide. */
+static guint32 address_digest(const address *addr)
+{
+    guint32 v4;
+
+    if (addr->type == AT_IPv4 && addr->len == 4) {
+        memcpy(&v4, addr->data, 4);
+        return v4;
+    }
+    return add_address_to_hash(0, addr);
+}
+
 /* Before TCP: what the header says, for the frame's next TCP layer. */
 static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
 {
     tcp_layer_t *layer;
-    gboolean in_icmp;
-    guint16 ordinal = tcp_layers_before(pinfo, &in_icmp) + 1;
 
     if (seen.frame != pinfo->num) {
         seen.frame = pinfo->num;
@@ -102,7 +124,8 @@ static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
         return NULL;
     layer = &seen.layers[seen.n++];
     memset(layer, 0, sizeof *layer);
-    layer->ordinal = ordinal;
+    /* TCP appends itself to pinfo->layers next; this handle adds nothing. */
+    layer->position = wmem_list_count(pinfo->layers);
     layer->ds_tvb = tvb_get_ds_tvb(tvb);
     layer->offset = tvb_raw_offset(tvb);
     layer->stream = G_MAXUINT32;
@@ -110,13 +133,27 @@ static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
         layer->seg.sport = tvb_get_ntohs(tvb, 0);
         layer->seg.dport = tvb_get_ntohs(tvb, 2);
     }
-    layer->seg.src_addr = add_address_to_hash(0, &pinfo->src);
-    layer->seg.dst_addr = add_address_to_hash(0, &pinfo->dst);
-    if (in_icmp)
+    layer->seg.src_addr = address_digest(&pinfo->src);
+    layer->seg.dst_addr = address_digest(&pinfo->dst);
+    if (quoted_by_icmp(pinfo))
         layer->kind = TCPS_LAYER_QUOTED;
     else
         layer->kind = read_segment(tvb, pinfo, layer) ? TCPS_LAYER_SEGMENT : TCPS_LAYER_TRUNCATED;
     return layer;
+}
+
+/* tcp.stream of a segment without SYN whose 4-tuple the memo knows: TCP
+ * will not open a new conversation for it, so it is known before TCP runs. */
+static gboolean stream_from_memo(tcp_layer_t *layer)
+{
+    guint32 memo;
+
+    if (layer->kind != TCPS_LAYER_SEGMENT || (layer->seg.flags & TCPS_SYN))
+        return FALSE;
+    memo = tcps_map_get(&seen.stream_memo, tcps_tuple_key(&layer->seg));
+    if (memo)
+        layer->stream = memo - 1;
+    return memo != 0;
 }
 
 /* tcp.stream of the header: the newest TCP conversation of its 4-tuple. */
@@ -130,60 +167,47 @@ static guint32 conversation_stream(const packet_info *pinfo, const address *src,
     return tcpd ? tcpd->stream : G_MAXUINT32;
 }
 
-/* After TCP (or its exception): tcp.stream, when TCP got that far. */
-static void layer_end(tcp_layer_t *layer, const packet_info *pinfo, tvbuff_t *tvb, const address *src,
-                      const address *dst)
+/* After TCP (or its exception): tcp.stream from TCP's conversation, when TCP
+ * got that far; the memo learns it. */
+static void stream_from_tcp(tcp_layer_t *layer, const packet_info *pinfo, tvbuff_t *tvb, const address *src,
+                            const address *dst)
 {
-    guint64 key;
-    guint32 memo;
-
     if (tvb_captured_length(tvb) < TCP_BYTES_BEFORE_STREAM)
         return;
-    key = tcps_tuple_key(&layer->seg);
-    memo = layer->kind == TCPS_LAYER_SEGMENT && !(layer->seg.flags & TCPS_SYN)
-         ? tcps_map_get(&seen.stream_memo, key) : 0;
-    if (memo) {
-        layer->stream = memo - 1;
-        return;
-    }
     layer->stream = conversation_stream(pinfo, src, dst, layer);
     if (layer->stream == G_MAXUINT32)
         return;
     if (seen.stream_memo.used >= STREAM_MEMO_MAX)
         tcps_map_free(&seen.stream_memo);
-    tcps_map_put(&seen.stream_memo, key, layer->stream + 1);
+    tcps_map_put(&seen.stream_memo, tcps_tuple_key(&layer->seg), layer->stream + 1);
 }
 
 static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    tcp_layer_t *volatile layer = NULL;
+    tcp_layer_t *volatile asking = NULL; /* the header whose tcp.stream TCP must tell */
     volatile int done = 0;
     address src, dst;
 
     if (!PINFO_FD_VISITED(pinfo)) {
-        layer = layer_begin(tvb, pinfo);
-        /* TCP's subdissectors may set other addresses before TCP returns. */
-        copy_address_shallow(&src, &pinfo->src);
-        copy_address_shallow(&dst, &pinfo->dst);
+        tcp_layer_t *layer = layer_begin(tvb, pinfo);
+        asking = layer && !stream_from_memo(layer) ? layer : NULL;
     }
     /* Calling through a handle decrements can_desegment once more than a
      * direct call from IP would: give TCP what IP gave us. */
     pinfo->can_desegment = pinfo->saved_can_desegment;
+    if (!asking)
+        return call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
+    /* TCP's subdissectors may set other addresses before TCP returns. */
+    copy_address_shallow(&src, &pinfo->src);
+    copy_address_shallow(&dst, &pinfo->dst);
     TRY {
         done = call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
     }
     FINALLY {
-        if (layer)
-            layer_end(layer, pinfo, tvb, &src, &dst);
+        stream_from_tcp(asking, pinfo, tvb, &src, &dst);
     }
     ENDTRY;
     return done;
-}
-
-guint tcpstate_hook_layers(const packet_info *pinfo, const tcp_layer_t **layers)
-{
-    *layers = seen.layers;
-    return seen.frame == pinfo->num ? seen.n : 0;
 }
 
 void tcpstate_hook_handoff(void)

@@ -22,7 +22,7 @@ typedef struct {
     tvbuff_t *ds_tvb;         /* the data source the header lies in (the frame's, or reassembled bytes) */
     gint offset;              /* where the header starts in ds_tvb */
     guint32 stream;           /* tcp.stream; G_MAXUINT32 when TCP got no stream for it */
-    guint16 ordinal;          /* the frame's n-th TCP layer (1-based), as in pinfo->layers */
+    guint position;           /* where TCP's entry is in pinfo->layers (0-based) */
     guint8 kind;              /* enum tcps_layer_kind */
     guint8 captured;          /* TCPS_CAPTURED_* bits (tcpstate_segment.h) */
 } tcp_layer_t;
@@ -47,11 +47,10 @@ void tcpstate_hook_reset(void);
 /* Bytes the hook holds now (its 4-tuple memo), for the memory report. */
 size_t tcpstate_hook_bytes(void);
 
-/* The TCP headers the hook saw in this frame on its first pass, in order;
- * their number. */
-guint tcpstate_hook_layers(const packet_info *pinfo, const tcp_layer_t **layers);
-
-/* How many TCP layers the frame has (pinfo->layers), the hook's or not. */
-guint tcpstate_tcp_layer_count(const packet_info *pinfo);
+/* The frame's TCP layers in order, each the header the hook saw on the
+ * first pass, or NULL for one that reached TCP other than through IP
+ * (Decode As over UDP, a tunnel that calls TCP directly, an exported PDU,
+ * or IP protocol 6 taken by someone else); their number. */
+guint tcpstate_frame_tcp_layers(const packet_info *pinfo, const tcp_layer_t *hooked[TCPS_MAX_LAYERS]);
 
 #endif /* TCPSTATE_HOOK_H */

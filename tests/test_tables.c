@@ -146,7 +146,7 @@ static uint64_t zk_send(struct zk_table *t, double t_s, int from_client, uint8_t
     p.src_addr = s.src_addr;
     p.sport = s.sport;
     p.dport = s.dport;
-    zk_table_packet(t, &cfg, tcps_tuple_key(&s), &p, number);
+    zk_table_packet(t, &cfg, tcps_tuple_key(&s), &p, 0, number);
     return p.time_us;
 }
 

@@ -22,7 +22,7 @@ bool tcps_capture_side0_is_client(const struct zk_record *zk, const struct tcps_
  * out by its own rules), history and conn_state so far.  The Zeek
  * connection's number. */
 static uint32_t zeek_segment(struct tcps_capture *cap, const struct zk_config *cfg, const struct tcps_layer *in,
-                             const struct tcps_conn *conn, struct tcps_kept *k)
+                             const struct tcps_conn_entry *c, struct tcps_kept *k)
 {
     const struct tcps_segment *seg = &in->seg;
     struct zk_packet pkt = {
@@ -32,8 +32,8 @@ static uint32_t zeek_segment(struct tcps_capture *cap, const struct zk_config *c
         .payload_truncated = !(in->captured & TCPS_CAPTURED_PAYLOAD),
     };
     uint32_t number;
-    const struct zk_conn *zk = zk_table_packet(&cap->zeek, cfg, tcps_tuple_key(seg), &pkt, &number);
-    int client_side = side0_is_client(zk->side0_addr, zk->side0_port, conn) ? 0 : 1;
+    const struct zk_conn *zk = zk_table_packet(&cap->zeek, cfg, tcps_tuple_key(seg), &pkt, c->zk_last, &number);
+    int client_side = side0_is_client(zk->side0_addr, zk->side0_port, &c->fsm) ? 0 : 1;
 
     k->hist_len = zk->history_len;
     k->hist_was_h = zk->history_len == 1 && zk->history[0] == 'H';
@@ -54,7 +54,7 @@ static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_
     k->conn = tcps_table_conn_of_segment(&cap->conns, in->stream, &in->seg);
     tcps_table_segment_seen(&cap->conns, k->conn, in->stream, &cfg->fsm, &in->seg, r);
     c = tcps_table_conn(&cap->conns, k->conn);
-    zk = zeek_segment(cap, &cfg->zeek, in, &c->fsm, k);
+    zk = zeek_segment(cap, &cfg->zeek, in, c, k);
     k->watch = tcps_watch_segment(&cap->watch, &c->watch, &cfg->watch, &in->seg, r);
     c->last_frame = frame;
     if (in->tcp_off >= 0 && in->tcp_off <= UINT16_MAX) {
@@ -66,6 +66,7 @@ static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_
     }
     if (!c->zk_first)
         c->zk_first = zk;
+    c->zk_last = zk;
     tcps_results_keep_zeek(&cap->results, frame, layer, k, c->zk_first, zk);
 }
 

@@ -28,6 +28,7 @@ struct tcps_conn_entry {
     struct tcps_conn_watch watch;
     uint32_t stream;               /* its first tcp.stream */
     uint32_t zk_first;             /* its first Zeek connection (0: none yet) */
+    uint32_t zk_last;              /* the Zeek connection of its latest segment (0: none yet) */
     uint32_t last_frame;           /* the frame of its latest segment */
 };
 

@@ -139,10 +139,19 @@ static uint32_t new_conn(struct zk_table *t, const struct zk_config *cfg, uint64
     return number;
 }
 
-const struct zk_conn *zk_table_packet(struct zk_table *t, const struct zk_config *cfg, uint64_t key,
-                                      const struct zk_packet *pkt, uint32_t *number)
+/* Whether connection `number` is the live one of 4-tuple `key`.  A 4-tuple
+ * has at most one live connection (a new one is made only after the last
+ * one was retired), and by_tuple names it. */
+static bool is_live_of_tuple(const struct zk_table *t, uint32_t number, uint64_t key)
 {
-    uint32_t n = tcps_map_get(&t->by_tuple, key);
+    const struct zk_record *rec = number && number <= t->used ? record_at(t, number) : NULL;
+    return rec && rec->live && t->live[rec->at].key == key;
+}
+
+const struct zk_conn *zk_table_packet(struct zk_table *t, const struct zk_config *cfg, uint64_t key,
+                                      const struct zk_packet *pkt, uint32_t last, uint32_t *number)
+{
+    uint32_t n = is_live_of_tuple(t, last, key) ? last : tcps_map_get(&t->by_tuple, key);
     const struct zk_record *rec = n ? record_at(t, n) : NULL;
     struct zk_conn *c;
 

@@ -48,9 +48,11 @@ struct zk_table {
 
 /* The packet `pkt` of 4-tuple `key`: the Zeek connection that takes it (a
  * new one when Zeek would not continue the last one), after the packet.
- * The pointer is valid until the next call. */
+ * `last` (or 0) is the connection the 4-tuple's previous packet went to, as
+ * the caller remembers it: while it is live it is the 4-tuple's, and the
+ * table is not searched.  The pointer is valid until the next call. */
 const struct zk_conn *zk_table_packet(struct zk_table *t, const struct zk_config *cfg, uint64_t key,
-                                      const struct zk_packet *pkt, uint32_t *number);
+                                      const struct zk_packet *pkt, uint32_t last, uint32_t *number);
 
 /* Retire, a couple of slots per call, the live connections Zeek's timers
  * have removed by `now_us`: O(1) per packet, the whole pool every few. */
