@@ -16,6 +16,7 @@
 #include <epan/ipproto.h>
 #include <epan/packet.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <wsutil/pint.h>
 #include <wsutil/wslog.h>
 
 #include "tcpstate-hook.h"
@@ -83,19 +84,17 @@ guint tcpstate_frame_tcp_layers(const packet_info *pinfo, const tcp_layer_t *hoo
     return count;
 }
 
-/* The segment in the header at the start of tvb.  FALSE when the state
- * machine cannot take it: too little captured or an impossible data offset
- * (tcps_read_segment), or no tcp.len (TCP gives none for a fragment or
- * inside an ICMP error). */
-static gboolean read_segment(tvbuff_t *tvb, const packet_info *pinfo, tcp_layer_t *layer)
+/* The segment in the header `hdr`, of which `have` bytes were captured.
+ * FALSE when the state machine cannot take it: too little captured or an
+ * impossible data offset (tcps_read_segment), or no tcp.len (TCP gives none
+ * for a fragment or inside an ICMP error). */
+static gboolean read_segment(const guint8 *hdr, gint have, tvbuff_t *tvb, const packet_info *pinfo,
+                             tcp_layer_t *layer)
 {
-    gint have = tvb_captured_length(tvb);
-
     if (have < 20 || pinfo->fragmented || pinfo->flags.in_error_pkt)
         return FALSE;
     layer->seg.time_us = tcpstate_time_us(pinfo);
-    return tcps_read_segment(tvb_get_ptr(tvb, 0, MIN(have, TCPS_HEADER_MAX)), (size_t)have,
-                             tvb_reported_length(tvb), &layer->seg, &layer->captured);
+    return tcps_read_segment(hdr, (size_t)have, tvb_reported_length(tvb), &layer->seg, &layer->captured);
 }
 
 /* A 32-bit digest of an address, the state machine's name for it.  An IPv4
@@ -115,6 +114,8 @@ static guint32 address_digest(const address *addr)
 static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
 {
     tcp_layer_t *layer;
+    gint have = tvb_captured_length(tvb);
+    const guint8 *hdr = have > 0 ? tvb_get_ptr(tvb, 0, MIN(have, TCPS_HEADER_MAX)) : NULL;
 
     if (seen.frame != pinfo->num) {
         seen.frame = pinfo->num;
@@ -128,17 +129,17 @@ static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
     layer->position = wmem_list_count(pinfo->layers);
     layer->ds_tvb = tvb_get_ds_tvb(tvb);
     layer->offset = tvb_raw_offset(tvb);
-    layer->stream = G_MAXUINT32;
-    if (tvb_captured_length(tvb) >= 4) {
-        layer->seg.sport = tvb_get_ntohs(tvb, 0);
-        layer->seg.dport = tvb_get_ntohs(tvb, 2);
+    layer->stream = TCPS_NO_STREAM;
+    if (have >= 4) {
+        layer->seg.sport = pntoh16(hdr);
+        layer->seg.dport = pntoh16(hdr + 2);
     }
     layer->seg.src_addr = address_digest(&pinfo->src);
     layer->seg.dst_addr = address_digest(&pinfo->dst);
     if (quoted_by_icmp(pinfo))
         layer->kind = TCPS_LAYER_QUOTED;
     else
-        layer->kind = read_segment(tvb, pinfo, layer) ? TCPS_LAYER_SEGMENT : TCPS_LAYER_TRUNCATED;
+        layer->kind = read_segment(hdr, have, tvb, pinfo, layer) ? TCPS_LAYER_SEGMENT : TCPS_LAYER_TRUNCATED;
     return layer;
 }
 
@@ -164,7 +165,7 @@ static guint32 conversation_stream(const packet_info *pinfo, const address *src,
                                              layer->seg.dport, 0);
     const struct tcp_analysis *tcpd = conv ? (const struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp)
                                            : NULL;
-    return tcpd ? tcpd->stream : G_MAXUINT32;
+    return tcpd ? tcpd->stream : TCPS_NO_STREAM;
 }
 
 /* After TCP (or its exception): tcp.stream from TCP's conversation, when TCP
@@ -175,7 +176,7 @@ static void stream_from_tcp(tcp_layer_t *layer, const packet_info *pinfo, tvbuff
     if (tvb_captured_length(tvb) < TCP_BYTES_BEFORE_STREAM)
         return;
     layer->stream = conversation_stream(pinfo, src, dst, layer);
-    if (layer->stream == G_MAXUINT32)
+    if (layer->stream == TCPS_NO_STREAM)
         return;
     if (seen.stream_memo.used >= STREAM_MEMO_MAX)
         tcps_map_free(&seen.stream_memo);

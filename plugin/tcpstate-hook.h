@@ -21,7 +21,7 @@ typedef struct {
     struct tcps_segment seg;  /* TCPS_LAYER_SEGMENT: the header's fields and tcp.len */
     tvbuff_t *ds_tvb;         /* the data source the header lies in (the frame's, or reassembled bytes) */
     gint offset;              /* where the header starts in ds_tvb */
-    guint32 stream;           /* tcp.stream; G_MAXUINT32 when TCP got no stream for it */
+    guint32 stream;           /* tcp.stream; TCPS_NO_STREAM when TCP got no stream for it */
     guint position;           /* where TCP's entry is in pinfo->layers (0-based) */
     guint8 kind;              /* enum tcps_layer_kind */
     guint8 captured;          /* TCPS_CAPTURED_* bits (tcpstate_segment.h) */
