@@ -26,7 +26,7 @@ static void index_chunk(struct tcps_chunks *a, uint32_t c)
     a->n_chunks = n;
 }
 
-void *tcps_chunk_make(struct tcps_chunks *a, uint32_t i, size_t elem)
+void *tcps_chunk_add(struct tcps_chunks *a, uint32_t i, size_t elem)
 {
     uint32_t c = i >> TCPS_CHUNK_SHIFT;
 

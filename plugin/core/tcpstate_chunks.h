@@ -26,9 +26,6 @@ struct tcps_chunks {
     uint32_t n_chunks;
 };
 
-/* Element i (of elem bytes), created (zero) if need be. */
-void *tcps_chunk_make(struct tcps_chunks *a, uint32_t i, size_t elem);
-
 /* Chunk c, or NULL if it was never created. */
 static inline void *tcps_chunk(const struct tcps_chunks *a, uint32_t c)
 {
@@ -42,6 +39,19 @@ static inline void *tcps_chunk_get(const struct tcps_chunks *a, uint32_t i, size
     char *chunk = (char *)tcps_chunk(a, i >> TCPS_CHUNK_SHIFT);
     return chunk ? chunk + (size_t)(i & (TCPS_CHUNK_LEN - 1)) * elem : NULL;
 }
+
+/* Element i, its chunk made first (zero) when it has none: tcps_chunk_make's
+ * slow path. */
+void *tcps_chunk_add(struct tcps_chunks *a, uint32_t i, size_t elem);
+
+/* Element i, made (zero) if need be.  Inline: every packet stores its
+ * result this way, and its chunk nearly always exists already. */
+static inline void *tcps_chunk_make(struct tcps_chunks *a, uint32_t i, size_t elem)
+{
+    void *e = tcps_chunk_get(a, i, elem);
+    return e ? e : tcps_chunk_add(a, i, elem);
+}
+
 size_t tcps_chunks_bytes(const struct tcps_chunks *a, size_t elem);
 void tcps_chunks_free(struct tcps_chunks *a);
 
