@@ -16,7 +16,6 @@
 #include <epan/ipproto.h>
 #include <epan/packet.h>
 #include <epan/dissectors/packet-tcp.h>
-#include <wsutil/pint.h>
 #include <wsutil/wslog.h>
 
 #include "tcpstate-hook.h"
@@ -131,8 +130,8 @@ static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
     layer->offset = tvb_raw_offset(tvb);
     layer->stream = TCPS_NO_STREAM;
     if (have >= 4) {
-        layer->seg.sport = pntoh16(hdr);
-        layer->seg.dport = pntoh16(hdr + 2);
+        layer->seg.sport = (guint16)(hdr[0] << 8 | hdr[1]);
+        layer->seg.dport = (guint16)(hdr[2] << 8 | hdr[3]);
     }
     layer->seg.src_addr = address_digest(&pinfo->src);
     layer->seg.dst_addr = address_digest(&pinfo->dst);

@@ -30,7 +30,10 @@ are the targets; absolute times on shared machines are noise.
 packet with and without the plugin, counted by valgrind's cachegrind (exact
 and repeatable where wall time is noise): each side runs on a capture of N
 packets and one of 3N, and the difference, divided by the packets between
-them, cancels tshark's start-up.
+them, cancels tshark's start-up.  tshark runs with tests/bench/fixrand.c
+preloaded: Wireshark salts its hash maps with a random number, which made
+the same build's count vary by about 0.5 % between runs; with the salt
+fixed, a build's count repeats exactly.
 """
 import argparse
 import datetime
@@ -182,9 +185,12 @@ def bench_size(packets, reps, work, dirs, home, gencap):
 IREFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
-def instructions(plugins, pcap, args, home):
-    """Instructions tshark executes on pcap (cachegrind, no cache simulation)."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": home, "LC_ALL": "C.UTF-8", "WIRESHARK_PLUGIN_DIR": plugins}
+def instructions(plugins, pcap, args, home, fixrand):
+    """Instructions tshark executes on pcap (cachegrind, no cache simulation),
+    with Wireshark's hash salt fixed (tests/bench/fixrand.c), so that a
+    build's count repeats exactly."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": home, "LC_ALL": "C.UTF-8", "WIRESHARK_PLUGIN_DIR": plugins,
+           "LD_PRELOAD": fixrand}
     proc = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
                            "tshark", "-n", "-r", pcap, *args], env=env, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True, preexec_fn=drop_privileges)
@@ -194,15 +200,18 @@ def instructions(plugins, pcap, args, home):
     return int(m[1].replace(",", ""))
 
 
-def bench_instructions(packets, work, dirs, home, gencap):
+def bench_instructions(packets, work, dirs, home, gencap, fixrand_built):
     """Per comparison: instructions per packet with and without the plugin."""
     pcaps = [bench_capture(gencap, work, n) for n in (packets, 3 * packets)]
+    fixrand = os.path.join(work, "libfixrand.so")  # where tshark, run as nobody, can read it
+    shutil.copy(fixrand_built, fixrand)
+    os.chmod(fixrand, 0o755)
     per_packet = {}
     for side in ("without", "with"):
         for run in RUNS:
             if side == "without" and (run.startswith("state") or run == "disabled"):
                 continue
-            small, large = (instructions(dirs[side], p, RUNS[run], home) for p, _ in pcaps)
+            small, large = (instructions(dirs[side], p, RUNS[run], home, fixrand) for p, _ in pcaps)
             per_packet[(side, run)] = (large - small) / (pcaps[1][1] - pcaps[0][1])
             print(f"  instructions {run:13} {side:8} {per_packet[(side, run)]:9.0f} per packet",
                   file=sys.stderr, flush=True)
@@ -318,8 +327,9 @@ def main():
         if "tcpstate.so" in files:
             built_so = os.path.join(dirpath, "tcpstate.so")
     gencap = os.path.join(args.build, "tests", "gencap")
-    if not built_so or not os.path.exists(gencap):
-        sys.exit(f"build first: cmake --build {args.build} (needs the plugin and tests/gencap)")
+    fixrand = os.path.join(args.build, "tests", "libfixrand.so")
+    if not built_so or not os.path.exists(gencap) or not os.path.exists(fixrand):
+        sys.exit(f"build first: cmake --build {args.build} (needs the plugin, tests/gencap and tests/libfixrand.so)")
     os.makedirs(args.work, exist_ok=True)
     os.chmod(args.work, 0o755)
     home = os.path.join(args.work, "home")
@@ -339,7 +349,8 @@ def main():
     results = []
     for packets in sizes:
         results.append(bench_size(packets, args.reps, args.work, dirs, home, gencap))
-    counted = bench_instructions(args.instructions, args.work, dirs, home, gencap) if args.instructions else None
+    counted = (bench_instructions(args.instructions, args.work, dirs, home, gencap, fixrand)
+               if args.instructions else None)
     ws = subprocess.run(["tshark", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     meta = {"date": datetime.date.today().isoformat(),
