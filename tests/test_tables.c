@@ -129,9 +129,10 @@ static void test_conn_table_pseudo_isn(void)
 
 static const uint8_t no_server_ports[65536 / 8];
 
-/* A Zeek packet between 1:cport and 2:80 at t seconds. */
-static uint64_t zk_send(struct zk_table *t, double t_s, int from_client, uint8_t flags, uint32_t seq, uint32_t ack,
-                        uint16_t cport, uint32_t *number)
+/* A Zeek packet between 1:cport and 2:80 at t seconds; `last` is the
+ * caller's memory of the 4-tuple's last Zeek connection (0: none). */
+static uint64_t zk_send_last(struct zk_table *t, uint32_t last, double t_s, int from_client, uint8_t flags,
+                             uint32_t seq, uint32_t ack, uint16_t cport, uint32_t *number)
 {
     static const struct zk_config cfg = { no_server_ports };
     struct zk_packet p;
@@ -146,8 +147,14 @@ static uint64_t zk_send(struct zk_table *t, double t_s, int from_client, uint8_t
     p.src_addr = s.src_addr;
     p.sport = s.sport;
     p.dport = s.dport;
-    zk_table_packet(t, &cfg, tcps_tuple_key(&s), &p, 0, number);
+    zk_table_packet(t, &cfg, tcps_tuple_key(&s), &p, last, number);
     return p.time_us;
+}
+
+static uint64_t zk_send(struct zk_table *t, double t_s, int from_client, uint8_t flags, uint32_t seq, uint32_t ack,
+                        uint16_t cport, uint32_t *number)
+{
+    return zk_send_last(t, 0, t_s, from_client, flags, seq, ack, cport, number);
 }
 
 static const char *zk_history(const struct zk_table *t, uint32_t number)
@@ -163,6 +170,49 @@ static const char *zk_history(const struct zk_table *t, uint32_t number)
 /* Zeek's attempt timer (5 s) removes a SYN nobody answered; the sweep then
  * retires it: its record keeps S0 and "S", its slot is free again, and a
  * later packet of its 4-tuple starts a new connection. */
+/* The caller's `last` spares the 4-tuple lookup only while it is that
+ * 4-tuple's live connection: another 4-tuple's, or a retired one, is not
+ * taken. */
+static void test_zeek_table_last(void)
+{
+    struct zk_table t = { 0 };
+    uint32_t a, b, n;
+
+    zk_send(&t, 0, 1, TCPS_SYN, 100, 0, 40000, &a);
+    zk_send(&t, 1, 1, TCPS_SYN, 900, 0, 40001, &b);
+    zk_send_last(&t, b, 2, 0, TCPS_SYN | TCPS_ACK, 500, 101, 40000, &n);
+    CHECK_EQ(n, a);                                    /* b is live, but another 4-tuple's */
+    CHECK(strcmp(zk_history(&t, a), "Sh") == 0);
+    CHECK(strcmp(zk_history(&t, b), "S") == 0);
+    zk_send_last(&t, a, 3, 1, TCPS_ACK, 101, 501, 40000, &n);
+    CHECK_EQ(n, a);                                    /* the right one, live */
+    CHECK(strcmp(zk_history(&t, a), "ShA") == 0);
+    for (int i = 0; i < 128; i++)                      /* b unanswered for 9 s: retired */
+        zk_table_sweep(&t, 10000000);
+    CHECK_EQ(zk_table_record(&t, b)->live, 0);
+    zk_send_last(&t, b, 11, 1, TCPS_SYN, 900, 0, 40001, &n);
+    CHECK_EQ(n, 3);                                    /* b retired: a new connection, b untouched */
+    CHECK(strcmp(zk_history(&t, b), "S") == 0);
+    CHECK_EQ(zk_table_conn_state(&t, zk_table_record(&t, b)), ZK_CS_S0);
+    zk_send_last(&t, 99, 12, 1, TCPS_ACK, 901, 0, 40001, &n);
+    CHECK_EQ(n, 3);                                    /* a number never made: looked up */
+    zk_table_free(&t);
+
+    /* A retired connection's `at` is its history's offset, not a slot: here
+     * offset 0, the slot its own 4-tuple's new connection now holds. */
+    zk_send(&t, 0, 1, TCPS_SYN, 100, 0, 41000, &a);
+    for (int i = 0; i < 128; i++)
+        zk_table_sweep(&t, 10000000);
+    zk_send(&t, 11, 1, TCPS_SYN, 700, 0, 41000, &b);
+    CHECK_EQ(zk_table_record(&t, a)->live, 0);
+    CHECK_EQ(zk_table_record(&t, a)->at, 0);
+    CHECK_EQ(zk_table_record(&t, b)->at, 0);
+    zk_send_last(&t, a, 12, 1, TCPS_ACK, 701, 0, 41000, &n);
+    CHECK_EQ(n, b);
+    CHECK(strcmp(zk_history(&t, a), "S") == 0);
+    zk_table_free(&t);
+}
+
 static void test_zeek_table(void)
 {
     struct zk_table t = { 0 };
@@ -414,6 +464,7 @@ int main(void)
     test_conn_table_reuse();
     test_conn_table_pseudo_isn();
     test_zeek_table();
+    test_zeek_table_last();
     test_watch();
     test_results();
     test_capture();
