@@ -87,7 +87,7 @@ guint tcpstate_frame_tcp_layers(const packet_info *pinfo, const tcp_layer_t *hoo
  * FALSE when the state machine cannot take it: too little captured or an
  * impossible data offset (tcps_read_segment), or no tcp.len (TCP gives none
  * for a fragment or inside an ICMP error). */
-static gboolean read_segment(const guint8 *hdr, gint have, tvbuff_t *tvb, const packet_info *pinfo,
+static gboolean read_segment(const guint8 *hdr, guint have, tvbuff_t *tvb, const packet_info *pinfo,
                              tcp_layer_t *layer)
 {
     if (have < 20 || pinfo->fragmented || pinfo->flags.in_error_pkt)
@@ -113,8 +113,8 @@ static guint32 address_digest(const address *addr)
 static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
 {
     tcp_layer_t *layer;
-    gint have = tvb_captured_length(tvb);
-    const guint8 *hdr = have > 0 ? tvb_get_ptr(tvb, 0, MIN(have, TCPS_HEADER_MAX)) : NULL;
+    guint have = tvb_captured_length(tvb);
+    const guint8 *hdr = have ? tvb_get_ptr(tvb, 0, (gint)MIN(have, TCPS_HEADER_MAX)) : NULL;
 
     if (seen.frame != pinfo->num) {
         seen.frame = pinfo->num;
@@ -129,10 +129,7 @@ static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
     layer->ds_tvb = tvb_get_ds_tvb(tvb);
     layer->offset = tvb_raw_offset(tvb);
     layer->stream = TCPS_NO_STREAM;
-    if (have >= 4) {
-        layer->seg.sport = (guint16)(hdr[0] << 8 | hdr[1]);
-        layer->seg.dport = (guint16)(hdr[2] << 8 | hdr[3]);
-    }
+    tcps_read_ports(hdr, have, &layer->seg);
     layer->seg.src_addr = address_digest(&pinfo->src);
     layer->seg.dst_addr = address_digest(&pinfo->dst);
     if (quoted_by_icmp(pinfo))

@@ -13,7 +13,7 @@
 static void header(uint8_t *h, size_t hlen, uint8_t flags, const uint8_t *opts, size_t n_opts)
 {
     static const uint8_t fixed[20] = {
-        0x9c, 0x40, 0x00, 0x50,             /* ports 40000 -> 80 (not read here) */
+        0x9c, 0x40, 0x00, 0x50,             /* ports 40000 -> 80 */
         0x12, 0x34, 0x56, 0x78,             /* seq 0x12345678 */
         0x9a, 0xbc, 0xde, 0xf0,             /* ack 0x9abcdef0 */
         0x00, 0x00, 0xfa, 0xf0,             /* offset (set below), flags, window 64240 */
@@ -24,6 +24,23 @@ static void header(uint8_t *h, size_t hlen, uint8_t flags, const uint8_t *opts, 
     h[12] = (uint8_t)(hlen / 4 << 4);
     h[13] = flags;
     memcpy(h + 20, opts, n_opts);
+}
+
+/* Ports need only the first 4 bytes; with fewer, nothing is read. */
+static void test_ports(void)
+{
+    uint8_t h[TCPS_HEADER_MAX];
+    struct tcps_segment s;
+
+    header(h, 20, TCPS_SYN, NULL, 0);
+    memset(&s, 0, sizeof s);
+    tcps_read_ports(h, 4, &s);
+    CHECK_EQ(s.sport, 40000);
+    CHECK_EQ(s.dport, 80);
+    s.sport = s.dport = 7;
+    tcps_read_ports(h, 3, &s);
+    CHECK_EQ(s.sport, 7);
+    CHECK_EQ(s.dport, 7);
 }
 
 static void test_fields(void)
@@ -90,6 +107,7 @@ static void test_window_scale(void)
 
 int main(void)
 {
+    test_ports();
     test_fields();
     test_window_scale();
     return checks_done();

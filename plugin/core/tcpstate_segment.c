@@ -9,9 +9,22 @@
 #define OPT_WSCALE 3
 #define WSCALE_MAX 14
 
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
 static uint32_t get32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void tcps_read_ports(const uint8_t *hdr, size_t have, struct tcps_segment *seg)
+{
+    if (have < 4)
+        return;
+    seg->sport = get16(hdr);
+    seg->dport = get16(hdr + 2);
 }
 
 int8_t tcps_window_scale(const uint8_t *hdr, size_t hlen, size_t have)
@@ -52,7 +65,7 @@ bool tcps_read_segment(const uint8_t *hdr, size_t have, size_t reported, struct 
     seg->seq = get32(hdr + 4);
     seg->ack = get32(hdr + 8);
     seg->flags = hdr[13];
-    seg->win = (uint16_t)(hdr[14] << 8 | hdr[15]);
+    seg->win = get16(hdr + 14);
     seg->wscale = (seg->flags & TCPS_SYN) ? tcps_window_scale(hdr, hlen, have) : -1;
     *captured = (uint8_t)((have >= hlen ? TCPS_CAPTURED_HEADER : 0) |
                           (have >= hlen + seg->len ? TCPS_CAPTURED_PAYLOAD : 0));

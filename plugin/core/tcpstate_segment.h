@@ -24,10 +24,15 @@ extern "C" {
 #define TCPS_CAPTURED_HEADER  1u   /* the whole header, options included */
 #define TCPS_CAPTURED_PAYLOAD 2u   /* the payload too */
 
+/* The ports of the header at `hdr`, when its first 4 bytes were captured
+ * (`have`); otherwise *seg is left as it is.  Every header has them, also
+ * one too short or too odd for tcps_read_segment. */
+void tcps_read_ports(const uint8_t *hdr, size_t have, struct tcps_segment *seg);
+
 /* Read the header at `hdr`, of which `have` bytes were captured (at most
  * TCPS_HEADER_MAX are looked at) and `reported` bytes are the segment's
  * length per IP, into *seg: seq, ack, flags, win, wscale and len (payload).
- * Ports, addresses and time are the caller's.  False when the state
+ * Ports (tcps_read_ports), addresses and time are the caller's.  False when the state
  * machine cannot take it: fewer than 20 bytes captured, or a data offset
  * below 20 bytes or beyond the reported length. */
 bool tcps_read_segment(const uint8_t *hdr, size_t have, size_t reported, struct tcps_segment *seg,
