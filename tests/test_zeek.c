@@ -68,6 +68,56 @@ static void expect(const char *name, const struct conn_run *run, const char *cs,
 #define F TCPS_FIN
 #define R TCPS_RST
 
+/* The removal time kept after each packet (removable_from_us) only spares
+ * work: at every moment up to 320 s after the last packet (Zeek's TCP
+ * inactivity timeout is 300 s), the connection is removed exactly when
+ * the full check of every timer says so.  A connection that is not removed
+ * right away keeps a time after its last packet, or nothing is spared. */
+static void expect_removal_time_exact(const char *name, const struct conn_run *run)
+{
+    struct zk_conn full = run->conn;
+    int wrong = 0;
+
+    full.removable_from_us = 0; /* 0: not known, every timer checked */
+    for (uint64_t t = run->conn.last_us; t <= run->conn.last_us + 320000000u; t += 50000)
+        wrong += zk_conn_removed_by(&run->conn, t) != zk_conn_removed_by(&full, t);
+    if (wrong || run->conn.removable_from_us <= run->conn.last_us) {
+        printf("FAIL %s: %d moments differ from the full check; removable from %llu, last packet %llu\n", name,
+               wrong, (unsigned long long)run->conn.removable_from_us, (unsigned long long)run->conn.last_us);
+        failures++;
+    } else {
+        printf("ok   %s: removal time exact (from %.2f s)\n", name, run->conn.removable_from_us / 1e6);
+    }
+}
+
+static void test_removal_time(void)
+{
+    struct conn_run syn = { 0 }, open = { 0 }, closed = { 0 }, half = { 0 }, reset = { 0 };
+
+    pkt(&syn, 0.0, 1, S, 100, 0, 0);                      /* the attempt timer, at 5 s */
+    expect_removal_time_exact("unanswered SYN", &syn);
+    pkt(&open, 0.0, 1, S, 100, 0, 0);                     /* inactivity, at 300 s */
+    pkt(&open, 0.1, 0, S | A, 500, 101, 0);
+    pkt(&open, 0.2, 1, A, 101, 501, 0);
+    expect_removal_time_exact("established", &open);
+    pkt(&closed, 0.0, 1, S, 100, 0, 0);                   /* both closed: the close delay */
+    pkt(&closed, 0.1, 0, S | A, 500, 101, 0);
+    pkt(&closed, 0.2, 1, A, 101, 501, 0);
+    pkt(&closed, 0.3, 1, F | A, 101, 501, 0);
+    pkt(&closed, 0.4, 0, F | A, 501, 102, 0);
+    pkt(&closed, 0.5, 1, A, 102, 502, 0);
+    expect_removal_time_exact("closed", &closed);
+    pkt(&half, 0.0, 1, S, 100, 0, 0);                     /* one FIN: the expire timer's ticks */
+    pkt(&half, 0.1, 0, S | A, 500, 101, 0);
+    pkt(&half, 0.2, 1, A, 101, 501, 0);
+    pkt(&half, 0.3, 1, F | A, 101, 501, 0);
+    expect_removal_time_exact("half closed", &half);
+    pkt(&reset, 0.0, 1, S, 100, 0, 0);                    /* a reset */
+    pkt(&reset, 0.1, 0, S | A, 500, 101, 0);
+    pkt(&reset, 0.2, 1, R | A, 101, 501, 0);
+    expect_removal_time_exact("reset", &reset);
+}
+
 int main(void)
 {
     {   /* The whole story: both FINs, both CLOSED: SF. */
@@ -174,6 +224,7 @@ int main(void)
         pkt(&r, 0.4, 0, A, 501, 121, 0);
         expect("gap", &r, "S1", "ShADaG", 1);
     }
+    test_removal_time();
     printf("%d failure(s)\n", failures);
     return failures ? 1 : 0;
 }

@@ -520,22 +520,29 @@ void zk_conn_init(struct zk_conn *c, const struct zk_config *cfg, const struct z
 }
 
 /* The periodic ExpireTimer (TCPSessionAdapter::ExpireTimer) removes a quiet
- * connection that has closed, reset or never answered.  It ticks every 6 s
- * from its start; Zeek reschedules it from the network time at which it
- * fired, which a per-connection view approximates by the tick itself. */
-static bool expire_removes(const struct zk_conn *c, uint64_t now)
+ * connection that has closed, reset or never answered.  Whether it has is
+ * a matter of the endpoints' states, which change only with a packet. */
+static bool expire_may_remove(const struct zk_conn *c)
 {
     const struct zk_endpoint *o = orig_cep(c), *r = resp_cep(c);
-    uint64_t quiet_after = c->last_us + TCP_CONNECTION_LINGER, tick;
-    bool removable;
 
     if (!c->is_active)
         return false;
-    removable = ((o->did_close || r->did_close) &&
-                 ((o->did_close && r->did_close) || o->state == RESET || r->state == RESET ||
-                  o->state == INACTIVE || r->state == INACTIVE)) ||
-                (o->state == INACTIVE && r->state == INACTIVE);
-    if (!removable)
+    return ((o->did_close || r->did_close) &&
+            ((o->did_close && r->did_close) || o->state == RESET || r->state == RESET ||
+             o->state == INACTIVE || r->state == INACTIVE)) ||
+           (o->state == INACTIVE && r->state == INACTIVE);
+}
+
+/* The expire timer ticks every 6 s from its start; Zeek reschedules it from
+ * the network time at which it fired, which a per-connection view
+ * approximates by the tick itself.  It removes only after the connection
+ * has been quiet for TCP_CONNECTION_LINGER. */
+static bool expire_removes(const struct zk_conn *c, uint64_t now)
+{
+    uint64_t quiet_after = c->last_us + TCP_CONNECTION_LINGER, tick;
+
+    if (!expire_may_remove(c))
         return false;
     if (c->expire_extra_us > quiet_after && c->expire_extra_us <= now)
         return true;
@@ -547,14 +554,42 @@ static bool expire_removes(const struct zk_conn *c, uint64_t now)
     return tick <= now;
 }
 
-bool zk_conn_removed_by(const struct zk_conn *c, uint64_t now)
+/* The attempt timer (AttemptTimer) removes a connection whose originator's
+ * SYN is still unanswered when it fires; states change only with a packet. */
+static bool attempt_may_remove(const struct zk_conn *c)
 {
     const struct zk_endpoint *o = orig_cep(c), *r = resp_cep(c);
 
+    return c->attempt_at_us && c->is_active && (o->state == SYN_SENT || o->state == SYN_ACK_SENT) &&
+           r->state == INACTIVE;
+}
+
+/* The earliest time zk_conn_removed_by can be true, until the next packet:
+ * the delete timer fires at its time, the attempt timer at its time if the
+ * SYN is unanswered, inactivity at last_us + inactivity_s, and the expire
+ * timer only after TCP_CONNECTION_LINGER of quiet, if the states let it.
+ * Kept after every packet, it spares the sweep and the packets the full
+ * check of every timer. */
+static uint64_t removable_from(const struct zk_conn *c)
+{
+    uint64_t t = c->last_us + (uint64_t)c->inactivity_s * SEC;
+
+    if (expire_may_remove(c) && c->last_us + TCP_CONNECTION_LINGER < t)
+        t = c->last_us + TCP_CONNECTION_LINGER;
+    if (c->delete_at_us && c->delete_at_us < t)
+        t = c->delete_at_us;
+    if (attempt_may_remove(c) && c->attempt_at_us < t)
+        t = c->attempt_at_us;
+    return t;
+}
+
+bool zk_conn_removed_by(const struct zk_conn *c, uint64_t now)
+{
+    if (now < c->removable_from_us)
+        return false;
     if (c->delete_at_us && c->delete_at_us <= now)
         return true;
-    if (c->attempt_at_us && c->attempt_at_us <= now && c->is_active &&
-        (o->state == SYN_SENT || o->state == SYN_ACK_SENT) && r->state == INACTIVE)
+    if (attempt_may_remove(c) && c->attempt_at_us <= now)
         return true;
     if (now >= c->last_us + (uint64_t)c->inactivity_s * SEC)
         return true;
@@ -588,7 +623,9 @@ bool zk_packet_continues(const struct zk_conn *c, const struct zk_packet *p)
     return false;
 }
 
-void zk_packet_seen(struct zk_conn *c, const struct zk_packet *p)
+/* zk_packet_seen without its bookkeeping: the packet, as Zeek's TCP
+ * analyzer takes it. */
+static void take_packet(struct zk_conn *c, const struct zk_packet *p)
 {
     int side = (p->src_addr == c->side0_addr && p->sport == c->side0_port) ? 0 : 1;
     struct zk_endpoint *e = &c->ep[side], *peer = &c->ep[!side];
@@ -679,6 +716,12 @@ void zk_packet_seen(struct zk_conn *c, const struct zk_packet *p)
 
     if (do_close)
         connection_closed(c, e, peer, gen_event);
+}
+
+void zk_packet_seen(struct zk_conn *c, const struct zk_packet *p)
+{
+    take_packet(c, p);
+    c->removable_from_us = removable_from(c);
 }
 
 /* ------------------------------------------------------------------------ */

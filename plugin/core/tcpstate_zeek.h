@@ -58,6 +58,7 @@ struct zk_conn {
     uint64_t expire_base_us;  /* the periodic expire timer ticks at base + 6 s * k */
     uint64_t expire_extra_us;
     uint64_t delete_at_us;
+    uint64_t removable_from_us; /* no timer removes it before this (0: not known) */
     uint32_t inactivity_s;
     uint32_t hist_seen;
     uint32_t side0_addr;      /* address digest and port of side 0 */

@@ -90,8 +90,10 @@ static void retire(struct zk_table *t, uint32_t slot)
 void zk_table_sweep(struct zk_table *t, uint64_t now_us)
 {
     for (int n = 0; n < 2 && t->live_len; n++) {
-        uint32_t slot = t->sweep_at++ % t->live_len;
-        if (t->live[slot].number && zk_conn_removed_by(&t->live[slot].c, now_us))
+        uint32_t slot = t->sweep_at++ & (t->live_len - 1); /* live_len: a power of 2 */
+        const struct zk_live *l = &t->live[slot];
+        /* removable_from_us first: the call is needed only once it is due. */
+        if (l->number && now_us >= l->c.removable_from_us && zk_conn_removed_by(&l->c, now_us))
             retire(t, slot);
     }
 }
