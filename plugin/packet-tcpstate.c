@@ -141,7 +141,8 @@ static void tcpstate_init(void)
 }
 
 /* The hook's header as the analysis takes it: where it lies in the frame's
- * bytes, or its flags when it lies elsewhere (reassembled IP). */
+ * bytes, or its flags when it lies elsewhere (reassembled IP) or further
+ * in than a kept result holds (TCPS_TCP_OFF_MAX). */
 static void layer_input(const tcp_layer_t *hooked, tvbuff_t *frame_tvb, struct tcps_layer *in)
 {
     memset(in, 0, sizeof *in);
@@ -154,7 +155,7 @@ static void layer_input(const tcp_layer_t *hooked, tvbuff_t *frame_tvb, struct t
     in->stream = hooked->stream;
     in->kind = hooked->kind;
     in->captured = hooked->captured;
-    in->tcp_off = hooked->ds_tvb == frame_tvb && hooked->offset <= G_MAXUINT16 ? hooked->offset : -1;
+    in->tcp_off = hooked->ds_tvb == frame_tvb && hooked->offset <= TCPS_TCP_OFF_MAX ? hooked->offset : -1;
     if (in->tcp_off < 0 && tcps_layer_is_segment(in))
         in->tcp_flags = tvb_get_ntohs(hooked->ds_tvb, hooked->offset + 12) & TCP_FLAGS_MASK;
 }

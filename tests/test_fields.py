@@ -16,6 +16,8 @@
   hook                  TCP reached another way is marked not analysed; a displaced hook is reported
   aliases               every renamed field's old name (kept for one release) is registered as a
                         deprecated alias, selects the same frames as its new name and prints the same
+  deep-header           a TCP header more than 4 KiB into its frame (behind IPv6 extension headers)
+                        gets the same fields and flow graph as the same connection without them
 """
 import os
 import re
@@ -259,6 +261,56 @@ def test_hook():
     print("TCP in UDP marked not analysed; -d ip.proto==6,tcp keeps the states; a displaced hook is reported")
 
 
+def deep_header_pcap(src, dst):
+    """src with 4,096 bytes of IPv6 extension headers (hop-by-hop and
+    destination options, 2,048 bytes each, the most one can hold) before
+    every TCP header, which then starts 4,150 bytes into its frame."""
+    from scapy.all import IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop, PadN, rdpcap, wrpcap
+
+    def padding(total):  # PadN options of `total` bytes (each at most 2 + 255)
+        opts = []
+        while total:
+            n = min(total, 257)
+            opts.append(PadN(optdata=b"\0" * (n - 2)))
+            total -= n
+        return opts
+
+    deep = []
+    for p in rdpcap(src):
+        tcp = p[IPv6].payload.copy()
+        ip = p[IPv6].copy()
+        ip.remove_payload()
+        del ip.plen, ip.nh
+        q = p.copy()
+        q[IPv6].underlayer.remove_payload()
+        q = q / ip / IPv6ExtHdrHopByHop(options=padding(2046)) / IPv6ExtHdrDestOpt(options=padding(2046)) / tcp
+        q.time = p.time
+        q.wirelen = None  # the copy kept the original's length on the wire
+        deep.append(q)
+    wrpcap(dst, deep)
+    os.chmod(dst, 0o644)
+
+
+def test_deep_header():
+    """A kept result holds the header's place in the frame up to 4,095
+    bytes; a header further in has its numbers and flags kept aside."""
+    name = "ipv6_client_close"
+    src = os.path.join(CAPTURES, name + ".pcap")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)
+        deep = os.path.join(tmp, "deep.pcap")
+        deep_header_pcap(src, deep)
+        where = t.fields(deep, ["frame.number", "frame.len", "tcp.stream", "ipv6.dstopts.len"])
+        if not where or any(int(r["frame.len"]) < 4150 + 20 or r["tcp.stream"] != "0" for r in where):
+            fail(f"the deep capture is not what the test needs: {where[:3]}")
+        want = t.read_tsv(os.path.join(CAPTURES, name + ".expected.tsv"))
+        compare_rows(name + " behind 4 KiB of extension headers", t.fields(deep), want, t.FIELDS)
+        import test_flow
+        if test_flow.flow(deep) != test_flow.flow(src) or "SYN" not in test_flow.flow(src):
+            fail(f"flow graph behind extension headers:\n{test_flow.flow(deep)}\nwithout them:\n{test_flow.flow(src)}")
+    print(f"{name}: {len(want)} packets with the TCP header 4,150 bytes in: same fields and flow graph")
+
+
 def rst_unacceptable_pcap(tmp):
     """A SYN answered by a RST that does not acknowledge it: the client, in
     SYN_SENT, does not take it (RFC 9293 3.10.7.3).  No capture has one."""
@@ -368,4 +420,5 @@ if __name__ == "__main__":
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth, "filters": test_filters,
     "custom-columns": test_custom_columns, "two-pass": test_two_pass, "relative-numbers": test_relative_numbers,
     "msl": test_msl, "icmp": test_icmp, "hook": test_hook, "aliases": test_aliases,
+    "deep-header": test_deep_header,
     })

@@ -333,7 +333,7 @@ static void test_results(void)
     tcps_kept_unpack(&k, &back);
     r.seq = 0;
     CHECK(memcmp(&r, &back, sizeof r) == 0);
-    CHECK_EQ(sizeof(struct tcps_kept), 28);
+    CHECK_EQ(sizeof(struct tcps_kept), 24);
 
     tcps_results_keep(&t, 7, 0, &k);
     k2 = k;
@@ -358,18 +358,21 @@ static void test_results(void)
     /* Zeek connections near the first one are a delta; far ones go aside. */
     memset(&k2, 0, sizeof k2);
     CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k2, 10), 0);  /* no Zeek connection */
-    tcps_results_keep_zeek(&t, 7, 0, &k2, 200, 200 + 127);
-    CHECK_EQ(k2.zk_delta, 127);
-    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k2, 200), 327);
-    tcps_results_keep_zeek(&t, 7, 0, &k2, 200, 200 - 127);
-    CHECK_EQ(k2.zk_delta, -127);
-    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k2, 200), 73);
-    tcps_results_keep_zeek(&t, 7, 1, &k2, 200, 200 + 128);
+    tcps_results_keep_zeek(&t, 7, 0, &k2, 200, 200 + 15);
+    CHECK_EQ(k2.zk_delta, 15);
+    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k2, 200), 215);
+    tcps_results_keep_zeek(&t, 7, 0, &k2, 200, 200 - 15);
+    CHECK_EQ(k2.zk_delta, -15);
+    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k2, 200), 185);
+    tcps_results_keep_zeek(&t, 7, 1, &k2, 200, 200 + 16);
     CHECK_EQ(k2.zk_delta, TCPS_ZK_ASIDE);
-    CHECK_EQ(tcps_results_zeek(&t, 7, 1, &k2, 200), 328);
-    tcps_results_keep_zeek(&t, 9, 0, &k2, 200, 200 - 128);
-    CHECK_EQ(tcps_results_zeek(&t, 9, 0, &k2, 200), 72);
-    CHECK_EQ(tcps_results_zeek(&t, 7, 1, &k2, 200), 328); /* per (frame, layer) */
+    CHECK_EQ(tcps_results_zeek(&t, 7, 1, &k2, 200), 216);
+    tcps_results_keep_zeek(&t, 9, 0, &k2, 200, 200 - 16);   /* -16 fits 5 bits, but means "aside" */
+    CHECK_EQ(k2.zk_delta, TCPS_ZK_ASIDE);
+    CHECK_EQ(tcps_results_zeek(&t, 9, 0, &k2, 200), 184);
+    tcps_results_keep_zeek(&t, 9, 1, &k2, 200, 200 + 1000);
+    CHECK_EQ(tcps_results_zeek(&t, 9, 1, &k2, 200), 1200);
+    CHECK_EQ(tcps_results_zeek(&t, 7, 1, &k2, 200), 216); /* per (frame, layer) */
     tcps_results_free(&t);
     CHECK(tcps_results_get(&t, 7, 0) == NULL);
 }
@@ -454,6 +457,20 @@ static void test_capture(void)
     CHECK_EQ(tcps_results_numbers(&cap.results, 6, 0)->ack, 101); /* 201 - ISN 100 */
     CHECK_EQ(tcps_results_numbers(&cap.results, 6, 0)->tcp_flags, TCPS_ACK);
     CHECK_EQ(k->notes & TCPS_NOTE_ACK_UNSEEN, 0);        /* it acknowledges the client's 100 bytes exactly */
+    /* Frames 7 and 8: headers 4095 and 4096 bytes into the frame (behind
+     * much encapsulation): the first offset fits the kept result, the
+     * second's numbers are kept aside. */
+    in = layer_of(seg(5, 1, TCPS_ACK, 201, 501, 40000), 0, 0, TCPS_LAYER_SEGMENT);
+    in.tcp_off = TCPS_TCP_OFF_MAX;
+    tcps_capture_layer(&cap, &cfg, 7, 0, &in);
+    k = tcps_results_get(&cap.results, 7, 0);
+    CHECK(k && !k->numbers_aside && k->tcp_off == 4095);
+    in.tcp_off = TCPS_TCP_OFF_MAX + 1;
+    in.tcp_flags = TCPS_ACK;
+    tcps_capture_layer(&cap, &cfg, 8, 0, &in);
+    k = tcps_results_get(&cap.results, 8, 0);
+    CHECK(k && k->numbers_aside && k->tcp_off == 0);
+    CHECK(tcps_results_numbers(&cap.results, 8, 0) && tcps_results_numbers(&cap.results, 8, 0)->seq == 101);
     CHECK(tcps_capture_side0_is_client(zk_table_record(&cap.zeek, 1), &tcps_table_conn(&cap.conns, 0)->fsm));
     tcps_capture_free(&cap);
 }

@@ -6,6 +6,11 @@
 
 #include <string.h>
 
+/* What the kept result's narrow fields must hold (tcpstate_results.h). */
+_Static_assert(ZK_HISTORY_MAX < 64, "tcps_kept.hist_len has 6 bits");
+_Static_assert(ZK_CS_COUNT <= 16, "tcps_kept.conn_state has 4 bits");
+_Static_assert(TCPS_WATCH_ALL < 64, "tcps_kept.watch has 6 bits");
+
 static uint32_t saturate32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
 static bool side0_is_client(uint32_t side0_addr, uint16_t side0_port, const struct tcps_conn *conn)
@@ -57,8 +62,8 @@ static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_
     zk = zeek_segment(cap, &cfg->zeek, in, c, k);
     k->watch = tcps_watch_segment(&cap->watch, &c->watch, &cfg->watch, &in->seg, r);
     c->last_frame = frame;
-    if (in->tcp_off >= 0 && in->tcp_off <= UINT16_MAX) {
-        k->tcp_off = (uint16_t)in->tcp_off;
+    if (in->tcp_off >= 0 && in->tcp_off <= TCPS_TCP_OFF_MAX) {
+        k->tcp_off = (uint64_t)in->tcp_off;
     } else {
         const struct tcps_kept_numbers kept = { r->seq, r->ack, in->tcp_flags };
         k->numbers_aside = 1;

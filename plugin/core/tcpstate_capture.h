@@ -37,7 +37,8 @@ enum tcps_layer_kind {
 struct tcps_layer {
     struct tcps_segment seg;  /* TCPS_LAYER_SEGMENT: the header's fields and payload length */
     uint32_t stream;          /* tcp.stream; TCPS_NO_STREAM when TCP got none for it */
-    int32_t tcp_off;          /* where the header starts in the frame's bytes; -1: outside them */
+    int32_t tcp_off;          /* where the header starts in the frame's bytes; -1: outside them or
+                                 beyond TCPS_TCP_OFF_MAX (tcpstate_results.h) */
     uint16_t tcp_flags;       /* the header's flags and AE bit, needed when tcp_off is -1 */
     uint8_t kind;             /* enum tcps_layer_kind */
     uint8_t captured;         /* TCPS_CAPTURED_* (tcpstate_segment.h) */

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+_Static_assert(sizeof(struct tcps_kept) == 24, "one kept result per TCP frame: 24 bytes");
+
 /* What is kept aside, per (frame, layer). */
 enum aside { ASIDE_LAYER = 1, ASIDE_NUMBERS, ASIDE_ZEEK };
 
@@ -95,8 +97,8 @@ void tcps_results_keep_zeek(struct tcps_results *t, uint32_t frame, unsigned lay
     int64_t delta = (int64_t)zk - first;
 
     k->has_zk = 1;
-    if (delta > INT8_MIN && delta <= INT8_MAX) {
-        k->zk_delta = (int8_t)delta;
+    if (delta >= -TCPS_ZK_DELTA_MAX && delta <= TCPS_ZK_DELTA_MAX) {
+        k->zk_delta = delta;
     } else {
         k->zk_delta = TCPS_ZK_ASIDE;
         tcps_map_put(&t->aside_of, aside_key(frame, layer, ASIDE_ZEEK), zk);

@@ -1,7 +1,7 @@
 /* tcpstate_results.h - what the analysis said about every TCP header of a
  * capture, kept for showing it on any later pass.
  *
- * Plain C, no Wireshark headers.  One kept result is 28 bytes.  The relative
+ * Plain C, no Wireshark headers.  One kept result is 24 bytes.  The relative
  * sequence and acknowledgement numbers are not kept: they are the packet's
  * own numbers minus the ISNs, so they are recomputed from the frame's bytes
  * when shown (only the offset of the TCP header is kept), except for headers
@@ -27,31 +27,40 @@ extern "C" {
 /* More TCP layers than this in one frame are left alone. */
 #define TCPS_MAX_LAYERS 8
 
+/* Where a header lies in the frame's bytes, if it fits tcps_kept.tcp_off;
+ * further in (a header behind 4 KiB of encapsulation), its numbers are kept
+ * aside like those of a header outside the frame's bytes. */
+#define TCPS_TCP_OFF_MAX 4095
+
+/* tcps_kept.zk_delta: a Zeek connection this far from its tcpstate
+ * connection's first one; further, kept aside. */
+#define TCPS_ZK_DELTA_MAX 15
+#define TCPS_ZK_ASIDE (-16)
+
+/* One kept result: 24 bytes, one per TCP frame of the capture. */
 struct tcps_kept {
     uint32_t bytes[2];          /* bytes each side (client, server) sent so far, saturating */
     uint32_t conn : 29;         /* connection number (tcpstate_conn_table.h) */
     uint32_t not_seen : 1;      /* a TCP layer that reached TCP other than through IP: not analysed */
     uint32_t icmp_quoted : 1;   /* a header quoted by an ICMP error: no state change */
     uint32_t truncated : 1;     /* header or length not captured: no state change */
-    uint32_t seglen : 17;       /* as struct tcps_result */
-    uint32_t handshake : 3;
-    uint32_t teardown : 4;
-    uint32_t sender : 1;
-    uint32_t order : 2;
-    uint32_t more_layers : 1;   /* (first layer) the frame has more TCP layers */
-    uint32_t numbers_aside : 1; /* relative numbers kept aside (tcps_results_numbers) */
-    uint32_t has_zk : 1;        /* a Zeek connection took the segment */
-    uint32_t hist_was_h : 1;    /* history was "H", later rewritten "^h" by a role flip */
     uint8_t states, prev;       /* as struct tcps_result */
     uint16_t notes;
-    uint16_t tcp_off;           /* where the TCP header starts in the frame's bytes */
-    int8_t zk_delta;            /* Zeek connection - the connection's first one; TCPS_ZK_ASIDE: aside */
-    uint8_t hist_len;           /* Zeek history so far: this many letters of the final one */
-    uint8_t conn_state;         /* enum zk_conn_state so far */
-    uint8_t watch;              /* TCPS_WATCH_* bits */
+    uint64_t seglen : 17;       /* as struct tcps_result */
+    uint64_t handshake : 3;
+    uint64_t teardown : 4;
+    uint64_t sender : 1;
+    uint64_t order : 2;
+    uint64_t more_layers : 1;   /* (first layer) the frame has more TCP layers */
+    uint64_t numbers_aside : 1; /* relative numbers kept aside (tcps_results_numbers) */
+    uint64_t has_zk : 1;        /* a Zeek connection took the segment */
+    uint64_t hist_was_h : 1;    /* history was "H", later rewritten "^h" by a role flip */
+    uint64_t tcp_off : 12;      /* where the TCP header starts in the frame's bytes (TCPS_TCP_OFF_MAX) */
+    int64_t zk_delta : 5;       /* Zeek connection - the connection's first one; TCPS_ZK_ASIDE: aside */
+    uint64_t hist_len : 6;      /* Zeek history so far: this many letters of the final one */
+    uint64_t conn_state : 4;    /* enum zk_conn_state so far */
+    uint64_t watch : 6;         /* TCPS_WATCH_* bits */
 };
-
-#define TCPS_ZK_ASIDE INT8_MIN
 
 /* The numbers of a header outside the frame's bytes. */
 struct tcps_kept_numbers {

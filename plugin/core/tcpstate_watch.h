@@ -26,6 +26,7 @@ extern "C" {
 #define TCPS_WATCH_SERVER_TW_MANY   0x08 /* ... and that server has many ends in TIME_WAIT */
 #define TCPS_WATCH_SYN_SENT_MANY    0x10 /* the client host has many connections in SYN_SENT */
 #define TCPS_WATCH_RST_IN_TIME_WAIT 0x20 /* RST arriving at an end in TIME_WAIT (RFC 1337) */
+#define TCPS_WATCH_ALL              0x3f /* every bit above */
 
 struct tcps_watch_limits {
     uint64_t close_wait_max_us;
