@@ -119,6 +119,10 @@ MUTANTS = [
     (FSM, "conn->state[side] == TCPS_LISTEN ? CF_PASSIVE : CF_SIMOPEN;",
      "conn->state[side] == TCPS_LISTEN ? CF_PASSIVE : 0;",
      "a SYN received in SYN_SENT is not recorded as a simultaneous open"),
+    (ZEEK, "    if (attempt_may_remove(c) && c->attempt_at_us < t)\n        t = c->attempt_at_us;",
+     "    (void)0;", "the removal time kept after a packet forgets the attempt timer"),
+    (ZEEK, "    if (c->delete_at_us && c->delete_at_us < t)\n        t = c->delete_at_us;",
+     "    (void)0;", "the removal time kept after a packet forgets the delete timer"),
 ]
 
 # Mutants the tests cannot tell apart from the original, and why (by number).
