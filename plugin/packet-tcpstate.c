@@ -17,6 +17,7 @@
 #include <epan/range.h>
 #include <epan/tap.h>
 #include <epan/ftypes/ftypes.h>
+#include <wsutil/wslog.h>
 
 #include "packet-tcpstate.h"
 #include "tcpstate-alias.h"
@@ -88,6 +89,51 @@ typedef struct {
  * file close. */
 static struct tcps_capture cap;
 
+/* ------------------------------------------------------------------------ */
+/* A file nobody will see a result of                                         */
+
+/* A one-pass tshark run that prints summary lines and builds no protocol
+ * tree never shows a tcpstate result: there is no tree to add fields or
+ * expert infos to, no later pass to show them on, and without a "tcpstate"
+ * tap listener (statistics, flow graph) nothing else reads them.  That is
+ * plain `tshark -r`, the run every installed copy of tcpstate slows down;
+ * tcpstate leaves such a file alone: it analyses nothing and puts TCP itself
+ * back into "ip.proto" 6 until the next file (README, "Performance").
+ *
+ * How a pass is known to be the only one: tshark's first pass of two (-2)
+ * dissects without columns (pinfo->cinfo NULL) in every version from 4.0 to
+ * 4.6, while its single pass has them whenever it prints summary lines.
+ * Wireshark and sharkd keep every frame for showing later, in any order,
+ * whatever their first pass had, so only tshark qualifies.  What a run
+ * needs does not change from frame to frame, so the first frame decides for
+ * the file; should a later frame need a result all the same, stderr says so
+ * once rather than tcpstate showing a state it never computed. */
+enum file_mode { FILE_UNDECIDED, FILE_ANALYSED, FILE_LEFT_ALONE };
+static enum file_mode file_mode;
+static gboolean running_in_tshark;
+static gboolean warned_left_alone;
+
+static gboolean result_never_shown(const packet_info *pinfo, const proto_tree *tree)
+{
+    return running_in_tshark && !tree && pinfo->cinfo && !PINFO_FD_VISITED(pinfo) &&
+           !have_tap_listener(tcpstate_tap);
+}
+
+/* Is this file analysed?  Decided at its first frame. */
+static gboolean file_is_analysed(const packet_info *pinfo, const proto_tree *tree)
+{
+    if (file_mode == FILE_UNDECIDED) {
+        file_mode = result_never_shown(pinfo, tree) ? FILE_LEFT_ALONE : FILE_ANALYSED;
+        if (file_mode == FILE_LEFT_ALONE)
+            tcpstate_hook_install(FALSE);
+    } else if (file_mode == FILE_LEFT_ALONE && !warned_left_alone && !result_never_shown(pinfo, tree)) {
+        ws_warning("TCP State: frame %u asks for a result, but this tshark run looked like one that shows "
+                   "none at its first frame, so the file was not analysed", pinfo->num);
+        warned_left_alone = TRUE;
+    }
+    return file_mode == FILE_ANALYSED;
+}
+
 /* What the plugin holds, in bytes, split into what grows with frames and
  * what grows with connections.  Printed to stderr when the capture is
  * closed if TCPSTATE_MEMSTATS is set: the benchmark reads it. */
@@ -102,15 +148,19 @@ static void report_memory(void)
             frames, cap.conns.used, cap.zeek.used, cap.zeek.live_len, per_frame,
             frames ? (double)per_frame / frames : 0.0, per_conn,
             cap.conns.used ? (double)per_conn / cap.conns.used : 0.0);
+    if (file_mode == FILE_LEFT_ALONE)
+        fprintf(stderr, "tcpstate: file left alone (a one-pass tshark run that shows no result)\n");
 }
 
 /* At capture close (and before the next file): forget everything. */
 static void tcpstate_reset(void)
 {
-    if (g_getenv("TCPSTATE_MEMSTATS") && cap.results.first.n_chunks)
+    if (g_getenv("TCPSTATE_MEMSTATS") && file_mode != FILE_UNDECIDED)
         report_memory();
     tcpstate_hook_reset();
     tcps_capture_free(&cap);
+    file_mode = FILE_UNDECIDED;
+    warned_left_alone = FALSE;
 }
 
 /* The preferences as the analysis takes them, set at every file open (a
@@ -136,6 +186,7 @@ static void set_capture_config(void)
 static void tcpstate_init(void)
 {
     tcpstate_reset();
+    running_in_tshark = g_strcmp0(g_get_prgname(), "tshark") == 0;
     set_capture_config();
     tcpstate_hook_install(proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate)));
 }
@@ -430,6 +481,8 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     gboolean tapped, shown;
     shown_t v;
 
+    if (file_mode != FILE_ANALYSED && !file_is_analysed(pinfo, tree))
+        return tvb_captured_length(tvb);
     if (!PINFO_FD_VISITED(pinfo))
         analyse_frame(pinfo, tvb);
     if (!(first = tcps_results_get(&cap.results, pinfo->num, 0)))

@@ -18,6 +18,9 @@
                         deprecated alias, selects the same frames as its new name and prints the same
   deep-header           a TCP header more than 4 KiB into its frame (behind IPv6 extension headers)
                         gets the same fields and flow graph as the same connection without them
+  left-alone            a one-pass run that prints summary lines, builds no tree and has no tcpstate
+                        tap analyses nothing and prints what tshark prints without the plugin; every
+                        run that can show a result (two passes, a tree, a tcpstate tap) analyses all
 """
 import os
 import re
@@ -415,10 +418,56 @@ def test_aliases():
           f"same frames selected on {len(where)}; custom columns and a coloring rule agree")
 
 
+MEMORY_REPORT = re.compile(r"tcpstate memory: (\d+) TCP frames")
+
+def analysed_frames(pcap, args):
+    """(TCP frames tcpstate analysed, stdout, whether it said it left the file
+    alone), from its memory report (TCPSTATE_MEMSTATS) at file close."""
+    proc = t.tshark(["-r", t.readable(pcap), "-n", *args], env_extra=["TCPSTATE_MEMSTATS=1"])
+    m = MEMORY_REPORT.search(proc.stderr)
+    if not m:
+        fail(f"{' '.join(args) or 'plain'}: no tcpstate memory report on stderr: {proc.stderr[-300:]!r}")
+        return -1, proc.stdout, False
+    return int(m[1]), proc.stdout, "tcpstate: file left alone" in proc.stderr
+
+def test_left_alone():
+    """Plain `tshark -r` (one pass, summary lines, no protocol tree, no
+    "tcpstate" tap) can show no tcpstate result, so tcpstate leaves the file
+    alone: it analyses no frame, and tshark prints exactly what it prints
+    without the plugin.  Every run that can show one still analyses every TCP
+    frame: two passes (-2), a display
+    filter on TCP alone, a custom column, -V, a tcpstate statistic and the
+    flow graph.  (A run with nothing to print per packet, -q or -w, dissects
+    nothing at all.)"""
+    empty = tempfile.mkdtemp(prefix="tcpstate-noplugin-")
+    os.chmod(empty, 0o755)
+    names = ["seed", "time_wait_reuse", "simultaneous_open"]
+    for name in names:
+        pcap = t.readable(os.path.join(CAPTURES, name + ".pcap"))
+        tcp_frames = len(t.tshark(["-r", pcap, "-n", "-Y", "tcp"]).stdout.splitlines())
+        frames, out, alone = analysed_frames(pcap, [])
+        without = t.tshark(["-r", pcap, "-n"], plugins=empty).stdout
+        if frames != 0 or not alone:
+            fail(f"{name}: plain tshark -r analysed {frames} frames (left alone: {alone}), expected none")
+        if out != without or not out:
+            fail(f"{name}: plain tshark -r prints differently with the plugin:\n{out}\nwithout:\n{without}")
+        column = ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client"']
+        for args in (["-2"], ["-Y", "tcp"], column, ["-V"], ["-q", "-z", "tcpstate,sum"],
+                     ["-q", "-z", "flow,tcpstate,standard"]):
+            frames, out, alone = analysed_frames(pcap, args)
+            if frames != tcp_frames or alone:
+                fail(f"{name}: tshark {' '.join(args)} analysed {frames} of {tcp_frames} TCP frames "
+                     f"(left alone: {alone})")
+            if args == column and "SYN_SENT" not in out:
+                fail(f"{name}: the custom column shows no SYN_SENT:\n{out}")
+    print(f"{len(names)} captures: plain runs analyse nothing and print as without the plugin; "
+          "6 kinds of run that can show a result analyse every TCP frame")
+
+
 if __name__ == "__main__":
     run(__doc__, {
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth, "filters": test_filters,
     "custom-columns": test_custom_columns, "two-pass": test_two_pass, "relative-numbers": test_relative_numbers,
     "msl": test_msl, "icmp": test_icmp, "hook": test_hook, "aliases": test_aliases,
-    "deep-header": test_deep_header,
+    "deep-header": test_deep_header, "left-alone": test_left_alone,
     })
