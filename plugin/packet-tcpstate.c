@@ -58,6 +58,7 @@ static int hf_zeek_conn = -1;
 static gint ett_tcpstate = -1;
 static gint ett_final = -1;
 static int tcpstate_tap = -1;
+static int expert_tap = -1;   /* Wireshark's, read by tshark -z expert and the GUI's Expert Information */
 
 static guint pref_msl_s = 30;
 static guint pref_close_wait_max_s = 60;
@@ -94,8 +95,9 @@ static struct tcps_capture cap;
 
 /* A one-pass tshark run that prints summary lines and builds no protocol
  * tree never shows a tcpstate result: there is no tree to add fields or
- * expert infos to, no later pass to show them on, and without a "tcpstate"
- * tap listener (statistics, flow graph) nothing else reads them.  That is
+ * expert infos to, no later pass to show them on, and without a listener on
+ * the "tcpstate" tap (statistics, flow graph) or the "expert" tap nothing
+ * else reads them.  That is
  * plain `tshark -r`, the run every installed copy of tcpstate slows down;
  * tcpstate leaves such a file alone: it analyses nothing and puts TCP itself
  * back into "ip.proto" 6 until the next file (README, "Performance").
@@ -116,7 +118,7 @@ static gboolean warned_left_alone;
 static gboolean result_never_shown(const packet_info *pinfo, const proto_tree *tree)
 {
     return running_in_tshark && !tree && pinfo->cinfo && !PINFO_FD_VISITED(pinfo) &&
-           !have_tap_listener(tcpstate_tap);
+           !have_tap_listener(tcpstate_tap) && !have_tap_listener(expert_tap);
 }
 
 /* Is this file analysed?  Decided at its first frame. */
@@ -187,6 +189,7 @@ static void tcpstate_init(void)
 {
     tcpstate_reset();
     running_in_tshark = g_strcmp0(g_get_prgname(), "tshark") == 0;
+    expert_tap = find_tap_id("expert"); /* registered by Wireshark at its first file open */
     set_capture_config();
     tcpstate_hook_install(proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate)));
 }
@@ -475,10 +478,19 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     tcpstate_expert_segment(pinfo, ti, res, ended_connection(pinfo, res));
 }
 
+/* Without a tree the expert infos still go to the expert tap (tshark -z
+ * expert builds no tree), the same ones show_result adds. */
+static void tap_experts(packet_info *pinfo, const shown_t *v)
+{
+    tcpstate_expert_header(pinfo, NULL, v->kept);
+    if (tcps_result_state(&v->r, TCPS_CLIENT) != TCPS_NONE && !tcps_kept_not_a_segment(v->kept))
+        tcpstate_expert_segment(pinfo, NULL, v->kept, ended_connection(pinfo, v->kept));
+}
+
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     const struct tcps_kept *first, *kept;
-    gboolean tapped, shown;
+    gboolean tapped, shown, experts_tapped;
     shown_t v;
 
     if (file_mode != FILE_ANALYSED && !file_is_analysed(pinfo, tree))
@@ -495,12 +507,16 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     tapped = have_tap_listener(tcpstate_tap);
     shown = tree && (first->more_layers || tcpstate_expert_any(first, ended_connection(pinfo, first)) ||
                      proto_field_is_referenced(tree, proto_tcpstate));
-    for (guint i = 0; (tapped || shown) && (kept = tcps_results_get(&cap.results, pinfo->num, i)) != NULL; i++) {
+    experts_tapped = !tree && have_tap_listener(expert_tap);
+    for (guint i = 0; (tapped || shown || experts_tapped) && (kept = tcps_results_get(&cap.results, pinfo->num, i));
+         i++) {
         unpack(pinfo, tvb, kept, i, &v);
         if (tapped && v.zk)
             queue_tap(pinfo, &v);
         if (shown)
             show_result(tree, tvb, pinfo, &v);
+        else if (experts_tapped)
+            tap_experts(pinfo, &v);
     }
     /* Taken, with or without a tree: a dissector that returns 0 has its
      * layer taken off pinfo->layers again, which costs Wireshark about 130

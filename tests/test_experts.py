@@ -3,6 +3,7 @@
 
   experts               each expert info is on the frames read off its capture by hand
   experts-unreferenced  expert infos are there when no tcpstate field is asked for
+  experts-tap           tshark -z expert (which builds no tree) counts each expert info on its frames
 """
 import os
 
@@ -80,7 +81,32 @@ def test_experts():
     print(f"{len(EXPERTS)} expert infos on their frames")
 
 
+def expert_summaries():
+    """Expert field -> its summary (its name in tshark -G fields)."""
+    return {cols[2]: cols[1] for cols in (line.split("\t") for line in t.tshark(["-G", "fields"]).stdout.splitlines())
+            if len(cols) > 2 and cols[2].startswith("tcpstate.analysis.")}
+
+def test_experts_tap():
+    """tshark -z expert builds no protocol tree, so TCP's expert infos reached
+    its table and tcpstate's did not (it added them only to a tree).  Each
+    expert info of EXPERTS must be counted there as often as the frames it is
+    on, with -q and with summary lines printed (a one-pass run that tcpstate
+    must not leave alone: the expert tap reads its results)."""
+    summaries = expert_summaries()
+    for capture, opts, field, frames, _ in EXPERTS:
+        pcap = os.path.join(ZEEK, capture[5:]) if capture.startswith("zeek:") else os.path.join(CAPTURES, capture)
+        for quiet in (["-q"], []):
+            out = t.tshark(["-r", t.readable(pcap), "-n", *opts, *quiet, "-z", "expert"]).stdout
+            counts = [int(line.split()[0]) for line in out.splitlines()
+                      if "TCP State" in line and line.rstrip().endswith(summaries[field])]
+            if counts != [len(frames)]:
+                fail(f"{capture} {' '.join(opts + quiet)} -z expert: {summaries[field]!r} counted {counts}, "
+                     f"expected [{len(frames)}]")
+    print(f"{len(EXPERTS)} expert infos counted by -z expert as often as they occur, with and without -q")
+
+
 if __name__ == "__main__":
     run(__doc__, {
         "experts": test_experts, "experts-unreferenced": test_experts_unreferenced,
+        "experts-tap": test_experts_tap,
     })
