@@ -14,8 +14,8 @@
 #
 # TCPSTATE_CTEST_ARGS adds ctest arguments (e.g. "-R fields_seed" to run a
 # few tests while developing); by default "-LE mutation": the mutation check
-# changes only the plain-C core, which is the same on every version, and
-# takes 8 minutes, so it runs on the host only.  TCPSTATE_RUN replaces the test command with
+# changes only the plain-C core, which is the same on every version, so it
+# runs on the host only.  TCPSTATE_RUN replaces the test command with
 # another one, run in /src after the build (e.g. the benchmark:
 #   TCPSTATE_RUN='python3 tests/bench/bench.py --build /build --sizes "" --instructions 10000'
 #   tests/versions.sh sid).
