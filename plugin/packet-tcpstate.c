@@ -23,6 +23,7 @@
 #include "tcpstate-alias.h"
 #include "tcpstate-expert.h"
 #include "tcpstate-hook.h"
+#include "tcpstate-wanted.h"
 #include "ws_compat.h"
 #include "tcpstate_capture.h"
 
@@ -189,6 +190,7 @@ static void tcpstate_init(void)
 {
     tcpstate_reset();
     running_in_tshark = g_strcmp0(g_get_prgname(), "tshark") == 0;
+    tcpstate_wanted_reset(running_in_tshark);
     expert_tap = find_tap_id("expert"); /* registered by Wireshark at its first file open */
     set_capture_config();
     tcpstate_hook_install(proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate)));
@@ -293,7 +295,7 @@ static const char *history_so_far(wmem_allocator_t *pool, const shown_t *v)
 static gboolean wanted(proto_tree *tree, const int *hfs, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (proto_field_is_referenced(tree, hfs[i]))
+        if (tcpstate_wanted(tree, hfs[i]))
             return TRUE;
     return FALSE;
 }
@@ -326,8 +328,6 @@ static void add_boolean(proto_tree *st, int hf, tvbuff_t *tvb, gboolean value)
 /* The connection summary as far as the capture has been read. */
 static void show_final(proto_tree *st, tvbuff_t *tvb, const struct tcps_kept *res, const struct zk_record *zk)
 {
-    const int fields[] = { hf_final, hf_final_client, hf_final_server, hf_final_conn_state, hf_final_history,
-                           hf_final_orig };
     const struct tcps_conn *conn = &tcps_table_conn(&cap.conns, res->conn)->fsm;
     unsigned hist_len;
     const char *history, *final_cs;
@@ -336,8 +336,7 @@ static void show_final(proto_tree *st, tvbuff_t *tvb, const struct tcps_kept *re
     proto_item *fi;
     proto_tree *ft;
 
-    if (!wanted(st, fields, G_N_ELEMENTS(fields)) && tcpstate_alias(st, hf_final_conn_state) < 0 &&
-        tcpstate_alias(st, hf_final_history) < 0 && tcpstate_alias(st, hf_final_orig) < 0)
+    if (!tcpstate_wanted_group(st, WANTED_ZEEK_FINAL))
         return;
     history = zk_table_history(&cap.zeek, zk, &hist_len);
     final_cs = zk_conn_state_name(zk_table_conn_state(&cap.zeek, zk));
@@ -363,6 +362,8 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
     nstime_t duration;
     guint64 since = tcpstate_time_us(pinfo);
 
+    if (tcpstate_wanted_none(WANTED_ZEEK))
+        return;
     since = since >= zk->start_us ? since - zk->start_us : 0;
     duration.secs = (time_t)(since / 1000000u);
     duration.nsecs = (int)(since % 1000000u) * 1000;
@@ -418,6 +419,8 @@ static const struct tcps_conn *ended_connection(packet_info *pinfo, const struct
  * and closing. */
 static void show_states(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const struct tcps_result *r)
 {
+    if (tcpstate_wanted_none(WANTED_STATES))
+        return;
     add_string(st, hf_client_prev, tvb, tcps_state_name(tcps_result_prev(r, TCPS_CLIENT)));
     add_string(st, hf_server_prev, tvb, tcps_state_name(tcps_result_prev(r, TCPS_SERVER)));
     add_string(st, hf_sender, tvb, tcps_side_name((enum tcps_side)r->sender));
@@ -434,6 +437,8 @@ static void show_states(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const
 /* The segment's numbers relative to the ISNs, and the ISNs once seen. */
 static void show_numbers(proto_tree *st, tvbuff_t *tvb, const struct tcps_result *r, const struct tcps_conn *conn)
 {
+    if (tcpstate_wanted_none(WANTED_NUMBERS))
+        return;
     add_uint(st, hf_seq, tvb, r->seq);
     if (r->notes & TCPS_NOTE_ACK)
         add_uint(st, hf_ack, tvb, r->ack);
@@ -459,7 +464,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         proto_item_append_text(ti, ": connection not seen yet");
         return;
     }
-    if (proto_field_is_referenced(tree, proto_tcpstate)) {
+    if (tcpstate_wanted(tree, proto_tcpstate)) {
         proto_item_append_text(ti, ": client %s, server %s", tcps_state_name(client), tcps_state_name(server));
         add_string(st, hf_client, tvb, tcps_state_name(client));
         add_string(st, hf_server, tvb, tcps_state_name(server));
@@ -469,7 +474,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     /* A tree built for something else (a TCP field, another filter) wants
      * no tcpstate field: only the expert infos, which the expert statistics
      * and _ws.expert filters see. */
-    if (proto_field_is_referenced(tree, proto_tcpstate)) {
+    if (tcpstate_wanted(tree, proto_tcpstate)) {
         show_states(st, tvb, pinfo, &v->r);
         show_numbers(st, tvb, &v->r, conn ? &conn->fsm : NULL);
         if (v->zk && v->zk <= cap.zeek.used)
@@ -505,8 +510,9 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
      * case when tcpstate is installed but not asked for) gets only the expert
      * infos, and only when there are some. */
     tapped = have_tap_listener(tcpstate_tap);
+    tcpstate_wanted_frame(pinfo, tree);
     shown = tree && (first->more_layers || tcpstate_expert_any(first, ended_connection(pinfo, first)) ||
-                     proto_field_is_referenced(tree, proto_tcpstate));
+                     tcpstate_wanted(tree, proto_tcpstate));
     experts_tapped = !tree && have_tap_listener(expert_tap);
     for (guint i = 0; (tapped || shown || experts_tapped) && (kept = tcps_results_get(&cap.results, pinfo->num, i));
          i++) {
@@ -543,6 +549,24 @@ const char *tcpstate_state_name(guint state)
 const char *tcpstate_conn_state_name(guint cs)
 {
     return zk_conn_state_name((enum zk_conn_state)cs);
+}
+
+/* The fields each show_ function adds, asked about together (the old names
+ * join their new names' groups when they are registered). */
+static void register_wanted_groups(void)
+{
+    const int states[] = { hf_client_prev, hf_server_prev, hf_sender, hf_transition, hf_handshake, hf_teardown };
+    const int numbers[] = { hf_seq, hf_ack, hf_nxtseq, hf_isn_client, hf_isn_server, hf_inferred };
+    const int zeek[] = { hf_conn_state, hf_history, hf_duration, hf_bytes_client, hf_bytes_server, hf_zeek_conn };
+    const int final[] = { hf_final, hf_final_client, hf_final_server, hf_final_conn_state, hf_final_history,
+                          hf_final_orig };
+
+    tcpstate_wanted_register(proto_tcpstate);
+    tcpstate_wanted_group_add(WANTED_STATES, states, G_N_ELEMENTS(states));
+    tcpstate_wanted_group_add(WANTED_NUMBERS, numbers, G_N_ELEMENTS(numbers));
+    tcpstate_wanted_group_add(WANTED_ZEEK, zeek, G_N_ELEMENTS(zeek));
+    tcpstate_wanted_group_add(WANTED_ZEEK, final, G_N_ELEMENTS(final));
+    tcpstate_wanted_group_add(WANTED_ZEEK_FINAL, final, G_N_ELEMENTS(final));
 }
 
 void proto_register_tcpstate(void)
@@ -609,6 +633,7 @@ void proto_register_tcpstate(void)
 
     proto_tcpstate = proto_register_protocol("TCP endpoint state", "TCP State", "tcpstate");
     proto_register_field_array(proto_tcpstate, hf, array_length(hf));
+    register_wanted_groups();
     proto_register_subtree_array(ett, array_length(ett));
     tcpstate_expert_register(proto_tcpstate);
     tcpstate_register_aliases(proto_tcpstate);

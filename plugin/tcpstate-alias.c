@@ -4,8 +4,8 @@
  * protocol names), so each old name is a field of its own, described as
  * "Deprecated alias of tcpstate.X (removed in the next release)".  The glue
  * adds it, hidden and with the new item's value, beside the new item, and
- * only when the tree wants it (proto_field_is_referenced: a display filter,
- * a column, a coloring rule or -e names it, or the tree is shown).
+ * only when the tree wants it (tcpstate_wanted: a display filter, a column,
+ * a coloring rule or -e names it, or the tree is shown).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -19,6 +19,7 @@
 #include <epan/ftypes/ftypes.h>
 
 #include "tcpstate-alias.h"
+#include "tcpstate-wanted.h"
 
 /* Old name -> new name.  The old names of one new name are adjacent. */
 static struct {
@@ -116,12 +117,14 @@ void tcpstate_register_aliases(int proto)
     for (unsigned i = N_ALIASES; i-- > 0;)
         alias_index[aliases[i].hf_new - tcpstate_alias_first] = (signed char)i;
     tcpstate_alias_index = alias_index;
+    for (unsigned i = 0; i < N_ALIASES; i++)
+        tcpstate_wanted_old_name(aliases[i].hf_new, aliases[i].hf_old);
 }
 
 int tcpstate_alias_referenced(const proto_tree *tree, int first)
 {
     for (unsigned i = (unsigned)first; i < N_ALIASES && aliases[i].hf_new == aliases[first].hf_new; i++)
-        if (proto_field_is_referenced((proto_tree *)tree, aliases[i].hf_old))
+        if (tcpstate_wanted((proto_tree *)tree, aliases[i].hf_old))
             return first;
     return -1;
 }
@@ -130,7 +133,7 @@ int tcpstate_alias_referenced(const proto_tree *tree, int first)
 #define FOR_EACH_WANTED(tree, hf, i)                                                          \
     for (int first_ = tcpstate_alias(tree, hf), i = first_; first_ >= 0 && i < (int)N_ALIASES && \
          aliases[i].hf_new == (hf); i++)                                                      \
-        if (proto_field_is_referenced(tree, aliases[i].hf_old))
+        if (tcpstate_wanted(tree, aliases[i].hf_old))
 
 void tcpstate_alias_string(proto_tree *tree, int hf, tvbuff_t *tvb, const char *value)
 {

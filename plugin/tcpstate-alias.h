@@ -14,6 +14,8 @@
 #include <epan/packet.h>
 #include <epan/proto.h>
 
+#include "tcpstate-wanted.h"
+
 /* Register the old names; after the new fields and expert infos. */
 void tcpstate_register_aliases(int proto);
 
@@ -30,7 +32,7 @@ static inline int tcpstate_alias(const proto_tree *tree, int hf)
 {
     unsigned i = (unsigned)(hf - tcpstate_alias_first);
 
-    if (!tree || i >= tcpstate_alias_span || tcpstate_alias_index[i] < 0)
+    if (!tree || tcpstate_wanted_none(WANTED_OLD_NAMES) || i >= tcpstate_alias_span || tcpstate_alias_index[i] < 0)
         return -1;
     return tcpstate_alias_referenced(tree, tcpstate_alias_index[i]);
 }

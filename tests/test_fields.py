@@ -21,6 +21,9 @@
   left-alone            a one-pass run that prints summary lines, builds no tree and has no tcpstate
                         tap analyses nothing and prints what tshark prints without the plugin; every
                         run that can show a result (two passes, a tree, a tcpstate tap) analyses all
+  wanted-per-pass       tshark takes which tcpstate fields a run wants once a pass: each field, old
+                        name and expert info, the only one of its group, as a filter and a column,
+                        one pass and -2, gives what asking Wireshark on every frame gives
 """
 import os
 import re
@@ -464,10 +467,89 @@ def test_left_alone():
           "6 kinds of run that can show a result analyse every TCP frame")
 
 
+# The fields the glue asks about as one group (plugin/packet-tcpstate.c,
+# register_wanted_groups); an old name belongs to its new name's group.
+WANTED_GROUPS = {
+    "states": ["tcpstate.client.prev", "tcpstate.server.prev", "tcpstate.sender", "tcpstate.transition",
+               "tcpstate.handshake", "tcpstate.teardown"],
+    "numbers": ["tcpstate.seq", "tcpstate.ack", "tcpstate.nxtseq", "tcpstate.isn.client", "tcpstate.isn.server",
+                "tcpstate.inferred"],
+    "zeek": ["tcpstate.zeek.conn_state", "tcpstate.zeek.history", "tcpstate.zeek.duration",
+             "tcpstate.zeek.bytes.client", "tcpstate.zeek.bytes.server", "tcpstate.zeek.conn", "tcpstate.final",
+             "tcpstate.final.client", "tcpstate.final.server", "tcpstate.zeek.final.conn_state",
+             "tcpstate.zeek.final.history", "tcpstate.zeek.final.orig"],
+}
+
+def test_wanted_per_pass():
+    """In tshark, which tcpstate fields a run wants is asked at the first
+    frame of each pass and kept, with one answer per group of fields that
+    the glue adds together (plugin/tcpstate-wanted.c).  With
+    TCPSTATE_CHECK_WANTED set, Wireshark is asked on every frame and nothing
+    is kept.  In rounds that each want at most one field of every group
+    (as a display filter and a column), so that a field missing from its
+    group would go unshown, both ways must select the same frames and show
+    the same values; so must the columns of three rounds with -2, whose
+    first pass wants no tcpstate field; the checking runs must find no
+    frame that wants other fields than its pass's first; and every field
+    must be on some frame of the capture (-2 -T fields, which wants them
+    all)."""
+    names = [line.split("\t")[2] for line in t.tshark(["-G", "fields"]).stdout.splitlines()
+             if line.startswith("F\t") and line.split("\t")[2].startswith("tcpstate.")]
+    old_of = {}
+    for old, new in renames():
+        old_of.setdefault(new, []).append(old)
+    groups = {g: members + [o for m in members for o in old_of.get(m, [])] for g, members in WANTED_GROUPS.items()}
+    grouped = {f for members in groups.values() for f in members}
+    rest = [f for f in names if f not in grouped]
+    rounds = [[] for _ in range(max(len(m) for m in groups.values()))]
+    for members in groups.values():
+        for i, f in enumerate(members):
+            rounds[i].append(f)
+    for i, f in enumerate(rest):
+        rounds[i % len(rounds)].append(f)
+    if sorted(f for r in rounds for f in r) != sorted(names):
+        fail(f"rounds do not cover the registered fields: {sorted(set(names) ^ {f for r in rounds for f in r})}")
+    prefs = ["-o", "tcpstate.fin_wait_2_max:1", "-o", "tcpstate.close_wait_max:1",
+             "-o", "tcpstate.server_time_wait_many:2", "-o", "tcpstate.syn_sent_many:3"]
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)
+        sources = [os.path.join(HOSTILE, f) for f in sorted(os.listdir(HOSTILE)) if f.endswith(".pcap")]
+        sources += [os.path.join(CAPTURES, n + ".pcap") for n in capture_names()]
+        sources += [os.path.join(ZEEK, n) for n in ("ftp/ipv4.pcap", "smtp.pcap", "wikipedia.pcap",
+                                                           "cisco-fabric-path.pcap", "mixed-vlan-mpls.pcap")]
+        sources.append(rst_unacceptable_pcap(tmp))
+        cut = os.path.join(tmp, "seed-s30.pcap")
+        subprocess.run(["editcap", "-s", "30", os.path.join(CAPTURES, "seed.pcap"), cut], check=True)
+        merged = os.path.join(tmp, "all.pcapng")
+        subprocess.run(["mergecap", "-w", merged, *sources, cut], check=True)
+        os.chmod(merged, 0o644)
+        prefs += ["-d", "udp.port==53,tcp"]  # wikipedia.pcap: TCP that the hook never sees
+        everything = t.fields(merged, names, display_filter=None, extra=prefs + ["-2"])
+        for f in names:
+            if not any(r[f] for r in everything):
+                fail(f"{f} is on no frame of the merged capture: not compared")
+        for n, fields in enumerate(rounds):
+            fmt = ",".join(['"No.","%m"'] + [f'"{f}","%Cus:{f}:0:R"' for f in fields])
+            # -2: the first pass wants no tcpstate field (its tree is for -R
+            # and -Y, which name only TCP), the second wants the columns.
+            for passes in (["-Y", " || ".join(fields)], ["-2", "-R", "tcp", "-Y", "tcp"]) if n < 3 else \
+                    (["-Y", " || ".join(fields)],):
+                args = ["-r", merged, "-n", *prefs, "-o", f"gui.column.format:{fmt}", *passes]
+                kept = t.tshark(args)
+                asked = t.tshark(args, env_extra=["TCPSTATE_CHECK_WANTED=1"])
+                what = f"{' '.join(passes)}, columns {', '.join(fields)}"
+                if "wants other fields" in asked.stderr:
+                    fail(f"{what}: {asked.stderr.strip()}")
+                if kept.stdout != asked.stdout or not kept.stdout:
+                    fail(f"{what}: kept answers select or show differently from asking on every frame:\n"
+                         f"{kept.stdout[:600]}\nasked:\n{asked.stdout[:600]}")
+    print(f"{len(names)} fields in {len(rounds)} rounds, at most one of each group a round: kept answers agree "
+          f"with asking on every frame, in one pass and with -2")
+
 if __name__ == "__main__":
     run(__doc__, {
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth, "filters": test_filters,
     "custom-columns": test_custom_columns, "two-pass": test_two_pass, "relative-numbers": test_relative_numbers,
     "msl": test_msl, "icmp": test_icmp, "hook": test_hook, "aliases": test_aliases,
-    "deep-header": test_deep_header, "left-alone": test_left_alone,
+    "deep-header": test_deep_header, "left-alone": test_left_alone, "wanted-per-pass": test_wanted_per_pass,
     })

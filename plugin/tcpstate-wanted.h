@@ -1,0 +1,85 @@
+/* tcpstate-wanted.h - which tcpstate fields a frame's tree wants.
+ *
+ * tcpstate adds a field only when the tree wants it: a visible tree, or a
+ * display filter, column, coloring rule or -e that names it
+ * (proto_field_is_referenced).  Asked field by field, for its fields, old
+ * names and expert infos, that took some 50 questions a frame whenever any
+ * tcpstate field was wanted.  Within one tshark pass the answers are the
+ * same for every frame: the run's filters, columns, -e fields and taps, and
+ * whether it prints the tree, are set before its first frame.  So in tshark
+ * they are taken at the first frame of each pass (a pass is known by the
+ * frames' visited flag: tshark -2 makes two) and kept as bits, with one bit
+ * more for each group of fields that one function adds, which it asks
+ * first.  Wireshark's GUI and sharkd change filters and trees from one
+ * dissection to the next, so there every question goes to Wireshark.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef TCPSTATE_WANTED_H
+#define TCPSTATE_WANTED_H
+
+#include <epan/packet.h>
+#include <epan/proto.h>
+
+/* Fields added together, by one function of the glue. */
+enum tcpstate_wanted_group {
+    WANTED_STATES,     /* what the segment did: states before, sender, roles */
+    WANTED_NUMBERS,    /* relative numbers and ISNs */
+    WANTED_ZEEK,       /* the Zeek summary so far, and the final one */
+    WANTED_ZEEK_FINAL, /* the connection summary */
+    WANTED_OLD_NAMES,  /* every deprecated old name */
+    WANTED_GROUPS
+};
+
+/* Registration, in this order: the protocol's id (every tcpstate field id
+ * follows it); the members of each group; each old name with its new one
+ * (it joins the new name's groups). */
+void tcpstate_wanted_register(int proto);
+void tcpstate_wanted_group_add(enum tcpstate_wanted_group g, const int *hfs, size_t n);
+void tcpstate_wanted_old_name(int hf_new, int hf_old);
+
+/* At file open: keep answers per pass (tshark) or ask every time. */
+void tcpstate_wanted_reset(gboolean per_pass);
+
+
+/* Is any field of group `g` wanted? */
+gboolean tcpstate_wanted_group(proto_tree *tree, enum tcpstate_wanted_group g);
+
+/* Inline: asked for every field. */
+extern gboolean tcpstate_wanted_kept;
+extern int tcpstate_wanted_first;
+extern unsigned tcpstate_wanted_span;
+extern const guint8 *tcpstate_wanted_bits;
+extern guint tcpstate_wanted_groups;
+
+/* Does the tree want field `hf`? */
+static inline gboolean tcpstate_wanted(proto_tree *tree, int hf)
+{
+    unsigned i = (unsigned)(hf - tcpstate_wanted_first);
+
+    if (!tree)
+        return FALSE;
+    if (tcpstate_wanted_kept && i < tcpstate_wanted_span)
+        return (tcpstate_wanted_bits[i / 8] >> (i % 8)) & 1;
+    return proto_field_is_referenced(tree, hf);
+}
+
+/* Before asking about a frame's tree: takes the answers at a pass's first
+ * frame (tcpstate_wanted_pass).  Inline: called for every frame. */
+extern guint8 tcpstate_wanted_pass_key;
+void tcpstate_wanted_pass(const packet_info *pinfo, proto_tree *tree);
+static inline void tcpstate_wanted_frame(const packet_info *pinfo, proto_tree *tree)
+{
+    if (tree && (!tcpstate_wanted_kept || tcpstate_wanted_pass_key != (PINFO_FD_VISITED(pinfo) ? 1 : 0) +
+                                                                      (PTREE_DATA(tree)->visible ? 2 : 0)))
+        tcpstate_wanted_pass(pinfo, tree);
+}
+
+/* Known without asking that no field of group `g` is wanted?  (Only where
+ * answers are kept; elsewhere the caller asks field by field.) */
+static inline gboolean tcpstate_wanted_none(enum tcpstate_wanted_group g)
+{
+    return tcpstate_wanted_kept && !(tcpstate_wanted_groups & (1u << g));
+}
+
+#endif
