@@ -91,50 +91,68 @@ typedef struct {
  * file close. */
 static struct tcps_capture cap;
 
-/* ------------------------------------------------------------------------ */
-/* A file nobody will see a result of                                         */
+/* The preferences as the analysis takes them, set at every file open (a
+ * preference change makes Wireshark dissect the file again), and whether
+ * the file needs Zeek's view (file_is_analysed). */
+static struct tcps_capture_config capture_cfg;
 
-/* A one-pass tshark run that prints summary lines and builds no protocol
- * tree never shows a tcpstate result: there is no tree to add fields or
- * expert infos to, no later pass to show them on, and without a listener on
- * the "tcpstate" tap (statistics, flow graph) or the "expert" tap nothing
- * else reads them.  That is
- * plain `tshark -r`, the run every installed copy of tcpstate slows down;
- * tcpstate leaves such a file alone: it analyses nothing and puts TCP itself
- * back into "ip.proto" 6 until the next file (README, "Performance").
+/* ------------------------------------------------------------------------ */
+/* What a tshark run can show                                                 */
+
+/* A one-pass tshark run can show only what its first frame wants: what a
+ * tshark run needs is set before its first frame (filters, columns, -e
+ * fields, taps).  So tcpstate computes no more than that (README,
+ * "Performance"):
+ *
+ *  - nothing, when there is no tree to add fields or expert infos to, and
+ *    nobody listens to the "tcpstate" tap (statistics, flow graph) or the
+ *    "expert" tap.  That is plain `tshark -r`, the run every installed copy
+ *    of tcpstate slows down; tcpstate leaves such a file alone and puts TCP
+ *    itself back into "ip.proto" 6 until the next file;
+ *  - everything but Zeek's view (conn_state, history, bytes, the final
+ *    summary), when no Zeek field is wanted and there is no "tcpstate" tap:
+ *    a display filter or a column that names only other fields.
  *
  * How a pass is known to be the only one: tshark's first pass of two (-2)
  * dissects without columns (pinfo->cinfo NULL) in every version from 4.0 to
  * 4.6, while its single pass has them whenever it prints summary lines.
  * Wireshark and sharkd keep every frame for showing later, in any order,
- * whatever their first pass had, so only tshark qualifies.  What a run
- * needs does not change from frame to frame, so the first frame decides for
- * the file; should a later frame need a result all the same, stderr says so
- * once rather than tcpstate showing a state it never computed. */
-enum file_mode { FILE_UNDECIDED, FILE_ANALYSED, FILE_LEFT_ALONE };
+ * whatever their first pass had, so only tshark qualifies.  Should a later
+ * frame want more all the same, stderr says so once rather than tcpstate
+ * showing what it never computed.  The modes are in the order of what they
+ * compute. */
+enum file_mode { FILE_UNDECIDED, FILE_LEFT_ALONE, FILE_WITHOUT_ZEEK, FILE_ANALYSED };
 static enum file_mode file_mode;
 static gboolean running_in_tshark;
-static gboolean warned_left_alone;
+static gboolean warned_file_mode;
 
-static gboolean result_never_shown(const packet_info *pinfo, const proto_tree *tree)
+/* What this frame can show, and so what must be computed for it. */
+static enum file_mode frame_needs(const packet_info *pinfo, proto_tree *tree)
 {
-    return running_in_tshark && !tree && pinfo->cinfo && !PINFO_FD_VISITED(pinfo) &&
-           !have_tap_listener(tcpstate_tap) && !have_tap_listener(expert_tap);
+    if (!running_in_tshark || !pinfo->cinfo || PINFO_FD_VISITED(pinfo) || have_tap_listener(tcpstate_tap))
+        return FILE_ANALYSED;
+    if (!tree)
+        return have_tap_listener(expert_tap) ? FILE_WITHOUT_ZEEK : FILE_LEFT_ALONE;
+    return tcpstate_wanted_group(tree, WANTED_ZEEK) ? FILE_ANALYSED : FILE_WITHOUT_ZEEK;
 }
 
-/* Is this file analysed?  Decided at its first frame. */
-static gboolean file_is_analysed(const packet_info *pinfo, const proto_tree *tree)
+/* Is this file analysed?  How much of it is decided at its first frame. */
+static gboolean file_is_analysed(const packet_info *pinfo, proto_tree *tree)
 {
+    enum file_mode needs = frame_needs(pinfo, tree);
+
     if (file_mode == FILE_UNDECIDED) {
-        file_mode = result_never_shown(pinfo, tree) ? FILE_LEFT_ALONE : FILE_ANALYSED;
+        file_mode = needs;
+        capture_cfg.without_zeek = file_mode == FILE_WITHOUT_ZEEK;
         if (file_mode == FILE_LEFT_ALONE)
             tcpstate_hook_install(FALSE);
-    } else if (file_mode == FILE_LEFT_ALONE && !warned_left_alone && !result_never_shown(pinfo, tree)) {
-        ws_warning("TCP State: frame %u asks for a result, but this tshark run looked like one that shows "
-                   "none at its first frame, so the file was not analysed", pinfo->num);
-        warned_left_alone = TRUE;
+    } else if (needs > file_mode && !warned_file_mode) {
+        ws_warning("TCP State: frame %u asks for %s, but this tshark run looked like one that shows none at "
+                   "its first frame, so it was not computed", pinfo->num,
+                   file_mode == FILE_LEFT_ALONE ? "a result" : "Zeek's view");
+        warned_file_mode = TRUE;
     }
-    return file_mode == FILE_ANALYSED;
+    return file_mode != FILE_LEFT_ALONE;
 }
 
 /* What the plugin holds, in bytes, split into what grows with frames and
@@ -153,6 +171,8 @@ static void report_memory(void)
             cap.conns.used ? (double)per_conn / cap.conns.used : 0.0);
     if (file_mode == FILE_LEFT_ALONE)
         fprintf(stderr, "tcpstate: file left alone (a one-pass tshark run that shows no result)\n");
+    if (file_mode == FILE_WITHOUT_ZEEK)
+        fprintf(stderr, "tcpstate: Zeek's view not computed (a one-pass tshark run that shows none of it)\n");
 }
 
 /* At capture close (and before the next file): forget everything. */
@@ -163,12 +183,8 @@ static void tcpstate_reset(void)
     tcpstate_hook_reset();
     tcps_capture_free(&cap);
     file_mode = FILE_UNDECIDED;
-    warned_left_alone = FALSE;
+    warned_file_mode = FALSE;
 }
-
-/* The preferences as the analysis takes them, set at every file open (a
- * preference change makes Wireshark dissect the file again). */
-static struct tcps_capture_config capture_cfg;
 
 static void set_capture_config(void)
 {
@@ -498,6 +514,7 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     gboolean tapped, shown, experts_tapped;
     shown_t v;
 
+    tcpstate_wanted_frame(pinfo, tree);
     if (file_mode != FILE_ANALYSED && !file_is_analysed(pinfo, tree))
         return tvb_captured_length(tvb);
     if (!PINFO_FD_VISITED(pinfo))
@@ -510,7 +527,6 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
      * case when tcpstate is installed but not asked for) gets only the expert
      * infos, and only when there are some. */
     tapped = have_tap_listener(tcpstate_tap);
-    tcpstate_wanted_frame(pinfo, tree);
     shown = tree && (first->more_layers || tcpstate_expert_any(first, ended_connection(pinfo, first)) ||
                      tcpstate_wanted(tree, proto_tcpstate));
     experts_tapped = !tree && have_tap_listener(expert_tap);

@@ -21,6 +21,8 @@
   left-alone            a one-pass run that prints summary lines, builds no tree and has no tcpstate
                         tap analyses nothing and prints what tshark prints without the plugin; every
                         run that can show a result (two passes, a tree, a tcpstate tap) analyses all
+  without-zeek          a one-pass run with summary lines that wants no Zeek field and has no tcpstate
+                        tap does not run the Zeek model, and shows what -2 shows; others run it
   wanted-per-pass       tshark takes which tcpstate fields a run wants once a pass: each field, old
                         name and expert info, the only one of its group, as a filter and a column,
                         one pass and -2, gives what asking Wireshark on every frame gives
@@ -421,17 +423,23 @@ def test_aliases():
           f"same frames selected on {len(where)}; custom columns and a coloring rule agree")
 
 
-MEMORY_REPORT = re.compile(r"tcpstate memory: (\d+) TCP frames")
+MEMORY_REPORT = re.compile(r"tcpstate memory: (\d+) TCP frames, \d+ connections, (\d+) Zeek connections")
 
-def analysed_frames(pcap, args):
-    """(TCP frames tcpstate analysed, stdout, whether it said it left the file
-    alone), from its memory report (TCPSTATE_MEMSTATS) at file close."""
+def memory_report(pcap, args):
+    """(TCP frames tcpstate analysed, Zeek connections it made, stdout,
+    stderr), from its memory report (TCPSTATE_MEMSTATS) at file close."""
     proc = t.tshark(["-r", t.readable(pcap), "-n", *args], env_extra=["TCPSTATE_MEMSTATS=1"])
     m = MEMORY_REPORT.search(proc.stderr)
     if not m:
         fail(f"{' '.join(args) or 'plain'}: no tcpstate memory report on stderr: {proc.stderr[-300:]!r}")
-        return -1, proc.stdout, False
-    return int(m[1]), proc.stdout, "tcpstate: file left alone" in proc.stderr
+        return -1, -1, proc.stdout, proc.stderr
+    return int(m[1]), int(m[2]), proc.stdout, proc.stderr
+
+def analysed_frames(pcap, args):
+    """(TCP frames tcpstate analysed, stdout, whether it said it left the file
+    alone)."""
+    frames, _, out, err = memory_report(pcap, args)
+    return frames, out, "tcpstate: file left alone" in err
 
 def test_left_alone():
     """Plain `tshark -r` (one pass, summary lines, no protocol tree, no
@@ -479,6 +487,38 @@ WANTED_GROUPS = {
              "tcpstate.final.client", "tcpstate.final.server", "tcpstate.zeek.final.conn_state",
              "tcpstate.zeek.final.history", "tcpstate.zeek.final.orig"],
 }
+
+def test_without_zeek():
+    """A one-pass run that prints summary lines, wants no Zeek field (new or
+    old name) and has no tcpstate tap does not run the Zeek model: it makes
+    no Zeek connection and says so, and what it shows equals what the same
+    run with -2 shows, which computes everything.  A Zeek field in a filter
+    or a column, an old name, -V, a tcpstate statistic or -2 runs it."""
+    names = ["seed", "time_wait_reuse", "rst_in_time_wait"]
+    skipped = [["-Y", "tcp"], ["-Y", 'tcpstate.client == "TIME_WAIT" || tcpstate.server == "SYN_RCVD"'],
+               ["-Y", "tcpstate.analysis.rst.time_wait || tcpstate.handshake || tcpstate.seq == 1"],
+               ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client","Seq","%Cus:tcpstate.seq"']]
+    computed = [["-Y", 'tcpstate.zeek.history contains "F"'], ["-Y", "tcpstate.final.client"],
+                ["-Y", "tcpstate.history"], ["-o", 'gui.column.format:"No.","%m","CS","%Cus:tcpstate.zeek.conn_state"'],
+                ["-V"], ["-Y", "tcp", "-z", "tcpstate,sum"], ["-2", "-Y", "tcp"]]
+    for name in names:
+        pcap = os.path.join(CAPTURES, name + ".pcap")
+        tcp_frames = len(t.tshark(["-r", t.readable(pcap), "-n", "-Y", "tcp"]).stdout.splitlines())
+        for args in skipped:
+            frames, zeek, out, err = memory_report(pcap, args)
+            what = f"{name}: tshark {' '.join(args)}"
+            if frames != tcp_frames or zeek != 0 or "Zeek's view not computed" not in err:
+                fail(f"{what}: analysed {frames} of {tcp_frames} TCP frames, made {zeek} Zeek connections")
+            _, zeek2, out2, _ = memory_report(pcap, ["-2", *args])
+            if out != out2 or not out or zeek2 == 0:
+                fail(f"{what} shows differently from -2 ({zeek2} Zeek connections):\n{out}\n-2:\n{out2}")
+        for args in computed:
+            frames, zeek, out, err = memory_report(pcap, args)
+            if frames != tcp_frames or zeek == 0 or "not computed" in err or not out:
+                fail(f"{name}: tshark {' '.join(args)} analysed {frames} of {tcp_frames} TCP frames, "
+                     f"made {zeek} Zeek connections")
+    print(f"{len(names)} captures: {len(skipped)} kinds of run without Zeek's view show what -2 shows; "
+          f"{len(computed)} that show it compute it")
 
 def test_wanted_per_pass():
     """In tshark, which tcpstate fields a run wants is asked at the first
@@ -552,4 +592,5 @@ if __name__ == "__main__":
     "custom-columns": test_custom_columns, "two-pass": test_two_pass, "relative-numbers": test_relative_numbers,
     "msl": test_msl, "icmp": test_icmp, "hook": test_hook, "aliases": test_aliases,
     "deep-header": test_deep_header, "left-alone": test_left_alone, "wanted-per-pass": test_wanted_per_pass,
+    "without-zeek": test_without_zeek,
     })

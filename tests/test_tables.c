@@ -475,6 +475,46 @@ static void test_capture(void)
     tcps_capture_free(&cap);
 }
 
+/* Without the Zeek model (a run that shows none of it): the same states and
+ * numbers, no Zeek connection made or kept. */
+static void test_capture_without_zeek(void)
+{
+    static const struct tcps_capture_config cfgs[2] = {
+        { .fsm = { .msl_s = 30 }, .zeek = { no_server_ports }, .watch = { UINT64_MAX, UINT64_MAX, UINT64_MAX, 100, 100 } },
+        { .fsm = { .msl_s = 30 }, .zeek = { no_server_ports }, .watch = { UINT64_MAX, UINT64_MAX, UINT64_MAX, 100, 100 },
+          .without_zeek = true },
+    };
+    struct tcps_capture caps[2];
+
+    memset(caps, 0, sizeof caps);
+    for (unsigned i = 0; i < 2; i++) {
+        struct tcps_layer in = layer_of(seg(0, 1, TCPS_SYN, 100, 0, 40000), 0, 0, TCPS_LAYER_SEGMENT);
+        tcps_capture_layer(&caps[i], &cfgs[i], 1, 0, &in);
+        in = layer_of(seg(1, 0, TCPS_SYN | TCPS_ACK, 500, 101, 40000), 0, 0, TCPS_LAYER_SEGMENT);
+        tcps_capture_layer(&caps[i], &cfgs[i], 2, 0, &in);
+        in = layer_of(seg(2, 1, TCPS_FIN | TCPS_ACK, 101, 501, 40000), 10, 0, TCPS_LAYER_SEGMENT);
+        tcps_capture_layer(&caps[i], &cfgs[i], 3, 0, &in);
+    }
+    for (uint32_t frame = 1; frame <= 3; frame++) {
+        const struct tcps_kept *with = tcps_results_get(&caps[0].results, frame, 0);
+        const struct tcps_kept *without = tcps_results_get(&caps[1].results, frame, 0);
+        CHECK(with && without);
+        CHECK_EQ(without->states, with->states);
+        CHECK_EQ(without->prev, with->prev);
+        CHECK_EQ(without->notes, with->notes);
+        CHECK_EQ(without->seglen, with->seglen);
+        CHECK(with->has_zk && !without->has_zk);
+        CHECK_EQ(without->hist_len, 0);
+        CHECK_EQ(tcps_results_zeek(&caps[1].results, frame, 0, without, 0), 0);
+    }
+    CHECK_EQ(tcps_results_get(&caps[1].results, 3, 0)->states, TCPS_FIN_WAIT_1 << 4 | TCPS_CLOSE_WAIT); /* the FIN, taken as delivered */
+    CHECK_EQ(caps[0].zeek.used, 1);
+    CHECK_EQ(caps[1].zeek.used, 0);
+    CHECK_EQ(tcps_table_conn(&caps[1].conns, 0)->zk_first, 0);
+    tcps_capture_free(&caps[0]);
+    tcps_capture_free(&caps[1]);
+}
+
 int main(void)
 {
     test_chunks();
@@ -485,5 +525,6 @@ int main(void)
     test_watch();
     test_results();
     test_capture();
+    test_capture_without_zeek();
     return checks_done();
 }

@@ -49,7 +49,8 @@ static uint32_t zeek_segment(struct tcps_capture *cap, const struct zk_config *c
     return number;
 }
 
-/* A segment: the state machine, the Zeek model and the watches take it. */
+/* A segment: the state machine, the Zeek model (unless nothing will show
+ * it) and the watches take it. */
 static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
                             unsigned layer, const struct tcps_layer *in, struct tcps_kept *k, struct tcps_result *r)
 {
@@ -59,7 +60,7 @@ static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_
     k->conn = tcps_table_conn_of_segment(&cap->conns, in->stream, &in->seg);
     tcps_table_segment_seen(&cap->conns, k->conn, in->stream, &cfg->fsm, &in->seg, r);
     c = tcps_table_conn(&cap->conns, k->conn);
-    zk = zeek_segment(cap, &cfg->zeek, in, c, k);
+    zk = cfg->without_zeek ? 0 : zeek_segment(cap, &cfg->zeek, in, c, k);
     k->watch = tcps_watch_segment(&cap->watch, &c->watch, &cfg->watch, &in->seg, r);
     c->last_frame = frame;
     if (in->tcp_off >= 0 && in->tcp_off <= TCPS_TCP_OFF_MAX) {
@@ -69,6 +70,8 @@ static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_
         k->numbers_aside = 1;
         tcps_results_keep_numbers(&cap->results, frame, layer, &kept);
     }
+    if (!zk)
+        return;
     if (!c->zk_first)
         c->zk_first = zk;
     c->zk_last = zk;

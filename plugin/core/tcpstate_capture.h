@@ -48,6 +48,8 @@ struct tcps_capture_config {
     struct tcps_config fsm;
     struct zk_config zeek;
     struct tcps_watch_limits watch;
+    bool without_zeek; /* nothing will show Zeek's view: its model is not run, and no
+                          result has a Zeek connection */
 };
 
 /* Everything known about the capture file, one part per module. */
