@@ -59,7 +59,7 @@ static int hf_zeek_conn = -1;
 static gint ett_tcpstate = -1;
 static gint ett_final = -1;
 static int tcpstate_tap = -1;
-static int expert_tap = -1;   /* Wireshark's, read by tshark -z expert and the GUI's Expert Information */
+static int expert_tap = -1;   /* Wireshark's, read by tshark -z expert */
 
 static guint pref_msl_s = 30;
 static guint pref_close_wait_max_s = 60;
@@ -466,6 +466,14 @@ static void show_numbers(proto_tree *st, tvbuff_t *tvb, const struct tcps_result
     add_boolean(st, hf_inferred, tvb, (r->notes & TCPS_NOTE_INFERRED) != 0);
 }
 
+/* A result shows what its segment did (fields and expert infos) when it is
+ * a segment of a connection tcpstate knows; else only its header's expert
+ * infos and, when known, its connection's states. */
+static gboolean shows_segment(const shown_t *v)
+{
+    return tcps_result_state(&v->r, TCPS_CLIENT) != TCPS_NONE && !tcps_kept_not_a_segment(v->kept);
+}
+
 static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
 {
     const struct tcps_kept *res = v->kept;
@@ -485,7 +493,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         add_string(st, hf_client, tvb, tcps_state_name(client));
         add_string(st, hf_server, tvb, tcps_state_name(server));
     }
-    if (tcps_kept_not_a_segment(res))
+    if (!shows_segment(v))
         return;
     /* A tree built for something else (a TCP field, another filter) wants
      * no tcpstate field: only the expert infos, which the expert statistics
@@ -504,7 +512,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
 static void tap_experts(packet_info *pinfo, const shown_t *v)
 {
     tcpstate_expert_header(pinfo, NULL, v->kept);
-    if (tcps_result_state(&v->r, TCPS_CLIENT) != TCPS_NONE && !tcps_kept_not_a_segment(v->kept))
+    if (shows_segment(v))
         tcpstate_expert_segment(pinfo, NULL, v->kept, ended_connection(pinfo, v->kept));
 }
 

@@ -446,10 +446,9 @@ def test_left_alone():
     "tcpstate" tap) can show no tcpstate result, so tcpstate leaves the file
     alone: it analyses no frame, and tshark prints exactly what it prints
     without the plugin.  Every run that can show one still analyses every TCP
-    frame: two passes (-2), a display
-    filter on TCP alone, a custom column, -V, a tcpstate statistic and the
-    flow graph.  (A run with nothing to print per packet, -q or -w, dissects
-    nothing at all.)"""
+    frame: two passes (-2), a display filter on TCP alone, a custom column,
+    -V, a tcpstate statistic and the flow graph.  (A run with nothing to
+    print per packet and no tap, -q or -w, dissects nothing at all.)"""
     empty = tempfile.mkdtemp(prefix="tcpstate-noplugin-")
     os.chmod(empty, 0o755)
     names = ["seed", "time_wait_reuse", "simultaneous_open"]
