@@ -252,14 +252,13 @@ static guint32 sequence_base(const struct tcps_kept *k, enum tcps_side side)
     return tcps_table_sequence_base(&cap.conns, k->conn, side, (k->notes & seen) != 0);
 }
 
-/* Unpack a kept result of TCP layer `layer` for showing. */
-static void unpack(packet_info *pinfo, tvbuff_t *tvb, const struct tcps_kept *kept, guint layer, shown_t *v)
+/* A segment's sequence and acknowledgment numbers relative to the ISNs,
+ * and its flags: from its header, or kept aside when it is not in the
+ * frame's bytes. */
+static void unpack_numbers(packet_info *pinfo, tvbuff_t *tvb, guint layer, shown_t *v)
 {
-    memset(v, 0, sizeof *v);
-    v->kept = kept;
-    tcps_kept_unpack(kept, &v->r);
-    if (tcps_kept_not_a_segment(kept))
-        return;
+    const struct tcps_kept *kept = v->kept;
+
     if (kept->numbers_aside) {
         const struct tcps_kept_numbers *n = tcps_results_numbers(&cap.results, pinfo->num, layer);
         if (n) {
@@ -275,6 +274,20 @@ static void unpack(packet_info *pinfo, tvbuff_t *tvb, const struct tcps_kept *ke
             v->r.ack = tvb_get_ntohl(tvb, kept->tcp_off + 8) - sequence_base(kept, receiver);
         v->tcp_flags = tvb_get_ntohs(tvb, kept->tcp_off + 12) & TCP_FLAGS_MASK;
     }
+}
+
+/* Unpack a kept result of TCP layer `layer` for showing; its numbers only
+ * when they are shown or tapped. */
+static void unpack(packet_info *pinfo, tvbuff_t *tvb, const struct tcps_kept *kept, guint layer, gboolean numbers,
+                   shown_t *v)
+{
+    memset(v, 0, sizeof *v);
+    v->kept = kept;
+    tcps_kept_unpack(kept, &v->r);
+    if (tcps_kept_not_a_segment(kept))
+        return;
+    if (numbers)
+        unpack_numbers(pinfo, tvb, layer, v);
     if (kept->has_zk)
         v->zk = tcps_results_zeek(&cap.results, pinfo->num, layer, kept,
                                   tcps_table_conn(&cap.conns, kept->conn)->zk_first);
@@ -540,7 +553,7 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     experts_tapped = !tree && have_tap_listener(expert_tap);
     for (guint i = 0; (tapped || shown || experts_tapped) && (kept = tcps_results_get(&cap.results, pinfo->num, i));
          i++) {
-        unpack(pinfo, tvb, kept, i, &v);
+        unpack(pinfo, tvb, kept, i, tapped || (shown && !tcpstate_wanted_none(WANTED_NUMBERS)), &v);
         if (tapped && v.zk)
             queue_tap(pinfo, &v);
         if (shown)

@@ -102,6 +102,8 @@ static void add_half_open(packet_info *pinfo, proto_item *ti, const struct tcps_
 void tcpstate_expert_segment(packet_info *pinfo, proto_item *ti, const struct tcps_kept *k,
                              const struct tcps_conn *ended)
 {
+    if (!tcpstate_expert_any(k, ended))
+        return; /* most segments: nothing to say */
     for (size_t i = 0; i < G_N_ELEMENTS(note_experts); i++)
         if (k->notes & note_experts[i].note)
             add_expert(pinfo, ti, note_experts[i].ei);
