@@ -15,6 +15,7 @@
 #include <wsutil/wslog.h>
 
 #include "tcpstate-wanted.h"
+#include "ws_compat.h"
 
 #define MAX_SPAN 256
 #define MAX_MEMBERS 64
@@ -69,15 +70,6 @@ void tcpstate_wanted_old_name(int hf_new, int hf_old)
     add_member(WANTED_OLD_NAMES, hf_old);
 }
 
-void tcpstate_wanted_reset(gboolean tshark)
-{
-    checking = g_getenv("TCPSTATE_CHECK_WANTED") != NULL;
-    per_pass = tshark;
-    have_pass = FALSE;
-    tcpstate_wanted_kept = FALSE;
-    warned = FALSE;
-}
-
 gboolean tcpstate_wanted_group(proto_tree *tree, enum tcpstate_wanted_group g)
 {
     if (!tree)
@@ -90,12 +82,114 @@ gboolean tcpstate_wanted_group(proto_tree *tree, enum tcpstate_wanted_group g)
     return FALSE;
 }
 
+#if TCPSTATE_FIELDS_TREE_IS_VISIBLE
+/* tshark 4.0 builds the whole, visible tree for -T fields, as for -V, so
+ * there every field counts as wanted (proto_field_is_referenced), and it
+ * gives a dissector no way to see its -e fields.  They are on its command
+ * line, read here once: in the visible tree of a -T fields run, a field is
+ * wanted when -e names it or a filter, column, coloring rule or tap names
+ * it (its ref_type, which Wireshark sets for each frame).  A command line
+ * that cannot be read leaves every field wanted. */
+static gboolean read_command_line;
+static gboolean fields_run;             /* -T fields */
+static guint8 named_by_e[MAX_SPAN / 8]; /* tcpstate ids among the -e fields */
+
+/* Short options of tshark 4.0 that take a value (its getopt string). */
+#define TSHARK_VALUE_OPTIONS "AaBbCcdEeFfGHiJjKMNOoRrSsTtUuWwXyYz"
+
+static void name_by_e(const char *name)
+{
+    int hf = proto_registrar_get_id_byname(name);
+    unsigned i = (unsigned)(hf - tcpstate_wanted_first);
+
+    if (hf == tcpstate_wanted_first)
+        memset(named_by_e, 0xff, sizeof named_by_e); /* -e tcpstate: the whole protocol */
+    else if (hf >= 0 && i < tcpstate_wanted_span)
+        named_by_e[i / 8] |= (guint8)(1u << (i % 8));
+}
+
+/* Each option of tshark's argv as its getopt reads it: -T and -e matter. */
+static void read_tshark_options(char **argv, int argc)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == '\0')
+            continue;
+        if (a[1] == '-') { /* a long option: none of them is -T or -e */
+            if (!strchr(a, '=') && i + 1 < argc && argv[i + 1][0] != '-')
+                i++;
+            continue;
+        }
+        for (const char *c = a + 1; *c; c++) {
+            const char *value;
+            if (!strchr(TSHARK_VALUE_OPTIONS, *c))
+                continue;
+            value = c[1] ? c + 1 : i + 1 < argc ? argv[++i] : "";
+            if (*c == 'T')
+                fields_run = strcmp(value, "fields") == 0;
+            else if (*c == 'e')
+                name_by_e(value);
+            break;
+        }
+    }
+}
+
+static void read_fields_options(void)
+{
+    gchar *buf, **argv;
+    gsize len;
+    int argc = 0;
+
+    if (read_command_line)
+        return;
+    read_command_line = TRUE;
+    if (!g_file_get_contents("/proc/self/cmdline", &buf, &len, NULL))
+        return;
+    argv = g_new0(gchar *, len + 1);
+    for (gsize i = 0; i < len; i += strlen(buf + i) + 1)
+        argv[argc++] = buf + i;
+    read_tshark_options(argv, argc);
+    g_free(argv);
+    g_free(buf);
+}
+
+static gboolean asked(proto_tree *tree, int hf)
+{
+    unsigned i = (unsigned)(hf - tcpstate_wanted_first);
+
+    if (fields_run && PTREE_DATA(tree)->visible)
+        return ((named_by_e[i / 8] >> (i % 8)) & 1) || proto_registrar_get_nth((guint)hf)->ref_type != HF_REF_TYPE_NONE;
+    return proto_field_is_referenced(tree, hf);
+}
+#else
+static void read_fields_options(void) {}
+static gboolean asked(proto_tree *tree, int hf) { return proto_field_is_referenced(tree, hf); }
+#endif
+
 static void ask_wireshark(proto_tree *tree, guint8 *out)
 {
+    gboolean any = FALSE;
+
     memset(out, 0, sizeof bits);
-    for (unsigned i = 0; i < tcpstate_wanted_span; i++)
-        if (proto_field_is_referenced(tree, tcpstate_wanted_first + (int)i))
+    for (unsigned i = 1; i < tcpstate_wanted_span; i++)
+        if (asked(tree, tcpstate_wanted_first + (int)i)) {
             out[i / 8] |= (guint8)(1u << (i % 8));
+            any = TRUE;
+        }
+    /* The protocol's item holds the others: wanted with any of them. */
+    if (any || asked(tree, tcpstate_wanted_first))
+        out[0] |= 1;
+}
+
+void tcpstate_wanted_reset(gboolean tshark)
+{
+    checking = g_getenv("TCPSTATE_CHECK_WANTED") != NULL;
+    per_pass = tshark;
+    if (tshark)
+        read_fields_options();
+    have_pass = FALSE;
+    tcpstate_wanted_kept = FALSE;
+    warned = FALSE;
 }
 
 static guint group_answers(void)

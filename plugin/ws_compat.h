@@ -3,7 +3,9 @@
  * uses these names and has no version tests of its own.
  *
  *   4.2  fvalue_get_uinteger() takes the field's fvalue_t pointer (4.0: the
- *        embedded value's address).
+ *        embedded value's address).  tshark -T fields builds a tree pruned to
+ *        the -e fields (4.0: the whole, visible tree; seen on 4.0 and 4.4,
+ *        4.2 not run).
  *   4.4  plugins also export plugin_describe().
  *   4.6  wmem_packet_scope() is gone: packet-lifetime memory is pinfo->pool,
  *        which every supported release has, so the glue uses it everywhere
@@ -29,6 +31,12 @@
 #define FINFO_UINT(fi) fvalue_get_uinteger((fi)->value)
 #else
 #define FINFO_UINT(fi) fvalue_get_uinteger(&(fi)->value)
+#endif
+
+#if TCPSTATE_WS_AT_LEAST(4, 2)
+#define TCPSTATE_FIELDS_TREE_IS_VISIBLE 0
+#else
+#define TCPSTATE_FIELDS_TREE_IS_VISIBLE 1
 #endif
 
 #endif /* TCPSTATE_WS_COMPAT_H */

@@ -25,7 +25,7 @@
                         tap does not run the Zeek model, and shows what -2 shows; others run it
   wanted-per-pass       tshark takes which tcpstate fields a run wants once a pass: each field, old
                         name and expert info, the only one of its group, as a filter and a column,
-                        one pass and -2, gives what asking Wireshark on every frame gives
+                        as -e field, and with -2, gives what asking Wireshark on every frame gives
 """
 import os
 import re
@@ -527,8 +527,10 @@ def test_wanted_per_pass():
     is kept.  In rounds that each want at most one field of every group
     (as a display filter and a column), so that a field missing from its
     group would go unshown, both ways must select the same frames and show
-    the same values; so must the columns of three rounds with -2, whose
-    first pass wants no tcpstate field; the checking runs must find no
+    the same values; so must -T fields with the same fields as -e (tshark
+    4.0 builds the whole tree there, and tcpstate reads the -e fields from
+    its command line), and the columns of three rounds with -2, whose first
+    pass wants no tcpstate field; the checking runs must find no
     frame that wants other fields than its pass's first; and every field
     must be on some frame of the capture (-2 -T fields, which wants them
     all)."""
@@ -571,8 +573,12 @@ def test_wanted_per_pass():
             fmt = ",".join(['"No.","%m"'] + [f'"{f}","%Cus:{f}:0:R"' for f in fields])
             # -2: the first pass wants no tcpstate field (its tree is for -R
             # and -Y, which name only TCP), the second wants the columns.
-            for passes in (["-Y", " || ".join(fields)], ["-2", "-R", "tcp", "-Y", "tcp"]) if n < 3 else \
-                    (["-Y", " || ".join(fields)],):
+            # -T fields: 4.0 builds the whole tree, and the -e fields are
+            # read from tshark's command line (-Tfields and -eNAME spelled
+            # as one argument each, on purpose).
+            e_fields = ["-Tfields", "-E", "occurrence=a", "-e", "frame.number", *[f"-e{f}" for f in fields]]
+            for passes in (["-Y", " || ".join(fields)], e_fields, ["-2", "-R", "tcp", "-Y", "tcp"]) if n < 3 else \
+                    (["-Y", " || ".join(fields)], e_fields):
                 args = ["-r", merged, "-n", *prefs, "-o", f"gui.column.format:{fmt}", *passes]
                 kept = t.tshark(args)
                 asked = t.tshark(args, env_extra=["TCPSTATE_CHECK_WANTED=1"])
@@ -583,7 +589,7 @@ def test_wanted_per_pass():
                     fail(f"{what}: kept answers select or show differently from asking on every frame:\n"
                          f"{kept.stdout[:600]}\nasked:\n{asked.stdout[:600]}")
     print(f"{len(names)} fields in {len(rounds)} rounds, at most one of each group a round: kept answers agree "
-          f"with asking on every frame, in one pass and with -2")
+          f"with asking on every frame, as filter and column, as -e fields, and with -2")
 
 if __name__ == "__main__":
     run(__doc__, {
