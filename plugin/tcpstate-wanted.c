@@ -34,8 +34,8 @@ static struct {
 
 static gboolean per_pass;        /* tshark: answers hold for a pass */
 static gboolean checking;        /* TCPSTATE_CHECK_WANTED: ask always, compare */
-static gboolean have_pass;       /* bits hold the answers of the pass of */
-guint8 tcpstate_wanted_pass_key; /* this key (pass_key) */
+static gboolean have_pass;       /* bits hold a pass's answers, */
+guint8 tcpstate_wanted_pass_key; /* and this is that pass's key (pass_key) */
 static gboolean warned;
 
 void tcpstate_wanted_register(int proto)
@@ -158,7 +158,8 @@ static gboolean asked(proto_tree *tree, int hf)
     unsigned i = (unsigned)(hf - tcpstate_wanted_first);
 
     if (fields_run && PTREE_DATA(tree)->visible)
-        return ((named_by_e[i / 8] >> (i % 8)) & 1) || proto_registrar_get_nth((guint)hf)->ref_type != HF_REF_TYPE_NONE;
+        return ((named_by_e[i / 8] >> (i % 8)) & 1) ||
+               proto_registrar_get_nth((guint)hf)->ref_type != HF_REF_TYPE_NONE;
     return proto_field_is_referenced(tree, hf);
 }
 #else
