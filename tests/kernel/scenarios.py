@@ -183,10 +183,15 @@ def simultaneous_open(lab):
 
 @scenario("simultaneous_close")
 def simultaneous_close(lab):
-    """Both ends close at once: the FINs are held back, their retransmissions
-    cross: CLOSING on both sides, then TIME_WAIT on both."""
+    """Both ends close at once: each FIN is captured but dropped on arrival,
+    so the capture shows them cross (neither acknowledges the other);
+    CLOSING on both sides, then, with the retransmissions, TIME_WAIT on
+    both.  (Dropping them on the way out instead left it to the two
+    retransmission timers whether the FINs the capture shows crossed: under
+    load one end's FIN could arrive before the other end's timer fired, and
+    that end's FIN then acknowledged it.)"""
     c, s = lab.pair(8012)
-    lab.hold("fin")
+    lab.hold("fin", hook="input")
     c.shutdown(socket.SHUT_WR)
     s.shutdown(socket.SHUT_WR)
     lab.settle(0.05)
