@@ -318,23 +318,12 @@ static const char *history_so_far(wmem_allocator_t *pool, const shown_t *v)
     return wmem_strndup(pool, h, MIN(res->hist_len, len));
 }
 
-/* Is any of these fields asked for?  Always on a visible tree (-V, the GUI's
- * packet details); on a pruned tree only when a filter, a column or -e names
- * it: Wireshark would throw the other items away, so they are not built. */
-static gboolean wanted(proto_tree *tree, const int *hfs, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (tcpstate_wanted(tree, hfs[i]))
-            return TRUE;
-    return FALSE;
-}
-
 /* Add a generated field only when it is wanted: a pruned tree would throw
  * the others away, and adding one costs a few hundred instructions even
  * then (Wireshark checks its length before it decides to drop it). */
 static void add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
 {
-    if (value && wanted(st, &hf, 1))
+    if (value && tcpstate_wanted(st, hf))
         proto_item_set_generated(proto_tree_add_string(st, hf, tvb, 0, 0, value));
     if (value && tcpstate_alias(st, hf) >= 0)
         tcpstate_alias_string(st, hf, tvb, value);
@@ -342,7 +331,7 @@ static void add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
 
 static void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, guint32 value)
 {
-    if (wanted(st, &hf, 1))
+    if (tcpstate_wanted(st, hf))
         proto_item_set_generated(proto_tree_add_uint(st, hf, tvb, 0, 0, value));
     if (tcpstate_alias(st, hf) >= 0)
         tcpstate_alias_uint(st, hf, tvb, value);
@@ -350,7 +339,7 @@ static void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, guint32 value)
 
 static void add_boolean(proto_tree *st, int hf, tvbuff_t *tvb, gboolean value)
 {
-    if (wanted(st, &hf, 1))
+    if (tcpstate_wanted(st, hf))
         proto_item_set_generated(proto_tree_add_boolean(st, hf, tvb, 0, 0, value));
 }
 
@@ -398,9 +387,9 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
     duration.nsecs = (int)(since % 1000000u) * 1000;
 
     add_string(st, hf_conn_state, tvb, zk_conn_state_name((enum zk_conn_state)res->conn_state));
-    if (wanted(st, &hf_history, 1) || tcpstate_alias(st, hf_history) >= 0)
+    if (tcpstate_wanted(st, hf_history) || tcpstate_alias(st, hf_history) >= 0)
         add_string(st, hf_history, tvb, history_so_far(pinfo->pool, v));
-    if (wanted(st, &hf_duration, 1))
+    if (tcpstate_wanted(st, hf_duration))
         proto_item_set_generated(proto_tree_add_time(st, hf_duration, tvb, 0, 0, &duration));
     if (tcpstate_alias(st, hf_duration) >= 0)
         tcpstate_alias_time(st, hf_duration, tvb, &duration);
@@ -453,7 +442,7 @@ static void show_states(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const
     add_string(st, hf_client_prev, tvb, tcps_state_name(tcps_result_prev(r, TCPS_CLIENT)));
     add_string(st, hf_server_prev, tvb, tcps_state_name(tcps_result_prev(r, TCPS_SERVER)));
     add_string(st, hf_sender, tvb, tcps_side_name((enum tcps_side)r->sender));
-    if (wanted(st, &hf_transition, 1)) {
+    if (tcpstate_wanted(st, hf_transition)) {
         const char *tc = side_transition(pinfo->pool, TCPS_CLIENT, r);
         const char *ts = side_transition(pinfo->pool, TCPS_SERVER, r);
         add_string(st, hf_transition, tvb, tc && ts ? wmem_strdup_printf(pinfo->pool, "%s, %s", tc, ts)

@@ -27,6 +27,11 @@ const guint8 *tcpstate_wanted_bits;
 guint tcpstate_wanted_groups;
 
 static guint8 bits[MAX_SPAN / 8];
+
+static void set_bit(guint8 *set, unsigned i)
+{
+    set[i / 8] |= (guint8)(1u << (i % 8));
+}
 static struct {
     int hf[MAX_MEMBERS];
     unsigned n;
@@ -35,7 +40,7 @@ static struct {
 static gboolean per_pass;        /* tshark: answers hold for a pass */
 static gboolean checking;        /* TCPSTATE_CHECK_WANTED: ask always, compare */
 static gboolean have_pass;       /* bits hold a pass's answers, */
-guint8 tcpstate_wanted_pass_key; /* and this is that pass's key (pass_key) */
+guint8 tcpstate_wanted_pass_key; /* and this is that pass (tcpstate_wanted_pass_of) */
 static gboolean warned;
 
 void tcpstate_wanted_register(int proto)
@@ -105,7 +110,7 @@ static void name_by_e(const char *name)
     if (hf == tcpstate_wanted_first)
         memset(named_by_e, 0xff, sizeof named_by_e); /* -e tcpstate: the whole protocol */
     else if (hf >= 0 && i < tcpstate_wanted_span)
-        named_by_e[i / 8] |= (guint8)(1u << (i % 8));
+        set_bit(named_by_e, i);
 }
 
 /* Each option of tshark's argv as its getopt reads it: -T and -e matter. */
@@ -158,7 +163,7 @@ static gboolean asked(proto_tree *tree, int hf)
     unsigned i = (unsigned)(hf - tcpstate_wanted_first);
 
     if (fields_run && PTREE_DATA(tree)->visible)
-        return ((named_by_e[i / 8] >> (i % 8)) & 1) ||
+        return tcpstate_wanted_bit(named_by_e, i) ||
                proto_registrar_get_nth((guint)hf)->ref_type != HF_REF_TYPE_NONE;
     return proto_field_is_referenced(tree, hf);
 }
@@ -174,12 +179,12 @@ static void ask_wireshark(proto_tree *tree, guint8 *out)
     memset(out, 0, sizeof bits);
     for (unsigned i = 1; i < tcpstate_wanted_span; i++)
         if (asked(tree, tcpstate_wanted_first + (int)i)) {
-            out[i / 8] |= (guint8)(1u << (i % 8));
+            set_bit(out, i);
             any = TRUE;
         }
     /* The protocol's item holds the others: wanted with any of them. */
     if (any || asked(tree, tcpstate_wanted_first))
-        out[0] |= 1;
+        set_bit(out, 0);
 }
 
 void tcpstate_wanted_reset(gboolean tshark)
@@ -199,8 +204,7 @@ static guint group_answers(void)
 
     for (int g = 0; g < WANTED_GROUPS; g++)
         for (unsigned i = 0; i < members[g].n; i++) {
-            unsigned b = (unsigned)(members[g].hf[i] - tcpstate_wanted_first);
-            if ((bits[b / 8] >> (b % 8)) & 1)
+            if (tcpstate_wanted_bit(bits, (unsigned)(members[g].hf[i] - tcpstate_wanted_first)))
                 answers |= 1u << g;
         }
     return answers;
@@ -218,18 +222,11 @@ static void check_frame(const packet_info *pinfo, proto_tree *tree)
     }
 }
 
-/* A pass is known by its frames' visited flag and whether its trees are
- * shown: the key of the pass whose answers are kept. */
-static guint8 pass_key(const packet_info *pinfo, proto_tree *tree)
-{
-    return (guint8)((PINFO_FD_VISITED(pinfo) ? 1 : 0) + (PTREE_DATA(tree)->visible ? 2 : 0));
-}
-
 void tcpstate_wanted_pass(const packet_info *pinfo, proto_tree *tree)
 {
     if (!per_pass)
         return;
-    if (have_pass && pass_key(pinfo, tree) == tcpstate_wanted_pass_key) {
+    if (have_pass && tcpstate_wanted_pass_of(pinfo, tree) == tcpstate_wanted_pass_key) {
         if (checking)
             check_frame(pinfo, tree);
         return;
@@ -237,6 +234,6 @@ void tcpstate_wanted_pass(const packet_info *pinfo, proto_tree *tree)
     ask_wireshark(tree, bits);
     tcpstate_wanted_groups = group_answers();
     have_pass = TRUE;
-    tcpstate_wanted_pass_key = pass_key(pinfo, tree);
+    tcpstate_wanted_pass_key = tcpstate_wanted_pass_of(pinfo, tree);
     tcpstate_wanted_kept = !checking;
 }

@@ -52,6 +52,19 @@ extern unsigned tcpstate_wanted_span;
 extern const guint8 *tcpstate_wanted_bits;
 extern guint tcpstate_wanted_groups;
 
+/* Bit i of a bit set. */
+static inline gboolean tcpstate_wanted_bit(const guint8 *set, unsigned i)
+{
+    return (set[i / 8] >> (i % 8)) & 1;
+}
+
+/* A pass is known by its frames' visited flag and whether its trees are
+ * shown. */
+static inline guint8 tcpstate_wanted_pass_of(const packet_info *pinfo, proto_tree *tree)
+{
+    return (guint8)((PINFO_FD_VISITED(pinfo) ? 1 : 0) + (PTREE_DATA(tree)->visible ? 2 : 0));
+}
+
 /* Does the tree want field `hf`? */
 static inline gboolean tcpstate_wanted(proto_tree *tree, int hf)
 {
@@ -60,7 +73,7 @@ static inline gboolean tcpstate_wanted(proto_tree *tree, int hf)
     if (!tree)
         return FALSE;
     if (tcpstate_wanted_kept && i < tcpstate_wanted_span)
-        return (tcpstate_wanted_bits[i / 8] >> (i % 8)) & 1;
+        return tcpstate_wanted_bit(tcpstate_wanted_bits, i);
     return proto_field_is_referenced(tree, hf);
 }
 
@@ -70,8 +83,7 @@ extern guint8 tcpstate_wanted_pass_key;
 void tcpstate_wanted_pass(const packet_info *pinfo, proto_tree *tree);
 static inline void tcpstate_wanted_frame(const packet_info *pinfo, proto_tree *tree)
 {
-    if (tree && (!tcpstate_wanted_kept || tcpstate_wanted_pass_key != (PINFO_FD_VISITED(pinfo) ? 1 : 0) +
-                                                                      (PTREE_DATA(tree)->visible ? 2 : 0)))
+    if (tree && (!tcpstate_wanted_kept || tcpstate_wanted_pass_key != tcpstate_wanted_pass_of(pinfo, tree)))
         tcpstate_wanted_pass(pinfo, tree);
 }
 
