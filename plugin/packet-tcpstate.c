@@ -111,7 +111,10 @@ static struct tcps_capture_config capture_cfg;
  *    itself back into "ip.proto" 6 until the next file;
  *  - everything but Zeek's view (conn_state, history, bytes, the final
  *    summary), when no Zeek field is wanted and there is no "tcpstate" tap:
- *    a display filter or a column that names only other fields.
+ *    a display filter or a column that names only other fields;
+ *  - in any such run, the result of a frame is shown while tshark dissects
+ *    that frame and never again, so only the latest frame's is kept:
+ *    nothing grows with the frames.  A "tcpstate" tap keeps them all.
  *
  * How a pass is known to be the only one: tshark's first pass of two (-2)
  * dissects without columns (pinfo->cinfo NULL) in every version from 4.0 to
@@ -121,19 +124,40 @@ static struct tcps_capture_config capture_cfg;
  * frame want more all the same, stderr says so once rather than tcpstate
  * showing what it never computed.  The modes are in the order of what they
  * compute. */
-enum file_mode { FILE_UNDECIDED, FILE_LEFT_ALONE, FILE_WITHOUT_ZEEK, FILE_ANALYSED };
+enum file_mode {
+    FILE_UNDECIDED,
+    FILE_LEFT_ALONE,   /* nothing computed */
+    FILE_WITHOUT_ZEEK, /* one pass: no Zeek model, the latest frame's result kept */
+    FILE_ONE_PASS,     /* one pass: the latest frame's result kept */
+    FILE_ANALYSED      /* every frame's result kept, for any later pass */
+};
 static enum file_mode file_mode;
 static gboolean running_in_tshark;
 static gboolean warned_file_mode;
 
+/* Is this frame dissected in tshark's only pass, with no tap that keeps
+ * tcpstate's results? */
+static gboolean in_only_pass(const packet_info *pinfo)
+{
+    return running_in_tshark && pinfo->cinfo && !PINFO_FD_VISITED(pinfo) && !have_tap_listener(tcpstate_tap);
+}
+
 /* What this frame can show, and so what must be computed for it. */
 static enum file_mode frame_needs(const packet_info *pinfo, proto_tree *tree)
 {
-    if (!running_in_tshark || !pinfo->cinfo || PINFO_FD_VISITED(pinfo) || have_tap_listener(tcpstate_tap))
+    if (!in_only_pass(pinfo))
         return FILE_ANALYSED;
     if (!tree)
         return have_tap_listener(expert_tap) ? FILE_WITHOUT_ZEEK : FILE_LEFT_ALONE;
-    return tcpstate_wanted_group(tree, WANTED_ZEEK) ? FILE_ANALYSED : FILE_WITHOUT_ZEEK;
+    return tcpstate_wanted_group(tree, WANTED_ZEEK) ? FILE_ONE_PASS : FILE_WITHOUT_ZEEK;
+}
+
+/* What a frame that needs more than the file's mode asks for. */
+static const char *not_computed(enum file_mode needs)
+{
+    if (file_mode == FILE_LEFT_ALONE)
+        return "a result";
+    return needs == FILE_ANALYSED ? "a result kept from an earlier frame" : "Zeek's view";
 }
 
 /* Is this file analysed?  How much of it is decided at its first frame. */
@@ -146,10 +170,11 @@ static gboolean file_is_analysed(const packet_info *pinfo, proto_tree *tree)
         capture_cfg.without_zeek = file_mode == FILE_WITHOUT_ZEEK;
         if (file_mode == FILE_LEFT_ALONE)
             tcpstate_hook_install(FALSE);
+        if (file_mode == FILE_WITHOUT_ZEEK || file_mode == FILE_ONE_PASS)
+            tcps_results_keep_latest_only(&cap.results);
     } else if (needs > file_mode && !warned_file_mode) {
-        ws_warning("TCP State: frame %u asks for %s, but this tshark run looked like one that shows none at "
-                   "its first frame, so it was not computed", pinfo->num,
-                   file_mode == FILE_LEFT_ALONE ? "a result" : "Zeek's view");
+        ws_warning("TCP State: frame %u asks for %s, but at its first frame this tshark run looked like one "
+                   "that never does, so it is not there", pinfo->num, not_computed(needs));
         warned_file_mode = TRUE;
     }
     return file_mode != FILE_LEFT_ALONE;
@@ -173,6 +198,8 @@ static void report_memory(void)
         fprintf(stderr, "tcpstate: file left alone (a one-pass tshark run that shows no result)\n");
     if (file_mode == FILE_WITHOUT_ZEEK)
         fprintf(stderr, "tcpstate: Zeek's view not computed (a one-pass tshark run that shows none of it)\n");
+    if (file_mode == FILE_WITHOUT_ZEEK || file_mode == FILE_ONE_PASS)
+        fprintf(stderr, "tcpstate: each frame's result forgotten after its frame (a one-pass tshark run)\n");
 }
 
 /* At capture close (and before the next file): forget everything. */

@@ -519,6 +519,46 @@ def test_without_zeek():
     print(f"{len(names)} captures: {len(skipped)} kinds of run without Zeek's view show what -2 shows; "
           f"{len(computed)} that show it compute it")
 
+MEMORY_BYTES = re.compile(r"tcpstate memory: (\d+) TCP frames, .*; per-frame state (\d+) bytes")
+FORGOTTEN = "each frame's result forgotten after its frame"
+
+def test_one_pass():
+    """A tshark run in one pass that prints summary lines and has no
+    tcpstate tap shows each frame's result only while it dissects that
+    frame, so tcpstate keeps only the latest frame's: its per-frame state
+    stays one chunk (4,096 records), whatever the number of frames, and it
+    says so in its memory report.  What such a run prints is byte for byte
+    what the same run prints with -2, which keeps every frame's result.  A
+    run with -2 or a tcpstate tap keeps them all (24 bytes a frame)."""
+    gencap = os.environ.get("TCPSTATE_GENCAP") or os.path.join(os.path.dirname(t.plugin_dir()), "tests", "gencap")
+    one_chunk = 4096 * 24
+    forgetting = [["-Y", 'tcpstate.client == "TIME_WAIT"'], ["-Y", "tcp.flags.fin == 1"],
+                  ["-Y", 'tcpstate.zeek.conn_state == "SF" && tcpstate.seq > 0'],
+                  ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client","H","%Cus:tcpstate.zeek.history"']]
+    keeping = [["-2", "-Y", 'tcpstate.client == "TIME_WAIT"'], ["-Y", "tcp.flags.fin == 1", "-z", "tcpstate,sum"]]
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)
+        pcap = os.path.join(tmp, "gen.pcap")
+        subprocess.run([gencap, pcap, "-c", "500", "-s", "11"], check=True, capture_output=True)
+        os.chmod(pcap, 0o644)
+        for args in forgetting + keeping:
+            proc = t.tshark(["-r", pcap, "-n", *args], env_extra=["TCPSTATE_MEMSTATS=1"])
+            m = MEMORY_BYTES.search(proc.stderr)
+            frames, per_frame = (int(m[1]), int(m[2])) if m else (0, 0)
+            what = f"tshark {' '.join(args)}: {frames} TCP frames, per-frame state {per_frame} bytes"
+            if frames < 3 * 4096 or not proc.stdout:
+                fail(f"{what}, printed {len(proc.stdout)} bytes; expected over 12,288 frames and output")
+            elif args in forgetting and (per_frame > one_chunk + 1024 or FORGOTTEN not in proc.stderr):
+                fail(f"{what}; expected at most one chunk, and the report saying so:\n{proc.stderr[-400:]}")
+            elif args in keeping and (per_frame < 24 * frames or FORGOTTEN in proc.stderr):
+                fail(f"{what}; expected every frame's result kept")
+            if args in forgetting:
+                two = t.tshark(["-r", pcap, "-n", "-2", *args])
+                if two.stdout != proc.stdout:
+                    fail(f"tshark {' '.join(args)} prints differently from the same run with -2")
+    print(f"{len(forgetting)} one-pass runs keep one chunk of results and print what -2 prints; "
+          f"{len(keeping)} runs keep every frame's")
+
 def test_wanted_per_pass():
     """In tshark, which tcpstate fields a run wants is asked at the first
     frame of each pass and kept, with one answer per group of fields that
@@ -597,5 +637,5 @@ if __name__ == "__main__":
     "custom-columns": test_custom_columns, "two-pass": test_two_pass, "relative-numbers": test_relative_numbers,
     "msl": test_msl, "icmp": test_icmp, "hook": test_hook, "aliases": test_aliases,
     "deep-header": test_deep_header, "left-alone": test_left_alone, "wanted-per-pass": test_wanted_per_pass,
-    "without-zeek": test_without_zeek,
+    "without-zeek": test_without_zeek, "one-pass": test_one_pass,
     })

@@ -64,6 +64,17 @@ int main(void)
     if (tcps_map_get(&m, 42) != 7 && failures++ < 5)
         fprintf(stderr, "a stale removal dropped the newer entry\n");
     printf("%u lookups checked, %u failures, %u entries in %u slots\n", checks, failures, m.used, m.cap);
+    /* Cleared: every key gone, the room kept, and usable again. */
+    {
+        uint32_t cap = m.cap;
+        tcps_map_clear(&m);
+        for (int i = 0; i < N; i++)
+            if (tcps_map_get(&m, keys[i]) && failures++ < 5)
+                fprintf(stderr, "key %d still there after clearing\n", i);
+        tcps_map_put(&m, 42, 9);
+        if ((m.cap != cap || m.used != 1 || tcps_map_get(&m, 42) != 9) && failures++ < 5)
+            fprintf(stderr, "cleared map: %u slots (was %u), %u entries\n", m.cap, cap, m.used);
+    }
     tcps_map_free(&m);
     return failures != 0;
 }

@@ -377,6 +377,62 @@ static void test_results(void)
     CHECK(tcps_results_get(&t, 7, 0) == NULL);
 }
 
+/* Latest-only mode (a run that shows each frame's result only while it
+ * dissects it): the latest frame's results are there as in the full mode,
+ * an earlier frame's are gone, and nothing grows with the frames. */
+static void test_results_latest_only(void)
+{
+    struct tcps_results t = { 0 };
+    struct tcps_kept k, k2;
+    const struct tcps_kept_numbers n = { 11, 22, 0x18 };
+    size_t bytes;
+
+    tcps_results_keep_latest_only(&t);
+    memset(&k, 0, sizeof k);
+    k.states = TCPS_ESTABLISHED << 4 | TCPS_ESTABLISHED;
+    k.conn = 5;
+    k2 = k;
+    k2.conn = 6;
+    tcps_results_keep_numbers(&t, 7, 0, &n);             /* the capture keeps a frame's numbers first */
+    tcps_results_keep_zeek(&t, 7, 0, &k, 200, 200 + 1000); /* far: aside */
+    tcps_results_keep(&t, 7, 0, &k);
+    tcps_results_keep(&t, 7, 2, &k2);
+    CHECK(tcps_results_get(&t, 7, 0) != NULL && tcps_results_get(&t, 7, 0)->conn == 5);
+    CHECK(tcps_results_get(&t, 7, 0)->more_layers);
+    CHECK(tcps_results_get(&t, 7, 2) != NULL && tcps_results_get(&t, 7, 2)->conn == 6);
+    CHECK(tcps_results_get(&t, 7, 1) == NULL);
+    CHECK(tcps_results_numbers(&t, 7, 0) && tcps_results_numbers(&t, 7, 0)->seq == 11);
+    CHECK_EQ(tcps_results_zeek(&t, 7, 0, tcps_results_get(&t, 7, 0), 200), 1200);
+    CHECK(tcps_results_get(&t, 6, 0) == NULL);           /* never kept */
+    CHECK(tcps_results_get(&t, 8, 0) == NULL);           /* not yet */
+
+    tcps_results_keep(&t, 8, 0, &k2);                    /* frame 8 replaces frame 7 */
+    CHECK(tcps_results_get(&t, 8, 0) != NULL && tcps_results_get(&t, 8, 0)->conn == 6);
+    CHECK(!tcps_results_get(&t, 8, 0)->more_layers);
+    CHECK(tcps_results_get(&t, 8, 2) == NULL);
+    CHECK(tcps_results_numbers(&t, 8, 0) == NULL);
+    CHECK(tcps_results_get(&t, 7, 0) == NULL && tcps_results_get(&t, 7, 2) == NULL);
+    CHECK(tcps_results_numbers(&t, 7, 0) == NULL);
+    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k, 200), 0);
+    CHECK(tcps_results_get(&t, 9, 0) == NULL);           /* a frame without TCP after the latest */
+    CHECK_EQ(tcps_results_frames(&t), 2);
+
+    bytes = tcps_results_bytes(&t);
+    for (uint32_t frame = 9; frame < 9 + 3 * TCPS_CHUNK_LEN; frame++) {
+        tcps_results_keep_numbers(&t, frame, 1, &n);
+        tcps_results_keep(&t, frame, 0, &k);
+        tcps_results_keep(&t, frame, 1, &k2);
+    }
+    /* The same chunks and map (kept in full, these frames would take three
+     * chunks more of each kind, and a map of 24,576 entries). */
+    CHECK_EQ(tcps_results_bytes(&t), bytes);
+    CHECK_EQ(t.extra_used, 1);
+    CHECK_EQ(t.numbers_used, 1);
+    CHECK_EQ(tcps_results_frames(&t), 2 + 3 * TCPS_CHUNK_LEN);
+    tcps_results_free(&t);
+    CHECK(!t.latest_only);                               /* the next file decides again */
+}
+
 /* The analysis of a capture, layer by layer: a handshake on stream 0 with
  * 100 bytes from the client, an ICMP-quoted copy of its SYN, a header cut
  * short, a layer the hook never saw, and a header outside the frame's
@@ -524,6 +580,7 @@ int main(void)
     test_zeek_table_last();
     test_watch();
     test_results();
+    test_results_latest_only();
     test_capture();
     test_capture_without_zeek();
     return checks_done();

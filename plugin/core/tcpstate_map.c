@@ -5,6 +5,7 @@
 #include "tcpstate_map.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static uint32_t slot_of(uint64_t key, uint32_t cap)
 {
@@ -87,6 +88,13 @@ void tcps_map_remove_if(struct tcps_map *m, uint64_t key, uint32_t value)
     }
     m->values[i] = 0;
     m->used--;
+}
+
+void tcps_map_clear(struct tcps_map *m)
+{
+    if (m->used)
+        memset(m->values, 0, (size_t)m->cap * sizeof *m->values);
+    m->used = 0;
 }
 
 void tcps_map_free(struct tcps_map *m)

@@ -33,6 +33,8 @@ uint32_t tcps_map_get(const struct tcps_map *m, uint64_t key);
 int tcps_map_put(struct tcps_map *m, uint64_t key, uint32_t value);
 /* Forget key if it maps to value (a newer entry for the key stays). */
 void tcps_map_remove_if(struct tcps_map *m, uint64_t key, uint32_t value);
+/* Forget every key, keeping the room. */
+void tcps_map_clear(struct tcps_map *m);
 void tcps_map_free(struct tcps_map *m);
 size_t tcps_map_bytes(const struct tcps_map *m);
 

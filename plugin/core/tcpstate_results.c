@@ -41,36 +41,69 @@ void tcps_kept_unpack(const struct tcps_kept *k, struct tcps_result *r)
     r->order = k->order;
 }
 
-static struct tcps_kept *first_layer(struct tcps_results *t, uint32_t frame)
+void tcps_results_keep_latest_only(struct tcps_results *t)
 {
-    return tcps_chunk_make(&t->first, frame, sizeof(struct tcps_kept));
+    t->latest_only = true;
+}
+
+/* The slot `frame`'s results go to.  In latest-only mode, a frame after the
+ * latest one replaces it: what was kept of the latest is forgotten. */
+static uint32_t keeping_slot(struct tcps_results *t, uint32_t frame)
+{
+    struct tcps_kept *first;
+
+    if (!t->latest_only)
+        return frame;
+    if (frame != t->latest) {
+        t->latest = frame;
+        if ((first = tcps_chunk_get(&t->first, 0, sizeof *first)))
+            memset(first, 0, sizeof *first);
+        tcps_map_clear(&t->aside_of);
+        t->extra_used = t->numbers_used = 0; /* their chunks are reused */
+    }
+    return 0;
+}
+
+static struct tcps_kept *first_layer(struct tcps_results *t, uint32_t slot)
+{
+    return tcps_chunk_make(&t->first, slot, sizeof(struct tcps_kept));
+}
+
+/* The value kept aside for (frame, layer, what), or 0. */
+static uint32_t aside_value(const struct tcps_results *t, uint32_t frame, unsigned layer, enum aside what)
+{
+    uint32_t slot;
+    return tcps_results_slot(t, frame, &slot) ? tcps_map_get(&t->aside_of, aside_key(slot, layer, what)) : 0;
 }
 
 /* Element `what` kept aside for (frame, layer) in `array`, or NULL. */
 static void *aside_get(const struct tcps_results *t, uint32_t frame, unsigned layer, enum aside what,
                        const struct tcps_chunks *array, size_t elem)
 {
-    uint32_t n = tcps_map_get(&t->aside_of, aside_key(frame, layer, what));
+    uint32_t n = aside_value(t, frame, layer, what);
     return n ? tcps_chunk_get(array, n - 1, elem) : NULL;
 }
 
-static void *aside_new(struct tcps_results *t, uint32_t frame, unsigned layer, enum aside what,
+static void *aside_new(struct tcps_results *t, uint32_t slot, unsigned layer, enum aside what,
                        struct tcps_chunks *array, uint32_t *used, size_t elem)
 {
     uint32_t n = ++*used;
 
-    tcps_map_put(&t->aside_of, aside_key(frame, layer, what), n);
+    tcps_map_put(&t->aside_of, aside_key(slot, layer, what), n);
     return tcps_chunk_make(array, n - 1, elem);
 }
 
 void tcps_results_keep(struct tcps_results *t, uint32_t frame, unsigned layer, const struct tcps_kept *k)
 {
+    uint32_t slot = keeping_slot(t, frame);
+
     if (layer == 0) {
-        *first_layer(t, frame) = *k;
+        *first_layer(t, slot) = *k;
+        t->frames += tcps_kept_is_kept(k);
         return;
     }
-    *(struct tcps_kept *)aside_new(t, frame, layer, ASIDE_LAYER, &t->extra_layers, &t->extra_used, sizeof *k) = *k;
-    first_layer(t, frame)->more_layers = 1;
+    *(struct tcps_kept *)aside_new(t, slot, layer, ASIDE_LAYER, &t->extra_layers, &t->extra_used, sizeof *k) = *k;
+    first_layer(t, slot)->more_layers = 1;
 }
 
 const struct tcps_kept *tcps_results_further(const struct tcps_results *t, uint32_t frame, unsigned layer)
@@ -82,8 +115,8 @@ const struct tcps_kept *tcps_results_further(const struct tcps_results *t, uint3
 void tcps_results_keep_numbers(struct tcps_results *t, uint32_t frame, unsigned layer,
                                const struct tcps_kept_numbers *n)
 {
-    *(struct tcps_kept_numbers *)aside_new(t, frame, layer, ASIDE_NUMBERS, &t->numbers, &t->numbers_used,
-                                           sizeof *n) = *n;
+    *(struct tcps_kept_numbers *)aside_new(t, keeping_slot(t, frame), layer, ASIDE_NUMBERS, &t->numbers,
+                                           &t->numbers_used, sizeof *n) = *n;
 }
 
 const struct tcps_kept_numbers *tcps_results_numbers(const struct tcps_results *t, uint32_t frame, unsigned layer)
@@ -101,7 +134,7 @@ void tcps_results_keep_zeek(struct tcps_results *t, uint32_t frame, unsigned lay
         k->zk_delta = delta;
     } else {
         k->zk_delta = TCPS_ZK_ASIDE;
-        tcps_map_put(&t->aside_of, aside_key(frame, layer, ASIDE_ZEEK), zk);
+        tcps_map_put(&t->aside_of, aside_key(keeping_slot(t, frame), layer, ASIDE_ZEEK), zk);
     }
 }
 
@@ -112,19 +145,12 @@ uint32_t tcps_results_zeek(const struct tcps_results *t, uint32_t frame, unsigne
         return 0;
     if (k->zk_delta != TCPS_ZK_ASIDE)
         return first + (uint32_t)(int32_t)k->zk_delta;
-    return tcps_map_get(&t->aside_of, aside_key(frame, layer, ASIDE_ZEEK));
+    return aside_value(t, frame, layer, ASIDE_ZEEK);
 }
 
 uint32_t tcps_results_frames(const struct tcps_results *t)
 {
-    uint32_t frames = 0;
-
-    for (uint32_t c = 0; c < t->first.n_chunks; c++) {
-        const struct tcps_kept *chunk = tcps_chunk(&t->first, c);
-        for (uint32_t i = 0; chunk && i < TCPS_CHUNK_LEN; i++)
-            frames += tcps_kept_is_kept(&chunk[i]);
-    }
-    return frames;
+    return t->frames;
 }
 
 size_t tcps_results_bytes(const struct tcps_results *t)

@@ -11,6 +11,10 @@
  * frame's first TCP layer live in chunks indexed by frame number; further
  * layers, rare, in a table by (frame, layer).
  *
+ * A run that shows each frame's result only while it dissects that frame
+ * (tshark's single pass) keeps the latest frame's results only
+ * (tcps_results_keep_latest_only): then nothing grows with the frames.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef TCPSTATE_RESULTS_H
@@ -74,6 +78,9 @@ struct tcps_results {
     struct tcps_chunks extra_layers;
     struct tcps_chunks numbers;
     uint32_t extra_used, numbers_used;
+    uint32_t frames;            /* frames whose first layer has a kept result */
+    bool latest_only;           /* only the latest frame's results are kept, in slot 0 */
+    uint32_t latest;            /* latest_only: the frame they are of */
 };
 
 /* A header the state machine did not take: quoted by an ICMP error, too
@@ -95,6 +102,19 @@ static inline bool tcps_kept_is_kept(const struct tcps_kept *k)
     return k->states || tcps_kept_not_a_segment(k);
 }
 
+/* From now on keep only the latest frame's results: a run that never asks
+ * for an earlier frame's.  Set before the first result is kept. */
+void tcps_results_keep_latest_only(struct tcps_results *t);
+
+/* Where the results of `frame` are kept: its number, or slot 0 for the
+ * latest frame in latest-only mode.  False when they are not kept (an
+ * earlier frame in that mode). */
+static inline bool tcps_results_slot(const struct tcps_results *t, uint32_t frame, uint32_t *slot)
+{
+    *slot = t->latest_only ? 0 : frame;
+    return !t->latest_only || frame == t->latest;
+}
+
 /* Keep the result of the frame's TCP layer `layer` (0: the first). */
 void tcps_results_keep(struct tcps_results *t, uint32_t frame, unsigned layer, const struct tcps_kept *k);
 
@@ -105,8 +125,12 @@ const struct tcps_kept *tcps_results_further(const struct tcps_results *t, uint3
  * packet on every pass. */
 static inline const struct tcps_kept *tcps_results_get(const struct tcps_results *t, uint32_t frame, unsigned layer)
 {
-    const struct tcps_kept *first = (const struct tcps_kept *)tcps_chunk_get(&t->first, frame, sizeof *first);
+    const struct tcps_kept *first;
+    uint32_t slot;
 
+    if (!tcps_results_slot(t, frame, &slot))
+        return NULL;
+    first = (const struct tcps_kept *)tcps_chunk_get(&t->first, slot, sizeof *first);
     if (!first || !tcps_kept_is_kept(first))
         return NULL;
     if (layer == 0)
@@ -126,7 +150,8 @@ void tcps_results_keep_zeek(struct tcps_results *t, uint32_t frame, unsigned lay
 uint32_t tcps_results_zeek(const struct tcps_results *t, uint32_t frame, unsigned layer,
                            const struct tcps_kept *k, uint32_t first);
 
-/* How many frames have a kept result (for the memory report). */
+/* How many frames had a result kept (for the memory report), also those
+ * forgotten in latest-only mode. */
 uint32_t tcps_results_frames(const struct tcps_results *t);
 size_t tcps_results_bytes(const struct tcps_results *t);
 void tcps_results_free(struct tcps_results *t);
