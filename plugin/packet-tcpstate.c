@@ -21,6 +21,7 @@
 
 #include "packet-tcpstate.h"
 #include "tcpstate-alias.h"
+#include "tcpstate-cmdline.h"
 #include "tcpstate-expert.h"
 #include "tcpstate-hook.h"
 #include "tcpstate-wanted.h"
@@ -116,11 +117,13 @@ static struct tcps_capture_config capture_cfg;
  *    that frame and never again, so only the latest frame's is kept:
  *    nothing grows with the frames.  A "tcpstate" tap keeps them all.
  *
- * How a pass is known to be the only one: tshark's first pass of two (-2)
- * dissects without columns (pinfo->cinfo NULL) in every version from 4.0 to
- * 4.6, while its single pass has them whenever it prints summary lines.
- * Wireshark and sharkd keep every frame for showing later, in any order,
- * whatever their first pass had, so only tshark qualifies.  Should a later
+ * How a pass is known to be the only one: tshark's command line has no -2
+ * (tcpstate-cmdline.c).  Where it cannot be read, by the columns: tshark's
+ * first pass of two dissects without columns (pinfo->cinfo NULL) in every
+ * version from 4.0 to 4.6, while its single pass has them whenever it
+ * prints summary lines.  Wireshark and sharkd keep every frame for showing
+ * later, in any order, whatever their first pass had, so only tshark
+ * qualifies.  Should a later
  * frame want more all the same, stderr says so once rather than tcpstate
  * showing what it never computed.  The modes are in the order of what they
  * compute. */
@@ -139,7 +142,12 @@ static gboolean warned_file_mode;
  * tcpstate's results? */
 static gboolean in_only_pass(const packet_info *pinfo)
 {
-    return running_in_tshark && pinfo->cinfo && !PINFO_FD_VISITED(pinfo) && !have_tap_listener(tcpstate_tap);
+    const tshark_options_t *options;
+
+    if (!running_in_tshark || PINFO_FD_VISITED(pinfo) || have_tap_listener(tcpstate_tap))
+        return FALSE;
+    options = tcpstate_tshark_options();
+    return options->read ? !options->two_pass : pinfo->cinfo != NULL;
 }
 
 /* What this frame can show, and so what must be computed for it. */

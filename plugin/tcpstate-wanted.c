@@ -14,6 +14,7 @@
 #include <epan/proto.h>
 #include <wsutil/wslog.h>
 
+#include "tcpstate-cmdline.h"
 #include "tcpstate-wanted.h"
 #include "ws_compat.h"
 
@@ -91,16 +92,12 @@ gboolean tcpstate_wanted_group(proto_tree *tree, enum tcpstate_wanted_group g)
 /* tshark 4.0 builds the whole, visible tree for -T fields, as for -V, so
  * there every field counts as wanted (proto_field_is_referenced), and it
  * gives a dissector no way to see its -e fields.  They are on its command
- * line, read here once: in the visible tree of a -T fields run, a field is
- * wanted when -e names it or a filter, column, coloring rule or tap names
- * it (its ref_type, which Wireshark sets for each frame).  A command line
- * that cannot be read leaves every field wanted. */
-static gboolean read_command_line;
+ * line (tcpstate-cmdline.c): in the visible tree of a -T fields run, a
+ * field is wanted when -e names it or a filter, column, coloring rule or
+ * tap names it (its ref_type, which Wireshark sets for each frame).  A
+ * command line that cannot be read leaves every field wanted. */
 static gboolean fields_run;             /* -T fields */
 static guint8 named_by_e[MAX_SPAN / 8]; /* tcpstate ids among the -e fields */
-
-/* Short options of tshark 4.0 that take a value (its getopt string). */
-#define TSHARK_VALUE_OPTIONS "AaBbCcdEeFfGHiJjKMNOoRrSsTtUuWwXyYz"
 
 static void name_by_e(const char *name)
 {
@@ -113,49 +110,13 @@ static void name_by_e(const char *name)
         set_bit(named_by_e, i);
 }
 
-/* Each option of tshark's argv as its getopt reads it: -T and -e matter. */
-static void read_tshark_options(char **argv, int argc)
-{
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-' || a[1] == '\0')
-            continue;
-        if (a[1] == '-') { /* a long option: none of them is -T or -e */
-            if (!strchr(a, '=') && i + 1 < argc && argv[i + 1][0] != '-')
-                i++;
-            continue;
-        }
-        for (const char *c = a + 1; *c; c++) {
-            const char *value;
-            if (!strchr(TSHARK_VALUE_OPTIONS, *c))
-                continue;
-            value = c[1] ? c + 1 : i + 1 < argc ? argv[++i] : "";
-            if (*c == 'T')
-                fields_run = strcmp(value, "fields") == 0;
-            else if (*c == 'e')
-                name_by_e(value);
-            break;
-        }
-    }
-}
-
 static void read_fields_options(void)
 {
-    gchar *buf, **argv;
-    gsize len;
-    int argc = 0;
+    const tshark_options_t *options = tcpstate_tshark_options();
 
-    if (read_command_line)
-        return;
-    read_command_line = TRUE;
-    if (!g_file_get_contents("/proc/self/cmdline", &buf, &len, NULL))
-        return;
-    argv = g_new0(gchar *, len + 1);
-    for (gsize i = 0; i < len; i += strlen(buf + i) + 1)
-        argv[argc++] = buf + i;
-    read_tshark_options(argv, argc);
-    g_free(argv);
-    g_free(buf);
+    fields_run = options->fields_run;
+    for (guint i = 0; i < options->e_names->len; i++)
+        name_by_e((const char *)g_ptr_array_index(options->e_names, i));
 }
 
 static gboolean asked(proto_tree *tree, int hf)

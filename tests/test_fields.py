@@ -523,19 +523,23 @@ MEMORY_BYTES = re.compile(r"tcpstate memory: (\d+) TCP frames, .*; per-frame sta
 FORGOTTEN = "each frame's result forgotten after its frame"
 
 def test_one_pass():
-    """A tshark run in one pass that prints summary lines and has no
-    tcpstate tap shows each frame's result only while it dissects that
-    frame, so tcpstate keeps only the latest frame's: its per-frame state
+    """A tshark run in one pass (no -2 on its command line) with no tcpstate
+    tap shows each frame's result only while it dissects that frame, so
+    tcpstate keeps only the latest frame's: its per-frame state
     stays one chunk (4,096 records), whatever the number of frames, and it
     says so in its memory report.  What such a run prints is byte for byte
     what the same run prints with -2, which keeps every frame's result.  A
     run with -2 or a tcpstate tap keeps them all (24 bytes a frame)."""
     gencap = os.environ.get("TCPSTATE_GENCAP") or os.path.join(os.path.dirname(t.plugin_dir()), "tests", "gencap")
     one_chunk = 4096 * 24
+    fields = ["-e", "frame.number", "-e", "tcpstate.client", "-e", "tcpstate.seq", "-e", "tcpstate.zeek.history"]
     forgetting = [["-Y", 'tcpstate.client == "TIME_WAIT"'], ["-Y", "tcp.flags.fin == 1"],
                   ["-Y", 'tcpstate.zeek.conn_state == "SF" && tcpstate.seq > 0'],
-                  ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client","H","%Cus:tcpstate.zeek.history"']]
-    keeping = [["-2", "-Y", 'tcpstate.client == "TIME_WAIT"'], ["-Y", "tcp.flags.fin == 1", "-z", "tcpstate,sum"]]
+                  ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client","H","%Cus:tcpstate.zeek.history"'],
+                  ["-T", "fields", *fields], ["-Tfields", "-Y", "tcpstate.server", "-e", "tcpstate.transition"]]
+    # -2 however it is spelled, and a tcpstate tap.
+    keeping = [["-2", "-Y", 'tcpstate.client == "TIME_WAIT"'], ["-Y", "tcp.flags.fin == 1", "-z", "tcpstate,sum"],
+               ["-T", "fields", "-n2", *fields], ["-2Tfields", *fields]]
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o777)
         pcap = os.path.join(tmp, "gen.pcap")

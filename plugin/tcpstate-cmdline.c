@@ -1,0 +1,72 @@
+/* tcpstate-cmdline.c - tshark's options, read from its command line (see
+ * tcpstate-cmdline.h).
+ *
+ * The options are parsed as tshark's getopt reads them: "-T fields" or
+ * "-Tfields", "-e NAME" or "-eNAME", options grouped behind one dash, a
+ * value-taking option taking the rest of its word or the next word.  -2 is
+ * looked for more bluntly: any word that starts with one dash and holds a
+ * "2" counts.  A -2 read where there is none only costs memory (every
+ * frame's result is kept, as in every run before); a -2 missed would lose
+ * results the second pass shows, so no parse of the option letters, which
+ * differ between tshark versions, may decide that one.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+
+#include "tcpstate-cmdline.h"
+
+/* Short options of tshark 4.0 to 4.6 that take a value (their getopt
+ * strings). */
+#define TSHARK_VALUE_OPTIONS "AaBbCcdEeFfGHiJjKMNOoRrSsTtUuWwXyYz"
+
+void tcpstate_parse_tshark_options(char **argv, int argc, tshark_options_t *out)
+{
+    out->read = TRUE;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == '\0')
+            continue;
+        if (a[1] == '-') { /* a long option: none of them is -2, -T or -e */
+            if (!strchr(a, '=') && i + 1 < argc && argv[i + 1][0] != '-')
+                i++;
+            continue;
+        }
+        if (strchr(a, '2'))
+            out->two_pass = TRUE;
+        for (const char *c = a + 1; *c; c++) {
+            const char *value;
+            if (!strchr(TSHARK_VALUE_OPTIONS, *c))
+                continue;
+            value = c[1] ? c + 1 : i + 1 < argc ? argv[++i] : "";
+            if (*c == 'T')
+                out->fields_run = strcmp(value, "fields") == 0;
+            else if (*c == 'e')
+                g_ptr_array_add(out->e_names, g_strdup(value));
+            break;
+        }
+    }
+}
+
+const tshark_options_t *tcpstate_tshark_options(void)
+{
+    static tshark_options_t options;
+    static gboolean tried;
+    gchar *buf, **argv;
+    gsize len;
+    int argc = 0;
+
+    if (tried)
+        return &options;
+    tried = TRUE;
+    options.e_names = g_ptr_array_new_with_free_func(g_free);
+    if (!g_file_get_contents("/proc/self/cmdline", &buf, &len, NULL))
+        return &options;
+    argv = g_new0(gchar *, len + 1);
+    for (gsize i = 0; i < len; i += strlen(buf + i) + 1)
+        argv[argc++] = buf + i;
+    tcpstate_parse_tshark_options(argv, argc, &options);
+    g_free(argv);
+    g_free(buf);
+    return &options;
+}
