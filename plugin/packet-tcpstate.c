@@ -136,18 +136,17 @@ enum file_mode {
 };
 static enum file_mode file_mode;
 static gboolean running_in_tshark;
+static gboolean passes_known; /* tshark's command line could be read, */
+static gboolean two_passes;   /* and it may ask for two passes (-2) */
 static gboolean warned_file_mode;
 
 /* Is this frame dissected in tshark's only pass, with no tap that keeps
  * tcpstate's results? */
 static gboolean in_only_pass(const packet_info *pinfo)
 {
-    const tshark_options_t *options;
-
     if (!running_in_tshark || PINFO_FD_VISITED(pinfo) || have_tap_listener(tcpstate_tap))
         return FALSE;
-    options = tcpstate_tshark_options();
-    return options->read ? !options->two_pass : pinfo->cinfo != NULL;
+    return passes_known ? !two_passes : pinfo->cinfo != NULL;
 }
 
 /* What this frame can show, and so what must be computed for it. */
@@ -241,6 +240,11 @@ static void tcpstate_init(void)
 {
     tcpstate_reset();
     running_in_tshark = g_strcmp0(g_get_prgname(), "tshark") == 0;
+    if (running_in_tshark) {
+        const tshark_options_t *options = tcpstate_tshark_options();
+        passes_known = options->read;
+        two_passes = options->two_pass;
+    }
     tcpstate_wanted_reset(running_in_tshark);
     expert_tap = find_tap_id("expert"); /* registered by Wireshark at its first file open */
     set_capture_config();

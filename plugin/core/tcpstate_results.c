@@ -50,15 +50,14 @@ void tcps_results_keep_latest_only(struct tcps_results *t)
  * latest one replaces it: what was kept of the latest is forgotten. */
 static uint32_t keeping_slot(struct tcps_results *t, uint32_t frame)
 {
-    struct tcps_kept *first;
-
     if (!t->latest_only)
         return frame;
     if (frame != t->latest) {
+        /* Slot 0 itself needs no clearing: a frame's first layer is always
+         * kept, whole, and tcps_results_get asks for the latest frame only. */
         t->latest = frame;
-        if ((first = tcps_chunk_get(&t->first, 0, sizeof *first)))
-            memset(first, 0, sizeof *first);
-        tcps_map_clear(&t->aside_of);
+        if (t->aside_of.used)
+            tcps_map_clear(&t->aside_of);
         t->extra_used = t->numbers_used = 0; /* their chunks are reused */
     }
     return 0;
