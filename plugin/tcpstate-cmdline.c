@@ -20,9 +20,9 @@
  * strings). */
 #define TSHARK_VALUE_OPTIONS "AaBbCcdEeFfGHiJjKMNOoRrSsTtUuWwXyYz"
 
-void tcpstate_parse_tshark_options(char **argv, int argc, tshark_options_t *out)
+/* Parse an argv as tshark's getopt reads it. */
+static void parse_options(char **argv, int argc, tshark_options_t *out, tshark_e_field_fn each_e)
 {
-    out->read = TRUE;
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || a[1] == '\0')
@@ -41,32 +41,46 @@ void tcpstate_parse_tshark_options(char **argv, int argc, tshark_options_t *out)
             value = c[1] ? c + 1 : i + 1 < argc ? argv[++i] : "";
             if (*c == 'T')
                 out->fields_run = strcmp(value, "fields") == 0;
-            else if (*c == 'e')
-                g_ptr_array_add(out->e_names, g_strdup(value));
+            else if (*c == 'e' && each_e)
+                each_e(value);
             break;
         }
     }
+}
+
+/* Read /proc/self/cmdline and parse it; FALSE when it cannot be read. */
+static gboolean read_command_line(tshark_options_t *out, tshark_e_field_fn each_e)
+{
+    gchar *buf, **argv;
+    gsize len;
+    int argc = 0;
+
+    if (!g_file_get_contents("/proc/self/cmdline", &buf, &len, NULL))
+        return FALSE;
+    argv = g_new0(gchar *, len + 1);
+    for (gsize i = 0; i < len; i += strlen(buf + i) + 1)
+        argv[argc++] = buf + i;
+    parse_options(argv, argc, out, each_e);
+    g_free(argv);
+    g_free(buf);
+    return TRUE;
 }
 
 const tshark_options_t *tcpstate_tshark_options(void)
 {
     static tshark_options_t options;
     static gboolean tried;
-    gchar *buf, **argv;
-    gsize len;
-    int argc = 0;
 
-    if (tried)
-        return &options;
-    tried = TRUE;
-    options.e_names = g_ptr_array_new_with_free_func(g_free);
-    if (!g_file_get_contents("/proc/self/cmdline", &buf, &len, NULL))
-        return &options;
-    argv = g_new0(gchar *, len + 1);
-    for (gsize i = 0; i < len; i += strlen(buf + i) + 1)
-        argv[argc++] = buf + i;
-    tcpstate_parse_tshark_options(argv, argc, &options);
-    g_free(argv);
-    g_free(buf);
+    if (!tried) {
+        tried = TRUE;
+        options.read = read_command_line(&options, NULL);
+    }
     return &options;
+}
+
+void tcpstate_tshark_e_fields(tshark_e_field_fn each)
+{
+    tshark_options_t ignored = { 0 };
+
+    read_command_line(&ignored, each);
 }

@@ -13,13 +13,16 @@ typedef struct {
     gboolean read;       /* the command line could be read; else nothing below is known */
     gboolean two_pass;   /* -2 may be among the options (never missed; rarely seen where it is not) */
     gboolean fields_run; /* -T fields */
-    GPtrArray *e_names;  /* the -e field names, in order */
 } tshark_options_t;
+
+/* Called with each -e field name, in order. */
+typedef void (*tshark_e_field_fn)(const char *name);
 
 /* tshark's options, read from /proc/self/cmdline at the first call. */
 const tshark_options_t *tcpstate_tshark_options(void);
 
-/* The same, from an argv (for the tests of the parse). */
-void tcpstate_parse_tshark_options(char **argv, int argc, tshark_options_t *out);
+/* Read the command line again and call `each` with its -e field names (the
+ * names are not kept: nothing of the command line outlives the call). */
+void tcpstate_tshark_e_fields(tshark_e_field_fn each);
 
 #endif

@@ -112,11 +112,14 @@ static void name_by_e(const char *name)
 
 static void read_fields_options(void)
 {
-    const tshark_options_t *options = tcpstate_tshark_options();
+    static gboolean done;
 
-    fields_run = options->fields_run;
-    for (guint i = 0; i < options->e_names->len; i++)
-        name_by_e((const char *)g_ptr_array_index(options->e_names, i));
+    if (done)
+        return;
+    done = TRUE;
+    fields_run = tcpstate_tshark_options()->fields_run;
+    if (fields_run)
+        tcpstate_tshark_e_fields(name_by_e);
 }
 
 static gboolean asked(proto_tree *tree, int hf)
