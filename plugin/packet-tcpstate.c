@@ -123,10 +123,9 @@ static struct tcps_capture_config capture_cfg;
  * version from 4.0 to 4.6, while its single pass has them whenever it
  * prints summary lines.  Wireshark and sharkd keep every frame for showing
  * later, in any order, whatever their first pass had, so only tshark
- * qualifies.  Should a later
- * frame want more all the same, stderr says so once rather than tcpstate
- * showing what it never computed.  The modes are in the order of what they
- * compute. */
+ * qualifies.  Should a later frame want more all the same, stderr says so
+ * once rather than tcpstate showing what it never computed.  The modes are
+ * in the order of what they compute. */
 enum file_mode {
     FILE_UNDECIDED,
     FILE_LEFT_ALONE,   /* nothing computed */
@@ -136,8 +135,7 @@ enum file_mode {
 };
 static enum file_mode file_mode;
 static gboolean running_in_tshark;
-static gboolean passes_known; /* tshark's command line could be read, */
-static gboolean two_passes;   /* and it may ask for two passes (-2) */
+static const tshark_options_t *tshark_options; /* its command line, in tshark */
 static gboolean warned_file_mode;
 
 /* Is this frame dissected in tshark's only pass, with no tap that keeps
@@ -146,7 +144,7 @@ static gboolean in_only_pass(const packet_info *pinfo)
 {
     if (!running_in_tshark || PINFO_FD_VISITED(pinfo) || have_tap_listener(tcpstate_tap))
         return FALSE;
-    return passes_known ? !two_passes : pinfo->cinfo != NULL;
+    return tshark_options->read ? !tshark_options->two_pass : pinfo->cinfo != NULL;
 }
 
 /* What this frame can show, and so what must be computed for it. */
@@ -240,11 +238,8 @@ static void tcpstate_init(void)
 {
     tcpstate_reset();
     running_in_tshark = g_strcmp0(g_get_prgname(), "tshark") == 0;
-    if (running_in_tshark) {
-        const tshark_options_t *options = tcpstate_tshark_options();
-        passes_known = options->read;
-        two_passes = options->two_pass;
-    }
+    if (running_in_tshark)
+        tshark_options = tcpstate_tshark_options();
     tcpstate_wanted_reset(running_in_tshark);
     expert_tap = find_tap_id("expert"); /* registered by Wireshark at its first file open */
     set_capture_config();
