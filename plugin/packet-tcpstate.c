@@ -593,12 +593,20 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 /* ------------------------------------------------------------------------ */
 /* Registration                                                               */
 
+static void set_zeek_port(guint32 port, gpointer unused _U_)
+{
+    if (port < 65536)
+        zeek_port_bits[port >> 3] |= (guint8)(1u << (port & 7));
+}
+
+/* The ports as bits, visiting the range's own ports: asking
+ * value_is_in_range() about each of the 65,536 cost about 19 million
+ * instructions at every tshark start (cachegrind, 4.0). */
 static void apply_prefs(void)
 {
     memset(zeek_port_bits, 0, sizeof zeek_port_bits);
-    for (guint32 port = 0; port < 65536; port++)
-        if (pref_zeek_ports && value_is_in_range(pref_zeek_ports, port))
-            zeek_port_bits[port >> 3] |= (guint8)(1u << (port & 7));
+    if (pref_zeek_ports)
+        range_foreach(pref_zeek_ports, set_zeek_port, NULL);
 }
 
 const char *tcpstate_state_name(guint state)

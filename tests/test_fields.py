@@ -26,6 +26,7 @@
   wanted-per-pass       tshark takes which tcpstate fields a run wants once a pass: each field, old
                         name and expert info, the only one of its group, as a filter and a column,
                         as -e field, and with -2, gives what asking Wireshark on every frame gives
+  startup               installing tcpstate adds under 5 million instructions to tshark's start
 """
 import os
 import re
@@ -474,6 +475,36 @@ def test_left_alone():
           "6 kinds of run that can show a result analyse every TCP frame")
 
 
+STARTUP_MAX = 5_000_000
+
+def test_startup():
+    """Every tshark run pays for tcpstate's registration, preferences and
+    file open, whatever it asks for.  Counted by cachegrind (exact, unlike
+    wall time): tshark opening a capture and printing its first packet,
+    with the plugin against with no plugin at all, must differ by less than
+    STARTUP_MAX instructions (tshark's own start is about 880 million on
+    4.0).  Turning the Zeek server-port preference into bits once cost 19
+    million: value_is_in_range() asked about each of 65,536 ports."""
+    empty = tempfile.mkdtemp(prefix="tcpstate-noplugin-")
+    os.chmod(empty, 0o755)
+    if "tcpstate.so" not in t.tshark(["-G", "plugins"]).stdout:
+        fail("the plugin did not load: nothing would be measured")
+    pcap = t.readable(os.path.join(CAPTURES, "seed.pcap"))
+    cachegrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    counts = {}
+    for side, plugins in (("with", None), ("without", empty)):
+        err = t.tshark(["-n", "-r", pcap, "-c", "1"], plugins=plugins, wrapper=cachegrind).stderr
+        m = re.search(r"I\s+refs:\s+([\d,]+)", err)
+        if not m:
+            fail(f"cachegrind gave no count ({side}):\n{err[-500:]}")
+        counts[side] = int(m[1].replace(",", ""))
+    added = counts["with"] - counts["without"]
+    print(f"tshark's start: {counts['with']:,} instructions with tcpstate, {counts['without']:,} without: "
+          f"+{added:,} (at most {STARTUP_MAX:,})")
+    if added >= STARTUP_MAX:
+        fail(f"tcpstate adds {added:,} instructions to tshark's start (at most {STARTUP_MAX:,})")
+
+
 # The fields the glue asks about as one group (plugin/packet-tcpstate.c,
 # register_wanted_groups); an old name belongs to its new name's group.
 WANTED_GROUPS = {
@@ -641,5 +672,5 @@ if __name__ == "__main__":
     "custom-columns": test_custom_columns, "two-pass": test_two_pass, "relative-numbers": test_relative_numbers,
     "msl": test_msl, "icmp": test_icmp, "hook": test_hook, "aliases": test_aliases,
     "deep-header": test_deep_header, "left-alone": test_left_alone, "wanted-per-pass": test_wanted_per_pass,
-    "without-zeek": test_without_zeek, "one-pass": test_one_pass,
+    "without-zeek": test_without_zeek, "one-pass": test_one_pass, "startup": test_startup,
     })

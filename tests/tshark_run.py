@@ -40,12 +40,13 @@ def _nobody_home():
     return _home
 
 
-def tshark(args, check=True, plugins=None, env_extra=()):
-    """Run tshark with the plugin (from `plugins`, default plugin_dir());
-    returns the CompletedProcess (text)."""
+def tshark(args, check=True, plugins=None, env_extra=(), wrapper=()):
+    """Run tshark with the plugin (from `plugins`, default plugin_dir()),
+    under `wrapper` (a command such as valgrind) if given; returns the
+    CompletedProcess (text)."""
     env = ["HOME=" + _nobody_home(), "WIRESHARK_PLUGIN_DIR=" + (plugins or plugin_dir()), "LC_ALL=C.UTF-8",
            "PATH=" + os.environ.get("PATH", "/usr/bin:/bin"), *env_extra]
-    cmd = ["env", "-i", *env, "tshark", *args]
+    cmd = ["env", "-i", *env, *wrapper, "tshark", *args]
     if os.geteuid() == 0:
         cmd = ["runuser", "-u", "nobody", "--", *cmd]
     proc = subprocess.run(cmd, capture_output=True, text=True)
