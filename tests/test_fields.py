@@ -41,18 +41,15 @@ import tshark_run as t
 
 def test_plugin_loaded():
     print("tcpstate.so loads; tshark rejects tcpstate fields without it")
-    out = t.tshark(["-G", "plugins"]).stdout
-    staged = os.path.join(t.plugin_dir(), "")
-    if not any("tcpstate.so" in line and staged in line for line in out.splitlines()):
-        fail(f"tcpstate.so not loaded from {staged}:\n{out}")
+    if not t.loaded_plugin_line():
+        fail(f"tcpstate.so not loaded from {t.plugin_dir()}:\n{t.tshark(['-G', 'plugins']).stdout}")
     fields = {line.split("\t")[2] for line in t.tshark(["-G", "fields"]).stdout.splitlines()
               if line.startswith("F\t")}
     for name in CONTRACT:
         if name not in fields:
             fail(f"field {name} not registered")
     # Negative control: with no plugin, asking for a tcpstate field must fail.
-    empty = tempfile.mkdtemp(prefix="tcpstate-noplugin-")
-    os.chmod(empty, 0o755)
+    empty = t.no_plugin_dir()
     proc = t.tshark(["-r", t.readable(os.path.join(CAPTURES, "seed.pcap")), "-T", "fields",
                      "-e", "tcpstate.client"], check=False, plugins=empty)
     if proc.returncode == 0:
@@ -450,8 +447,7 @@ def test_left_alone():
     frame: two passes (-2), a display filter on TCP alone, a custom column,
     -V, a tcpstate statistic and the flow graph.  (A run with nothing to
     print per packet and no tap, -q or -w, dissects nothing at all.)"""
-    empty = tempfile.mkdtemp(prefix="tcpstate-noplugin-")
-    os.chmod(empty, 0o755)
+    empty = t.no_plugin_dir()
     names = ["seed", "time_wait_reuse", "simultaneous_open"]
     for name in names:
         pcap = t.readable(os.path.join(CAPTURES, name + ".pcap"))
@@ -485,10 +481,9 @@ def test_startup():
     STARTUP_MAX instructions (tshark's own start is about 880 million on
     4.0).  Turning the Zeek server-port preference into bits once cost 19
     million: value_is_in_range() asked about each of 65,536 ports."""
-    empty = tempfile.mkdtemp(prefix="tcpstate-noplugin-")
-    os.chmod(empty, 0o755)
-    if "tcpstate.so" not in t.tshark(["-G", "plugins"]).stdout:
-        fail("the plugin did not load: nothing would be measured")
+    empty = t.no_plugin_dir()
+    if not t.loaded_plugin_line():
+        fail(f"tcpstate.so did not load from {t.plugin_dir()}: nothing would be measured")
     pcap = t.readable(os.path.join(CAPTURES, "seed.pcap"))
     cachegrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
     counts = {}

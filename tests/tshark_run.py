@@ -40,6 +40,20 @@ def _nobody_home():
     return _home
 
 
+def no_plugin_dir():
+    """A plugin directory with no plugin in it, for runs without tcpstate."""
+    empty = tempfile.mkdtemp(prefix="tcpstate-noplugin-")
+    os.chmod(empty, 0o755)
+    return empty
+
+
+def loaded_plugin_line():
+    """tshark -G plugins's line for tcpstate.so loaded from plugin_dir(), or None."""
+    staged = os.path.join(plugin_dir(), "")
+    return next((line for line in tshark(["-G", "plugins"]).stdout.splitlines()
+                 if "tcpstate.so" in line and staged in line), None)
+
+
 def tshark(args, check=True, plugins=None, env_extra=(), wrapper=()):
     """Run tshark with the plugin (from `plugins`, default plugin_dir()),
     under `wrapper` (a command such as valgrind) if given; returns the
