@@ -173,9 +173,10 @@ static gboolean file_is_analysed(const packet_info *pinfo, proto_tree *tree)
     if (file_mode == FILE_UNDECIDED) {
         file_mode = needs;
         capture_cfg.without_zeek = file_mode == FILE_WITHOUT_ZEEK;
+        capture_cfg.one_pass = file_mode == FILE_WITHOUT_ZEEK || file_mode == FILE_ONE_PASS;
         if (file_mode == FILE_LEFT_ALONE)
             tcpstate_hook_install(FALSE);
-        if (file_mode == FILE_WITHOUT_ZEEK || file_mode == FILE_ONE_PASS)
+        if (capture_cfg.one_pass)
             tcps_results_keep_latest_only(&cap.results);
     } else if (needs > file_mode && !warned_file_mode) {
         ws_warning("TCP State: frame %u asks for %s, but at its first frame this tshark run looked like one "
@@ -324,7 +325,7 @@ static void unpack(packet_info *pinfo, tvbuff_t *tvb, const struct tcps_kept *ke
         unpack_numbers(pinfo, tvb, layer, v);
     if (kept->has_zk)
         v->zk = tcps_results_zeek(&cap.results, pinfo->num, layer, kept,
-                                  tcps_table_conn(&cap.conns, kept->conn)->zk_first);
+                                  tcps_table_links(&cap.conns, kept->conn)->zk_first);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -380,7 +381,7 @@ static void add_boolean(proto_tree *st, int hf, tvbuff_t *tvb, gboolean value)
 /* The connection summary as far as the capture has been read. */
 static void show_final(proto_tree *st, tvbuff_t *tvb, const struct tcps_kept *res, const struct zk_record *zk)
 {
-    const struct tcps_conn *conn = &tcps_table_conn(&cap.conns, res->conn)->fsm;
+    const struct tcps_conn *conn = tcps_table_fsm(&cap.conns, res->conn);
     unsigned hist_len;
     const char *history, *final_cs;
     guint8 final_states;
@@ -438,11 +439,11 @@ static void queue_tap(packet_info *pinfo, const shown_t *v)
 {
     const struct tcps_kept *res = v->kept;
     tcpstate_tap_info_t *info = wmem_new0(pinfo->pool, tcpstate_tap_info_t);
-    const struct tcps_conn *conn = &tcps_table_conn(&cap.conns, res->conn)->fsm;
+    const struct tcps_conn *conn = tcps_table_fsm(&cap.conns, res->conn);
     gboolean client_sent = v->r.sender == TCPS_CLIENT;
 
     info->conn = res->conn;
-    info->stream = tcps_table_conn(&cap.conns, res->conn)->stream;
+    info->stream = tcps_table_links(&cap.conns, res->conn)->stream;
     info->conn_state = res->conn_state;
     info->history = history_so_far(pinfo->pool, v);
     info->time_us = tcpstate_time_us(pinfo);
@@ -463,8 +464,9 @@ static void queue_tap(packet_info *pinfo, const shown_t *v)
  * once the whole capture has been read, on a later pass.  Else NULL. */
 static const struct tcps_conn *ended_connection(packet_info *pinfo, const struct tcps_kept *res)
 {
-    const struct tcps_conn_entry *c = tcps_table_conn(&cap.conns, res->conn);
-    return PINFO_FD_VISITED(pinfo) && c && c->last_frame == pinfo->num ? &c->fsm : NULL;
+    const struct tcps_conn_links *links = tcps_table_links(&cap.conns, res->conn);
+    return PINFO_FD_VISITED(pinfo) && links && links->last_frame == pinfo->num ? tcps_table_fsm(&cap.conns, res->conn)
+                                                                              : NULL;
 }
 
 /* What the segment did to each end's state, and its role in the opening
@@ -515,7 +517,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     const struct tcps_kept *res = v->kept;
     enum tcps_state client = tcps_result_state(&v->r, TCPS_CLIENT);
     enum tcps_state server = tcps_result_state(&v->r, TCPS_SERVER);
-    const struct tcps_conn_entry *conn = tcps_table_conn(&cap.conns, res->conn);
+    const struct tcps_conn *conn = tcps_table_fsm(&cap.conns, res->conn);
     proto_item *ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
     proto_tree *st = proto_item_add_subtree(ti, ett_tcpstate);
 
@@ -536,7 +538,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
      * and _ws.expert filters see. */
     if (tcpstate_wanted(tree, proto_tcpstate)) {
         show_states(st, tvb, pinfo, &v->r);
-        show_numbers(st, tvb, &v->r, conn ? &conn->fsm : NULL);
+        show_numbers(st, tvb, &v->r, conn);
         if (v->zk && v->zk <= cap.zeek.used)
             show_summary(st, tvb, pinfo, v);
     }

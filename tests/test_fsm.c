@@ -109,6 +109,7 @@ static void expect_num(const char *name, int i, const char *what, uint32_t got, 
 static void run(const char *name, const struct step *steps, int n)
 {
     struct tcps_conn conn;
+    struct tcps_holes conn_holes = { { 0, 0 }, { 0, 0 } };
     struct tcps_config cfg = { .msl_s = 30 };
     int before = failures;
 
@@ -121,7 +122,7 @@ static void run(const char *name, const struct step *steps, int n)
 
         make_segment(st, &seg);
         ack = (seg.flags & TCPS_ACK) != 0;
-        tcps_segment_seen(&conn, &cfg, &seg, &res);
+        tcps_segment_seen(&conn, &conn_holes, &cfg, &seg, &res);
 
         expect_str(name, i, "client", tcps_state_name(tcps_result_state(&res, TCPS_CLIENT)), st->client);
         expect_str(name, i, "server", tcps_state_name(tcps_result_state(&res, TCPS_SERVER)), st->server);
@@ -504,6 +505,7 @@ static void syn_membership(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct tcps_conn conn;
+        struct tcps_holes conn_holes = { { 0, 0 }, { 0, 0 } };
         struct tcps_config cfg = { .msl_s = 30 };
         struct tcps_segment seg;
         struct tcps_result res;
@@ -512,7 +514,7 @@ static void syn_membership(void)
         tcps_conn_init(&conn);
         for (int k = 0; k < cases[i].n; k++) {
             make_segment(&cases[i].prefix[k], &seg);
-            tcps_segment_seen(&conn, &cfg, &seg, &res);
+            tcps_segment_seen(&conn, &conn_holes, &cfg, &seg, &res);
         }
         make_segment(&syn, &seg);
         checks++;

@@ -61,7 +61,7 @@ static struct tcps_segment seg(uint64_t t_ms, int from_client, uint8_t flags, ui
 static uint32_t feed(struct tcps_conn_table *t, uint32_t stream, struct tcps_segment s, struct tcps_result *r)
 {
     static const struct tcps_config cfg = { .msl_s = 30 };
-    uint32_t conn = tcps_table_conn_of_segment(t, stream, &s);
+    uint32_t conn = tcps_table_conn_of_segment(t, stream, &s, true);
 
     tcps_table_segment_seen(t, conn, stream, &cfg, &s, r);
     return conn;
@@ -85,7 +85,7 @@ static void test_conn_table_reuse(void)
     CHECK_EQ(feed(&t, 2, seg(4, 1, TCPS_SYN, 7000, 0, 40000), &r), 0);
     CHECK_EQ(r.notes & TCPS_NOTE_SYN_IGNORED, TCPS_NOTE_SYN_IGNORED);
     CHECK(tcps_table_conn_of_stream(&t, 2, &conn) && conn == 0);
-    CHECK_EQ(tcps_table_conn(&t, 0)->stream, 0);                      /* its first stream */
+    CHECK_EQ(tcps_table_links(&t, 0)->stream, 0);                      /* its first stream */
     /* Close both ways: client FIN, server FIN+ACK, client ACK: TIME_WAIT and CLOSED. */
     feed(&t, 0, seg(5, 1, TCPS_FIN | TCPS_ACK, 101, 501, 40000), &r);
     feed(&t, 0, seg(6, 0, TCPS_FIN | TCPS_ACK, 501, 102, 40000), &r);
@@ -94,9 +94,9 @@ static void test_conn_table_reuse(void)
     CHECK_EQ(tcps_result_state(&r, TCPS_SERVER), TCPS_CLOSED);
     /* Both done: the next SYN on the 4-tuple is a new connection (2). */
     CHECK_EQ(feed(&t, 3, seg(8, 1, TCPS_SYN, 20000, 0, 40000), &r), 2);
-    CHECK_EQ(tcps_table_conn(&t, 2)->stream, 3);
+    CHECK_EQ(tcps_table_links(&t, 2)->stream, 3);
     CHECK_EQ(t.used, 3);
-    CHECK(tcps_table_conn(&t, 3) == NULL);
+    CHECK(tcps_table_fsm(&t, 3) == NULL);
     CHECK(!tcps_table_conn_of_stream(&t, 4, &conn));
     tcps_table_free(&t);
 }
@@ -114,16 +114,52 @@ static void test_conn_table_pseudo_isn(void)
     feed(&t, 0, seg(0, 1, 0, 5000, 0, 40000), &r);
     CHECK_EQ(r.notes & (TCPS_NOTE_INVALID_FLAGS | TCPS_NOTE_ISN_CLIENT), TCPS_NOTE_INVALID_FLAGS);
     CHECK_EQ(tcps_table_sequence_base(&t, 0, TCPS_CLIENT, false), 4999);
-    CHECK_EQ(t.pseudo_used, 0);                                   /* nothing replaced yet */
+    CHECK_EQ(t.pseudo_isns.used, 0);                                   /* nothing replaced yet */
     feed(&t, 0, seg(1, 1, TCPS_SYN, 4000, 0, 40000), &r);
     CHECK_EQ(r.notes & TCPS_NOTE_ISN_CLIENT, TCPS_NOTE_ISN_CLIENT);
-    CHECK_EQ(t.pseudo_used, 1);
+    CHECK_EQ(t.pseudo_isns.used, 1);
     CHECK_EQ(tcps_table_sequence_base(&t, 0, TCPS_CLIENT, false), 4999); /* results before the SYN */
     CHECK_EQ(tcps_table_sequence_base(&t, 0, TCPS_CLIENT, true), 4000);  /* results that knew the ISN */
     /* A second connection without a replaced base has no pseudo entry. */
     feed(&t, 1, seg(2, 1, TCPS_SYN, 100, 0, 40001), &r);
     CHECK_EQ(tcps_table_sequence_base(&t, 1, TCPS_CLIENT, false), 100);
-    CHECK_EQ(t.pseudo_used, 1);
+    CHECK_EQ(t.pseudo_isns.used, 1);
+    tcps_table_free(&t);
+}
+
+/* Holes are kept aside, for the connections that have one: the table must
+ * carry a hole from the segment that opened it to the one that fills it,
+ * and a connection without one keeps none. */
+static void test_conn_table_holes(void)
+{
+    struct tcps_conn_table t = { 0 };
+    struct tcps_result r;
+    struct tcps_segment data;
+
+    feed(&t, 0, seg(0, 1, TCPS_SYN, 100, 0, 40000), &r);
+    feed(&t, 0, seg(1, 0, TCPS_SYN | TCPS_ACK, 500, 101, 40000), &r);
+    feed(&t, 0, seg(2, 1, TCPS_ACK, 101, 501, 40000), &r);
+    feed(&t, 1, seg(3, 1, TCPS_SYN, 900, 0, 40001), &r);             /* connection 1: no hole ever */
+    data = seg(4, 1, TCPS_ACK, 201, 501, 40000);                      /* 101..200 not seen: a gap */
+    data.len = 100;
+    feed(&t, 0, data, &r);
+    CHECK_EQ(r.order, TCPS_ORDER_GAP);
+    CHECK(tcps_has_holes(tcps_table_fsm(&t, 0)) && !tcps_has_holes(tcps_table_fsm(&t, 1)));
+    CHECK_EQ(t.holes.used, 1);
+    data = seg(5, 1, TCPS_ACK, 101, 501, 40000);                      /* the first half, captured late */
+    data.len = 50;
+    feed(&t, 0, data, &r);
+    CHECK_EQ(r.order, TCPS_ORDER_OUT_OF_ORDER);
+    CHECK(tcps_has_holes(tcps_table_fsm(&t, 0)));
+    data.seq = 151;                                                   /* the rest: the hole is closed */
+    feed(&t, 0, data, &r);
+    CHECK_EQ(r.order, TCPS_ORDER_OUT_OF_ORDER);
+    CHECK_EQ(r.notes & TCPS_NOTE_RETRANSMISSION, 0);
+    CHECK(!tcps_has_holes(tcps_table_fsm(&t, 0)));
+    feed(&t, 0, data, &r);                                            /* again: now a retransmission */
+    CHECK_EQ(r.order, 0);
+    CHECK_EQ(r.notes & TCPS_NOTE_RETRANSMISSION, TCPS_NOTE_RETRANSMISSION);
+    CHECK_EQ(t.holes.used, 1);
     tcps_table_free(&t);
 }
 
@@ -481,8 +517,8 @@ static void test_capture(void)
         const char *h = zk_table_history(&cap.zeek, zk_table_record(&cap.zeek, 1), &len);
         CHECK(len == 3 && memcmp(h, "ShD", 3) == 0);
     }
-    CHECK_EQ(tcps_results_zeek(&cap.results, 3, 0, k, tcps_table_conn(&cap.conns, 0)->zk_first), 1);
-    CHECK_EQ(tcps_table_conn(&cap.conns, 0)->last_frame, 3);
+    CHECK_EQ(tcps_results_zeek(&cap.results, 3, 0, k, tcps_table_links(&cap.conns, 0)->zk_first), 1);
+    CHECK_EQ(tcps_table_links(&cap.conns, 0)->last_frame, 3);
     /* Frame 4: an ICMP error quoting the SYN (layer 1), after the IP layer's own TCP... here alone. */
     in = layer_of(seg(0, 1, TCPS_SYN, 100, 0, 40000), 0, 0, TCPS_LAYER_QUOTED);
     tcps_capture_layer(&cap, &cfg, 4, 0, &in);
@@ -490,7 +526,7 @@ static void test_capture(void)
     CHECK(k && k->icmp_quoted && !k->has_zk);
     CHECK_EQ(k->states, TCPS_ESTABLISHED << 4 | TCPS_ESTABLISHED); /* its connection's, unchanged */
     CHECK_EQ(k->prev, k->states);
-    CHECK_EQ(tcps_table_conn(&cap.conns, 0)->last_frame, 3);      /* not a segment of it */
+    CHECK_EQ(tcps_table_links(&cap.conns, 0)->last_frame, 3);      /* not a segment of it */
     /* Frame 5: a cut header of an unknown stream, and a second layer the hook never saw. */
     in = layer_of(seg(3, 1, TCPS_ACK, 1, 1, 45000), 0, 9, TCPS_LAYER_TRUNCATED);
     tcps_capture_layer(&cap, &cfg, 5, 0, &in);
@@ -527,7 +563,7 @@ static void test_capture(void)
     k = tcps_results_get(&cap.results, 8, 0);
     CHECK(k && k->numbers_aside && k->tcp_off == 0);
     CHECK(tcps_results_numbers(&cap.results, 8, 0) && tcps_results_numbers(&cap.results, 8, 0)->seq == 101);
-    CHECK(tcps_capture_side0_is_client(zk_table_record(&cap.zeek, 1), &tcps_table_conn(&cap.conns, 0)->fsm));
+    CHECK(tcps_capture_side0_is_client(zk_table_record(&cap.zeek, 1), tcps_table_fsm(&cap.conns, 0)));
     tcps_capture_free(&cap);
 }
 
@@ -566,7 +602,7 @@ static void test_capture_without_zeek(void)
     CHECK_EQ(tcps_results_get(&caps[1].results, 3, 0)->states, TCPS_FIN_WAIT_1 << 4 | TCPS_CLOSE_WAIT); /* the FIN, taken as delivered */
     CHECK_EQ(caps[0].zeek.used, 1);
     CHECK_EQ(caps[1].zeek.used, 0);
-    CHECK_EQ(tcps_table_conn(&caps[1].conns, 0)->zk_first, 0);
+    CHECK_EQ(tcps_table_links(&caps[1].conns, 0)->zk_first, 0);
     tcps_capture_free(&caps[0]);
     tcps_capture_free(&caps[1]);
 }
@@ -576,6 +612,7 @@ int main(void)
     test_chunks();
     test_conn_table_reuse();
     test_conn_table_pseudo_isn();
+    test_conn_table_holes();
     test_zeek_table();
     test_zeek_table_last();
     test_watch();

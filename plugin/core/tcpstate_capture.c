@@ -27,7 +27,7 @@ bool tcps_capture_side0_is_client(const struct zk_record *zk, const struct tcps_
  * out by its own rules), history and conn_state so far.  The Zeek
  * connection's number. */
 static uint32_t zeek_segment(struct tcps_capture *cap, const struct zk_config *cfg, const struct tcps_layer *in,
-                             const struct tcps_conn_entry *c, struct tcps_kept *k)
+                             const struct tcps_conn *fsm, const struct tcps_conn_links *links, struct tcps_kept *k)
 {
     const struct tcps_segment *seg = &in->seg;
     struct zk_packet pkt = {
@@ -37,8 +37,8 @@ static uint32_t zeek_segment(struct tcps_capture *cap, const struct zk_config *c
         .payload_truncated = !(in->captured & TCPS_CAPTURED_PAYLOAD),
     };
     uint32_t number;
-    const struct zk_conn *zk = zk_table_packet(&cap->zeek, cfg, tcps_tuple_key(seg), &pkt, c->zk_last, &number);
-    int client_side = side0_is_client(zk->side0_addr, zk->side0_port, &c->fsm) ? 0 : 1;
+    const struct zk_conn *zk = zk_table_packet(&cap->zeek, cfg, tcps_tuple_key(seg), &pkt, links->zk_last, &number);
+    int client_side = side0_is_client(zk->side0_addr, zk->side0_port, fsm) ? 0 : 1;
 
     k->hist_len = zk->history_len;
     k->hist_was_h = zk->history_len == 1 && zk->history[0] == 'H';
@@ -49,20 +49,17 @@ static uint32_t zeek_segment(struct tcps_capture *cap, const struct zk_config *c
     return number;
 }
 
-/* A segment: the state machine, the Zeek model (unless nothing will show
- * it) and the watches take it. */
-static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
-                            unsigned layer, const struct tcps_layer *in, struct tcps_kept *k, struct tcps_result *r)
+/* Where a connection's links are kept (tcpstate_conn_table.h). */
+static bool keeps_links(const struct tcps_capture_config *cfg)
 {
-    struct tcps_conn_entry *c;
-    uint32_t zk;
+    return !(cfg->without_zeek && cfg->one_pass);
+}
 
-    k->conn = tcps_table_conn_of_segment(&cap->conns, in->stream, &in->seg);
-    tcps_table_segment_seen(&cap->conns, k->conn, in->stream, &cfg->fsm, &in->seg, r);
-    c = tcps_table_conn(&cap->conns, k->conn);
-    zk = cfg->without_zeek ? 0 : zeek_segment(cap, &cfg->zeek, in, c, k);
-    k->watch = tcps_watch_segment(&cap->watch, &c->watch, &cfg->watch, &in->seg, r);
-    c->last_frame = frame;
+/* A segment's numbers, when its header's place does not fit the kept
+ * result. */
+static void keep_place(struct tcps_capture *cap, uint32_t frame, unsigned layer, const struct tcps_layer *in,
+                       const struct tcps_result *r, struct tcps_kept *k)
+{
     if (in->tcp_off >= 0 && in->tcp_off <= TCPS_TCP_OFF_MAX) {
         k->tcp_off = (uint64_t)in->tcp_off;
     } else {
@@ -70,12 +67,31 @@ static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_
         k->numbers_aside = 1;
         tcps_results_keep_numbers(&cap->results, frame, layer, &kept);
     }
+}
+
+/* A segment: the state machine, the Zeek model (unless nothing will show
+ * it) and the watches take it. */
+static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
+                            unsigned layer, const struct tcps_layer *in, struct tcps_kept *k, struct tcps_result *r)
+{
+    struct tcps_conn_links *links;
+    uint32_t zk;
+
+    k->conn = tcps_table_conn_of_segment(&cap->conns, in->stream, &in->seg, keeps_links(cfg));
+    tcps_table_segment_seen(&cap->conns, k->conn, in->stream, &cfg->fsm, &in->seg, r);
+    k->watch = tcps_watch_segment(&cap->watch, tcps_table_watch(&cap->conns, k->conn), &cfg->watch, &in->seg, r);
+    keep_place(cap, frame, layer, in, r, k);
+    links = tcps_table_links(&cap->conns, k->conn);
+    if (!links)
+        return;
+    links->last_frame = frame;
+    zk = cfg->without_zeek ? 0 : zeek_segment(cap, &cfg->zeek, in, tcps_table_fsm(&cap->conns, k->conn), links, k);
     if (!zk)
         return;
-    if (!c->zk_first)
-        c->zk_first = zk;
-    c->zk_last = zk;
-    tcps_results_keep_zeek(&cap->results, frame, layer, k, c->zk_first, zk);
+    if (!links->zk_first)
+        links->zk_first = zk;
+    links->zk_last = zk;
+    tcps_results_keep_zeek(&cap->results, frame, layer, k, links->zk_first, zk);
 }
 
 /* A header that is not a segment is shown with the states of its
@@ -87,7 +103,7 @@ static void connection_states(const struct tcps_capture *cap, uint32_t stream, s
 
     if (stream != TCPS_NO_STREAM && tcps_table_conn_of_stream(&cap->conns, stream, &conn)) {
         k->conn = conn;
-        r->states = r->prev = tcps_conn_states(&tcps_table_conn(&cap->conns, conn)->fsm);
+        r->states = r->prev = tcps_conn_states(tcps_table_fsm(&cap->conns, conn));
     }
 }
 

@@ -50,6 +50,9 @@ struct tcps_capture_config {
     struct tcps_watch_limits watch;
     bool without_zeek; /* nothing will show Zeek's view: its model is not run, and no
                           result has a Zeek connection */
+    bool one_pass;     /* each frame's result is shown while the frame is dissected, never
+                          again, and without a tap: with without_zeek, nothing reads a
+                          connection's links (struct tcps_conn_links), so none are kept */
 };
 
 /* Everything known about the capture file, one part per module. */

@@ -16,13 +16,15 @@ bool tcps_table_conn_of_stream(const struct tcps_conn_table *t, uint32_t stream,
     return true;
 }
 
-static uint32_t new_conn(struct tcps_conn_table *t, uint32_t stream)
+static uint32_t new_conn(struct tcps_conn_table *t, uint32_t stream, bool with_links)
 {
-    struct tcps_conn_entry *c = tcps_chunk_make(&t->conns, t->used, sizeof *c); /* zeroed */
+    uint32_t conn = t->used++;
 
-    tcps_conn_init(&c->fsm);
-    c->stream = stream;
-    return t->used++;
+    tcps_conn_init(tcps_chunk_make(&t->fsms, conn, sizeof(struct tcps_conn)));
+    tcps_chunk_make(&t->watches, conn, sizeof(struct tcps_conn_watch)); /* zeroed */
+    if (with_links)
+        ((struct tcps_conn_links *)tcps_chunk_make(&t->links, conn, sizeof(struct tcps_conn_links)))->stream = stream;
+    return conn;
 }
 
 /* A SYN on the 4-tuple of an earlier stream that Wireshark split off: does
@@ -36,10 +38,11 @@ static uint32_t conn_keeping_syn(struct tcps_conn_table *t, uint64_t key, const 
         return 0;
     if (!tcps_table_conn_of_stream(t, prev_stream - 1, &prev_conn))
         return 0;
-    return tcps_syn_stays_in_connection(&tcps_table_conn(t, prev_conn)->fsm, seg) ? prev_conn + 1 : 0;
+    return tcps_syn_stays_in_connection(tcps_table_fsm(t, prev_conn), seg) ? prev_conn + 1 : 0;
 }
 
-uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, const struct tcps_segment *seg)
+uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, const struct tcps_segment *seg,
+                                    bool with_links)
 {
     uint32_t *slot = tcps_chunk_make(&t->stream_conns, stream, sizeof *slot);
     uint64_t key;
@@ -49,7 +52,7 @@ uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, 
     key = tcps_tuple_key(seg);
     *slot = conn_keeping_syn(t, key, seg);
     if (!*slot)
-        *slot = new_conn(t, stream) + 1;
+        *slot = new_conn(t, stream, with_links) + 1;
     tcps_map_put(&t->tuple_stream, key, stream + 1);
     return *slot - 1;
 }
@@ -62,29 +65,73 @@ static bool both_ends_done(uint8_t states)
     return (c == TCPS_CLOSED || c == TCPS_TIME_WAIT) && (s == TCPS_CLOSED || s == TCPS_TIME_WAIT);
 }
 
+/* Connection `conn`'s record aside, NULL when it has none. */
+static void *aside_get(const struct tcps_aside *a, uint32_t conn, size_t elem)
+{
+    uint32_t n = tcps_map_get(&a->index_of, conn);
+    return n ? tcps_chunk_get(&a->items, n - 1, elem) : NULL;
+}
+
+/* Connection `conn`'s record aside, made (zeroed) when it has none. */
+static void *aside_make(struct tcps_aside *a, uint32_t conn, size_t elem)
+{
+    void *item = aside_get(a, conn, elem);
+
+    if (!item) {
+        tcps_map_put(&a->index_of, conn, ++a->used);
+        item = tcps_chunk_make(&a->items, a->used - 1, elem);
+    }
+    return item;
+}
+
+static size_t aside_bytes(const struct tcps_aside *a, size_t elem)
+{
+    return tcps_map_bytes(&a->index_of) + tcps_chunks_bytes(&a->items, elem);
+}
+
+static void aside_free(struct tcps_aside *a)
+{
+    tcps_map_free(&a->index_of);
+    tcps_chunks_free(&a->items);
+    a->used = 0;
+}
+
 /* A sequence base replaced by the real ISN (a SYN seen after the capture
  * picked the connection up mid-stream): earlier results used the old one. */
 static void remember_pseudo_isn(struct tcps_conn_table *t, uint32_t conn, enum tcps_side side, uint32_t old_isn)
 {
-    const struct tcps_conn *fsm = &tcps_table_conn(t, conn)->fsm;
-    uint32_t n = tcps_map_get(&t->pseudo_of, conn);
-    uint32_t *pseudo = n ? tcps_chunk_get(&t->pseudo_isns, n - 1, 2 * sizeof *pseudo) : NULL;
+    const struct tcps_conn *fsm = tcps_table_fsm(t, conn);
+    uint32_t *pseudo = aside_get(&t->pseudo_isns, conn, 2 * sizeof *pseudo);
 
     if (!pseudo) {
-        n = ++t->pseudo_used;
-        tcps_map_put(&t->pseudo_of, conn, n);
-        pseudo = tcps_chunk_make(&t->pseudo_isns, n - 1, 2 * sizeof *pseudo);
+        pseudo = aside_make(&t->pseudo_isns, conn, 2 * sizeof *pseudo);
         pseudo[TCPS_CLIENT] = fsm->isn[TCPS_CLIENT];
         pseudo[TCPS_SERVER] = fsm->isn[TCPS_SERVER];
     }
     pseudo[side] = old_isn;
 }
 
+/* The state machine, with the connection's holes when it has any (kept
+ * aside: few connections ever have one). */
+static void run_fsm(struct tcps_conn_table *t, uint32_t conn, const struct tcps_config *cfg,
+                    const struct tcps_segment *seg, struct tcps_result *r)
+{
+    struct tcps_conn *fsm = tcps_table_fsm(t, conn);
+    struct tcps_holes none = { { 0, 0 }, { 0, 0 } };
+    struct tcps_holes *holes = tcps_has_holes(fsm) ? aside_get(&t->holes, conn, sizeof *holes) : NULL;
+
+    if (!holes)
+        holes = &none;
+    tcps_segment_seen(fsm, holes, cfg, seg, r);
+    if (holes == &none && tcps_has_holes(fsm))
+        *(struct tcps_holes *)aside_make(&t->holes, conn, sizeof none) = none;
+}
+
 void tcps_table_segment_seen(struct tcps_conn_table *t, uint32_t conn, uint32_t stream,
                              const struct tcps_config *cfg, const struct tcps_segment *seg,
                              struct tcps_result *r)
 {
-    struct tcps_conn *fsm = &tcps_table_conn(t, conn)->fsm;
+    struct tcps_conn *fsm = tcps_table_fsm(t, conn);
     bool had_base[2];
     uint32_t old_isn[2];
 
@@ -92,7 +139,7 @@ void tcps_table_segment_seen(struct tcps_conn_table *t, uint32_t conn, uint32_t 
         had_base[side] = tcps_has_base(fsm, (enum tcps_side)side);
         old_isn[side] = fsm->isn[side];
     }
-    tcps_segment_seen(fsm, cfg, seg, r);
+    run_fsm(t, conn, cfg, seg, r);
     for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++)
         if (had_base[side] && fsm->isn[side] != old_isn[side])
             remember_pseudo_isn(t, conn, (enum tcps_side)side, old_isn[side]);
@@ -103,27 +150,27 @@ void tcps_table_segment_seen(struct tcps_conn_table *t, uint32_t conn, uint32_t 
 uint32_t tcps_table_sequence_base(const struct tcps_conn_table *t, uint32_t conn, enum tcps_side side,
                                   bool isn_known)
 {
-    uint32_t n = isn_known ? 0 : tcps_map_get(&t->pseudo_of, conn);
-
-    if (n)
-        return ((const uint32_t *)tcps_chunk_get(&t->pseudo_isns, n - 1,
-                                                2 * sizeof(uint32_t)))[side];
-    return tcps_table_conn(t, conn)->fsm.isn[side];
+    const uint32_t *pseudo = isn_known ? NULL : aside_get(&t->pseudo_isns, conn, 2 * sizeof *pseudo);
+    return pseudo ? pseudo[side] : tcps_table_fsm(t, conn)->isn[side];
 }
 
 size_t tcps_table_bytes(const struct tcps_conn_table *t)
 {
-    return tcps_chunks_bytes(&t->conns, sizeof(struct tcps_conn_entry)) +
+    return tcps_chunks_bytes(&t->fsms, sizeof(struct tcps_conn)) +
+           tcps_chunks_bytes(&t->watches, sizeof(struct tcps_conn_watch)) +
+           tcps_chunks_bytes(&t->links, sizeof(struct tcps_conn_links)) +
            tcps_chunks_bytes(&t->stream_conns, sizeof(uint32_t)) + tcps_map_bytes(&t->tuple_stream) +
-           tcps_map_bytes(&t->pseudo_of) + tcps_chunks_bytes(&t->pseudo_isns, 2 * sizeof(uint32_t));
+           aside_bytes(&t->holes, sizeof(struct tcps_holes)) + aside_bytes(&t->pseudo_isns, 2 * sizeof(uint32_t));
 }
 
 void tcps_table_free(struct tcps_conn_table *t)
 {
-    tcps_chunks_free(&t->conns);
+    tcps_chunks_free(&t->fsms);
+    tcps_chunks_free(&t->watches);
+    tcps_chunks_free(&t->links);
     tcps_chunks_free(&t->stream_conns);
     tcps_map_free(&t->tuple_stream);
-    tcps_map_free(&t->pseudo_of);
-    tcps_chunks_free(&t->pseudo_isns);
+    aside_free(&t->holes);
+    aside_free(&t->pseudo_isns);
     memset(t, 0, sizeof *t);
 }

@@ -23,36 +23,63 @@
 extern "C" {
 #endif
 
-struct tcps_conn_entry {
-    struct tcps_conn fsm;          /* the state machine (64 bytes) */
-    struct tcps_conn_watch watch;
+/* What else a connection's segments tie it to.  Read only by Zeek's view
+ * (its Zeek connections), the statistics tap (its first stream) and later
+ * passes (its last frame), so a one-pass run without Zeek keeps none. */
+struct tcps_conn_links {
     uint32_t stream;               /* its first tcp.stream */
     uint32_t zk_first;             /* its first Zeek connection (0: none yet) */
     uint32_t zk_last;              /* the Zeek connection of its latest segment (0: none yet) */
     uint32_t last_frame;           /* the frame of its latest segment */
 };
 
+/* Records kept for a few connections only, by connection number. */
+struct tcps_aside {
+    struct tcps_map index_of;      /* connection number -> index + 1 in items */
+    struct tcps_chunks items;
+    uint32_t used;
+};
+
+/* Every connection has a state machine and watch timestamps, in arrays by
+ * connection number; what fewer need is kept apart, so that the common
+ * record stays small (the benchmark's captures have a connection every 40
+ * packets). */
 struct tcps_conn_table {
-    struct tcps_chunks conns;      /* struct tcps_conn_entry by connection number */
+    struct tcps_chunks fsms;       /* struct tcps_conn by connection number */
+    struct tcps_chunks watches;    /* struct tcps_conn_watch by connection number */
+    struct tcps_chunks links;      /* struct tcps_conn_links by connection number, when kept */
     uint32_t used;
     struct tcps_chunks stream_conns; /* per tcp.stream: connection number + 1, 0 = none yet */
     struct tcps_map tuple_stream;  /* 4-tuple digest -> latest tcp.stream + 1, while it may be reused */
-    struct tcps_map pseudo_of;     /* connection number -> index + 1 in pseudo_isns */
-    struct tcps_chunks pseudo_isns;/* uint32_t[2]: sequence bases used before the ISN was seen */
-    uint32_t pseudo_used;
+    struct tcps_aside holes;       /* struct tcps_holes of connections that had one */
+    struct tcps_aside pseudo_isns; /* uint32_t[2]: sequence bases used before the ISN was seen */
 };
 
 /* The connection that segment `seg` of tcp.stream `stream` belongs to
- * (created when it is the stream's first segment). */
-uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, const struct tcps_segment *seg);
+ * (created when it is the stream's first segment, with links when
+ * `with_links`). */
+uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, const struct tcps_segment *seg,
+                                    bool with_links);
 
 /* The connection tcp.stream `stream` belongs to, if any segment of it was seen. */
 bool tcps_table_conn_of_stream(const struct tcps_conn_table *t, uint32_t stream, uint32_t *conn);
 
-/* Connection `conn`, or NULL when there is no such connection. */
-static inline struct tcps_conn_entry *tcps_table_conn(const struct tcps_conn_table *t, uint32_t conn)
+/* Connection `conn`'s state machine, watch timestamps and links; NULL when
+ * there is no such connection (or its links are not kept). */
+static inline struct tcps_conn *tcps_table_fsm(const struct tcps_conn_table *t, uint32_t conn)
 {
-    return conn < t->used ? (struct tcps_conn_entry *)tcps_chunk_get(&t->conns, conn, sizeof(struct tcps_conn_entry))
+    return conn < t->used ? (struct tcps_conn *)tcps_chunk_get(&t->fsms, conn, sizeof(struct tcps_conn)) : NULL;
+}
+static inline struct tcps_conn_watch *tcps_table_watch(const struct tcps_conn_table *t, uint32_t conn)
+{
+    return conn < t->used ? (struct tcps_conn_watch *)tcps_chunk_get(&t->watches, conn,
+                                                                      sizeof(struct tcps_conn_watch))
+                          : NULL;
+}
+static inline struct tcps_conn_links *tcps_table_links(const struct tcps_conn_table *t, uint32_t conn)
+{
+    return conn < t->used ? (struct tcps_conn_links *)tcps_chunk_get(&t->links, conn,
+                                                                      sizeof(struct tcps_conn_links))
                           : NULL;
 }
 

@@ -28,6 +28,8 @@
 
 #include <string.h>
 
+_Static_assert(sizeof(struct tcps_conn) == 48, "one per connection: keep it small");
+
 /* Connection flags (tcps_conn.flags).  Per-side flags are the client bit,
  * shifted left by the side: CF_SIDE(CF_BASE_C, TCPS_SERVER) is the server's. */
 #define CF_STARTED     0x0001u /* a segment was seen: roles are fixed */
@@ -72,6 +74,7 @@ struct seg_ctx {
     bool retrans;       /* all of its sequence space was sent before */
     bool fin_again;     /* the sender had sent a FIN before */
     bool delivered;     /* false when the evidence says the receiver did not take it */
+    struct tcps_holes *holes; /* the connection's */
     uint8_t order;      /* TCPS_ORDER_* */
     uint8_t handshake;  /* enum tcps_handshake: the label, set beside its transition */
     uint8_t teardown;   /* enum tcps_teardown: likewise */
@@ -137,7 +140,21 @@ const char *tcps_side_name(enum tcps_side side)
 void tcps_conn_init(struct tcps_conn *conn)
 {
     memset(conn, 0, sizeof *conn);
-    conn->wscale[0] = conn->wscale[1] = -1;
+    conn->wscales = TCPS_WSCALE_NONE << 4 | TCPS_WSCALE_NONE;
+}
+
+/* The window scale `side` offered in its SYN, or TCPS_WSCALE_NONE. */
+static unsigned wscale_of(const struct tcps_conn *conn, enum tcps_side side)
+{
+    return (conn->wscales >> (4 * side)) & 0x0fu;
+}
+
+/* RFC 7323 2.3: a shift above 14 is used as 14. */
+static void set_wscale(struct tcps_conn *conn, enum tcps_side side, int8_t offered)
+{
+    unsigned v = offered < 0 ? TCPS_WSCALE_NONE : offered > 14 ? 14 : (unsigned)offered;
+
+    conn->wscales = (uint8_t)((conn->wscales & ~(0x0fu << (4 * side))) | v << (4 * side));
 }
 
 enum tcps_side tcps_sender(const struct tcps_conn *conn, const struct tcps_segment *seg)
@@ -302,9 +319,8 @@ static uint32_t rcv_window(const struct tcps_conn *conn, enum tcps_side side)
     if (!has(conn, CF_WIN_C, side))
         return UINT32_MAX;
     if (has(conn, CF_ISN_C, TCPS_CLIENT) && has(conn, CF_ISN_C, TCPS_SERVER))
-        shift = (conn->wscale[0] >= 0 && conn->wscale[1] >= 0) ? (unsigned)conn->wscale[side] : 0;
-    if (shift > 14)
-        shift = 14;
+        shift = (wscale_of(conn, TCPS_CLIENT) != TCPS_WSCALE_NONE &&
+                 wscale_of(conn, TCPS_SERVER) != TCPS_WSCALE_NONE) ? wscale_of(conn, side) : 0;
     return (uint32_t)conn->win[side] << shift;
 }
 
@@ -801,11 +817,11 @@ static void segment_arrives(struct tcps_conn *conn, struct seg_ctx *x)
  * to send opens one (the capture missed segments, or they come later); a
  * later segment inside it was sent earlier and captured late.  One hole per
  * side is tracked (the first); that keeps the per-segment work O(1). */
-static uint8_t track_holes(struct tcps_conn *conn, struct seg_ctx *x)
+static uint8_t find_hole(const struct tcps_conn *conn, struct seg_ctx *x)
 {
     const struct tcps_segment *seg = x->seg;
     enum tcps_side s = x->s;
-    uint32_t *lo = &conn->hole_lo[s], *hi = &conn->hole_hi[s];
+    uint32_t *lo = &x->holes->lo[s], *hi = &x->holes->hi[s];
 
     if (x->seqlen == 0 || !has(conn, CF_NXT_C, s) || (seg->flags & (TCPS_SYN | TCPS_RST)))
         return 0;
@@ -827,6 +843,20 @@ static uint8_t track_holes(struct tcps_conn *conn, struct seg_ctx *x)
     return 0;
 }
 
+/* The holes and, in the connection, which sides have one: only those
+ * connections need their struct tcps_holes kept. */
+static uint8_t track_holes(struct tcps_conn *conn, struct seg_ctx *x)
+{
+    uint8_t order = find_hole(conn, x);
+    uint8_t bit = (uint8_t)(1u << x->s);
+
+    if (x->holes->lo[x->s] != x->holes->hi[x->s])
+        conn->open_holes |= bit;
+    else
+        conn->open_holes &= (uint8_t)~bit;
+    return order;
+}
+
 /* Where the segment lies in its sender's sequence space. */
 static void place_in_sequence(struct tcps_conn *conn, struct seg_ctx *x)
 {
@@ -845,7 +875,7 @@ static void record_sent(struct tcps_conn *conn, struct seg_ctx *x)
     enum tcps_side s = x->s;
 
     if (seg->flags & TCPS_SYN)
-        conn->wscale[s] = seg->wscale;
+        set_wscale(conn, s, seg->wscale);
     if (seg->len && has(conn, CF_FIN_C, s) && seq_gt(seg->seq + seg->len, conn->fin[s]))
         x->notes |= TCPS_NOTE_DATA_AFTER_FIN;
     if ((!(seg->flags & TCPS_SYN) || opening_syn(conn, x)) &&
@@ -886,7 +916,7 @@ static void fill_result(const struct tcps_conn *conn, struct seg_ctx *x, uint8_t
     out->states = tcps_conn_states(conn);
 }
 
-void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
+void tcps_segment_seen(struct tcps_conn *conn, struct tcps_holes *holes, const struct tcps_config *cfg,
                        const struct tcps_segment *seg, struct tcps_result *out)
 {
     struct seg_ctx x;
@@ -894,6 +924,7 @@ void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
 
     memset(&x, 0, sizeof x);
     x.seg = seg;
+    x.holes = holes;
     x.delivered = true;
     x.invalid = flags_invalid(seg->flags);
     if (!(conn->flags & CF_STARTED))

@@ -136,22 +136,33 @@ struct tcps_result {
     uint16_t notes;          /* TCPS_NOTE_* */
 };
 
-/* Per-connection state: 64 bytes. */
+/* Per-connection state: 48 bytes. */
 struct tcps_conn {
     uint64_t since_us;       /* while the TIME_WAIT timer runs: when it started; before, when
                                 the client's SYN was first sent (tells a retransmission from a
                                 duplicate) */
-    uint32_t hole_lo[2];     /* per side, the first hole in what it sent: [lo, hi), empty when equal */
-    uint32_t hole_hi[2];
     uint32_t isn[2];         /* ISN per side (pseudo-ISN when not seen: first seq - 1) */
     uint32_t nxt[2];         /* highest sequence number sent + 1, per side */
     uint32_t fin[2];         /* sequence number of each side's FIN */
     uint32_t client_addr;    /* address digest of the client */
     uint16_t client_port;
     uint16_t win[2];         /* last raw window advertised, per side */
-    int8_t wscale[2];        /* window scale offered in the SYN, -1 none */
     uint8_t state[2];        /* enum tcps_state per side */
     uint16_t flags;          /* TCPS_CF_* (private to tcpstate_fsm.c) */
+    uint8_t wscales;         /* window scale offered in the SYN, a nibble per side (client's low);
+                                TCPS_WSCALE_NONE when none was */
+    uint8_t open_holes;      /* bit per side: its struct tcps_holes entry is not empty */
+};
+
+#define TCPS_WSCALE_NONE 0x0fu
+
+/* Per connection, the first hole in what each side sent: [lo, hi), empty
+ * when equal.  Most connections never have one (a capture that missed
+ * segments, or caught them late), so it is not in struct tcps_conn: the
+ * caller keeps it, and needs to keep it only while tcps_has_holes(). */
+struct tcps_holes {
+    uint32_t lo[2];
+    uint32_t hi[2];
 };
 
 struct tcps_config {
@@ -161,9 +172,17 @@ struct tcps_config {
 /* Prepare a connection before its first segment. */
 void tcps_conn_init(struct tcps_conn *conn);
 
-/* A segment of this connection was seen: update both ends and describe it. */
-void tcps_segment_seen(struct tcps_conn *conn, const struct tcps_config *cfg,
+/* A segment of this connection was seen: update both ends and describe it.
+ * `holes` is the connection's (all zero before its first segment). */
+void tcps_segment_seen(struct tcps_conn *conn, struct tcps_holes *holes, const struct tcps_config *cfg,
                        const struct tcps_segment *seg, struct tcps_result *out);
+
+/* Does the connection have a hole, so that its struct tcps_holes must be
+ * kept for its next segment?  Without one, an all-zero one will do. */
+static inline bool tcps_has_holes(const struct tcps_conn *conn)
+{
+    return conn->open_holes != 0;
+}
 
 /* Does `side` have a base for relative numbers yet (its ISN, or one below
  * the first sequence number seen)?  A base is replaced once at most: when

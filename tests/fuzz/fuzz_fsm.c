@@ -120,6 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const struct tcps_config cfg = { .msl_s = 30 };
     const struct zk_config zcfg = { ports };
     struct tcps_conn conn;
+    struct tcps_holes conn_holes = { { 0, 0 }, { 0, 0 } };
     struct zk_conn zk;
     uint32_t last_end[2] = { 1000, 0xfffff000u }; /* B starts near the wrap */
     uint64_t now = 1000000;
@@ -135,8 +136,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         decode(data + i, &now, last_end, &seg, &from_b);
         if (n > 0)
             (void)tcps_syn_stays_in_connection(&conn, &seg);
-        tcps_segment_seen(&conn, &cfg, &seg, &r);
+        tcps_segment_seen(&conn, &conn_holes, &cfg, &seg, &r);
         check_fsm(&conn, &seg, &r, n);
+        for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++)
+            if (!!(conn.open_holes & (1u << side)) != (conn_holes.lo[side] != conn_holes.hi[side]))
+                violated("open_holes disagrees with the holes", n);
 
         memset(&p, 0, sizeof p);
         p.time_us = seg.time_us;
