@@ -193,7 +193,7 @@ static void report_memory(void)
 {
     guint32 frames = tcps_results_frames(&cap.results);
     size_t per_frame = tcps_results_bytes(&cap.results);
-    size_t per_conn = tcps_capture_bytes_per_conn(&cap) + tcpstate_hook_bytes();
+    size_t per_conn = tcps_capture_bytes_per_conn(&cap);
 
     fprintf(stderr, "tcpstate memory: %u TCP frames, %u connections, %u Zeek connections (%u live at most); "
             "per-frame state %zu bytes (%.1f per frame), per-connection state %zu bytes (%.1f per connection)\n",
@@ -741,5 +741,5 @@ void proto_register_tcpstate(void)
 void proto_reg_handoff_tcpstate(void)
 {
     register_postdissector(create_dissector_handle(dissect_tcpstate, proto_tcpstate));
-    tcpstate_hook_handoff(); /* and at every file open, tcpstate_hook_install() */
+    tcpstate_hook_handoff(&cap.conns); /* and at every file open, tcpstate_hook_install() */
 }

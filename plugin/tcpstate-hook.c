@@ -19,7 +19,7 @@
 #include <wsutil/wslog.h>
 
 #include "tcpstate-hook.h"
-#include "tcpstate_map.h"
+#include "tcpstate_conn_table.h"
 #include "ws_compat.h"
 
 /* TCP reads its fixed header up to the window field, then finds the
@@ -34,21 +34,20 @@ static int proto_tcp = -1;
 static int proto_icmp = -1;
 static int proto_icmpv6 = -1;
 
-/* What the hook holds for the open capture file (forgotten at its close):
- *  - this frame's TCP headers, first pass only;
- *  - a memo, 4-tuple digest -> tcp.stream + 1 of its newest conversation.
- *    TCP opens a new conversation on a 4-tuple only at a SYN, so a segment
- *    without SYN belongs to the stream its 4-tuple had: asking TCP's
- *    conversation table again costs as much as all the rest of the hook.  A
- *    memo, never the truth: emptied when it grows large, and every SYN asks
- *    the table. */
+/* This frame's TCP headers, first pass only. */
 static struct {
     guint32 frame;
     guint n;
     tcp_layer_t layers[TCPS_MAX_LAYERS];
-    struct tcps_map stream_memo;
 } seen;
-#define STREAM_MEMO_MAX 65536
+
+/* The capture's connections, whose 4-tuple table serves as a memo of
+ * tcp.stream.  TCP opens a new conversation on a 4-tuple only at a SYN, so
+ * a segment without SYN belongs to the stream its 4-tuple had: asking TCP's
+ * conversation table again costs as much as all the rest of the hook.  A
+ * memo, never the truth: it forgets a 4-tuple once both ends of its
+ * connection are done, and every SYN asks TCP. */
+static const struct tcps_conn_table *conns;
 
 /* Whether an ICMP or ICMPv6 error encloses the header.  Both set
  * in_error_pkt for the datagram they quote (so do a few others, whose TCP
@@ -147,7 +146,7 @@ static gboolean stream_from_memo(tcp_layer_t *layer)
 
     if (layer->kind != TCPS_LAYER_SEGMENT || (layer->seg.flags & TCPS_SYN))
         return FALSE;
-    memo = tcps_map_get(&seen.stream_memo, tcps_tuple_key(&layer->seg));
+    memo = tcps_table_newest_stream(conns, tcps_tuple_key(&layer->seg));
     if (memo)
         layer->stream = memo - 1;
     return memo != 0;
@@ -165,18 +164,13 @@ static guint32 conversation_stream(const packet_info *pinfo, const address *src,
 }
 
 /* After TCP (or its exception): tcp.stream from TCP's conversation, when TCP
- * got that far; the memo learns it. */
+ * got that far. */
 static void stream_from_tcp(tcp_layer_t *layer, const packet_info *pinfo, tvbuff_t *tvb, const address *src,
                             const address *dst)
 {
     if (tvb_captured_length(tvb) < TCP_BYTES_BEFORE_STREAM)
         return;
     layer->stream = conversation_stream(pinfo, src, dst, layer);
-    if (layer->stream == TCPS_NO_STREAM)
-        return;
-    if (seen.stream_memo.used >= STREAM_MEMO_MAX)
-        tcps_map_free(&seen.stream_memo);
-    tcps_map_put(&seen.stream_memo, tcps_tuple_key(&layer->seg), layer->stream + 1);
 }
 
 static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
@@ -207,8 +201,9 @@ static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     return done;
 }
 
-void tcpstate_hook_handoff(void)
+void tcpstate_hook_handoff(const struct tcps_conn_table *capture_conns)
 {
+    conns = capture_conns;
     proto_tcp = proto_get_id_by_filter_name("tcp");
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
@@ -225,12 +220,6 @@ void tcpstate_hook_reset(void)
 {
     seen.frame = 0;
     seen.n = 0;
-    tcps_map_free(&seen.stream_memo);
-}
-
-size_t tcpstate_hook_bytes(void)
-{
-    return tcps_map_bytes(&seen.stream_memo);
 }
 
 void tcpstate_hook_install(gboolean enabled)

@@ -27,8 +27,10 @@ typedef struct {
     guint8 captured;          /* TCPS_CAPTURED_* bits (tcpstate_segment.h) */
 } tcp_layer_t;
 
-/* Find TCP and make the hook's handle (from the plugin's handoff). */
-void tcpstate_hook_handoff(void);
+/* Find TCP and make the hook's handle (from the plugin's handoff).  The
+ * capture's connections tell the tcp.stream of most segments without
+ * asking TCP (tcps_table_newest_stream). */
+void tcpstate_hook_handoff(const struct tcps_conn_table *capture_conns);
 
 /* The frame's capture time in microseconds, the state machine's clock. */
 static inline guint64 tcpstate_time_us(const packet_info *pinfo)
@@ -41,11 +43,8 @@ static inline guint64 tcpstate_time_us(const packet_info *pinfo)
  * costs nothing).  Warns when something else has taken the entry. */
 void tcpstate_hook_install(gboolean enabled);
 
-/* Forget the capture file's headers and memo (its cleanup: at file close). */
+/* Forget the capture file's headers (its cleanup: at file close). */
 void tcpstate_hook_reset(void);
-
-/* Bytes the hook holds now (its 4-tuple memo), for the memory report. */
-size_t tcpstate_hook_bytes(void);
 
 /* The frame's TCP layers in order, each the header the hook saw on the
  * first pass, or NULL for one that reached TCP other than through IP

@@ -61,6 +61,14 @@ struct tcps_conn_table {
 uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, const struct tcps_segment *seg,
                                     bool with_links);
 
+/* The newest tcp.stream of the 4-tuple `key` (tcps_tuple_key), + 1, while
+ * its connection may still be in use; else 0.  Wireshark's TCP starts a
+ * stream only at a SYN, so a later segment without SYN belongs to it. */
+static inline uint32_t tcps_table_newest_stream(const struct tcps_conn_table *t, uint64_t key)
+{
+    return tcps_map_get(&t->tuple_stream, key);
+}
+
 /* The connection tcp.stream `stream` belongs to, if any segment of it was seen. */
 bool tcps_table_conn_of_stream(const struct tcps_conn_table *t, uint32_t stream, uint32_t *conn);
 
