@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #define WS_BUILD_DLL
+#include <epan/column-info.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/proto.h>
@@ -105,11 +106,12 @@ static struct tcps_capture_config capture_cfg;
  * fields, taps).  So tcpstate computes no more than that (README,
  * "Performance"):
  *
- *  - nothing, when there is no tree to add fields or expert infos to, and
+ *  - nothing, when there is no tree to add fields or expert infos to,
  *    nobody listens to the "tcpstate" tap (statistics, flow graph) or the
- *    "expert" tap.  That is plain `tshark -r`, the run every installed copy
- *    of tcpstate slows down; tcpstate leaves such a file alone and puts TCP
- *    itself back into "ip.proto" 6 until the next file;
+ *    "expert" tap, and no column shows expert severities.  That is plain
+ *    `tshark -r`, the run every installed copy of tcpstate slows down;
+ *    tcpstate leaves such a file alone and puts TCP itself back into
+ *    "ip.proto" 6 until the next file;
  *  - everything but Zeek's view (conn_state, history, bytes, the final
  *    summary), when no Zeek field is wanted and there is no "tcpstate" tap:
  *    a display filter or a column that names only other fields;
@@ -147,13 +149,30 @@ static gboolean in_only_pass(const packet_info *pinfo)
     return tshark_options->read ? !tshark_options->two_pass : pinfo->cinfo != NULL;
 }
 
+/* Does the run show a column of expert severities? */
+static gboolean column_shows_expert(const column_info *cinfo)
+{
+    for (int i = 0; cinfo && i < cinfo->num_cols; i++)
+        if (cinfo->columns[i].col_fmt == COL_EXPERT)
+            return TRUE;
+    return FALSE;
+}
+
+/* Are expert infos seen without a tree: by the expert tap (tshark -z
+ * expert) or in the expert severity column, which expert_add_info() fills
+ * with or without an item? */
+static gboolean experts_seen_without_tree(const packet_info *pinfo)
+{
+    return have_tap_listener(expert_tap) || column_shows_expert(pinfo->cinfo);
+}
+
 /* What this frame can show, and so what must be computed for it. */
 static enum file_mode frame_needs(const packet_info *pinfo, proto_tree *tree)
 {
     if (!in_only_pass(pinfo))
         return FILE_ANALYSED;
     if (!tree)
-        return have_tap_listener(expert_tap) ? FILE_WITHOUT_ZEEK : FILE_LEFT_ALONE;
+        return experts_seen_without_tree(pinfo) ? FILE_WITHOUT_ZEEK : FILE_LEFT_ALONE;
     return tcpstate_wanted_group(tree, WANTED_ZEEK) ? FILE_ONE_PASS : FILE_WITHOUT_ZEEK;
 }
 
@@ -546,8 +565,9 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
 }
 
 /* Without a tree the expert infos still go to the expert tap (tshark -z
- * expert builds no tree), the same ones show_result adds. */
-static void tap_experts(packet_info *pinfo, const shown_t *v)
+ * expert builds no tree) and the expert severity column: the same ones
+ * show_result adds. */
+static void add_experts_only(packet_info *pinfo, const shown_t *v)
 {
     tcpstate_expert_header(pinfo, NULL, v->kept);
     if (shows_segment(v))
@@ -557,7 +577,7 @@ static void tap_experts(packet_info *pinfo, const shown_t *v)
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     const struct tcps_kept *first, *kept;
-    gboolean tapped, shown, experts_tapped;
+    gboolean tapped, shown, experts_only;
     shown_t v;
 
     tcpstate_wanted_frame(pinfo, tree);
@@ -575,16 +595,16 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     tapped = have_tap_listener(tcpstate_tap);
     shown = tree && (first->more_layers || tcpstate_expert_any(first, ended_connection(pinfo, first)) ||
                      tcpstate_wanted(tree, proto_tcpstate));
-    experts_tapped = !tree && have_tap_listener(expert_tap);
-    for (guint i = 0; (tapped || shown || experts_tapped) && (kept = tcps_results_get(&cap.results, pinfo->num, i));
+    experts_only = !tree && experts_seen_without_tree(pinfo);
+    for (guint i = 0; (tapped || shown || experts_only) && (kept = tcps_results_get(&cap.results, pinfo->num, i));
          i++) {
         unpack(pinfo, tvb, kept, i, tapped || (shown && !tcpstate_wanted_none(WANTED_NUMBERS)), &v);
         if (tapped && v.zk)
             queue_tap(pinfo, &v);
         if (shown)
             show_result(tree, tvb, pinfo, &v);
-        else if (experts_tapped)
-            tap_experts(pinfo, &v);
+        else if (experts_only)
+            add_experts_only(pinfo, &v);
     }
     /* Taken, with or without a tree: a dissector that returns 0 has its
      * layer taken off pinfo->layers again, which costs Wireshark about 130

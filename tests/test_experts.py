@@ -4,6 +4,7 @@
   experts               each expert info is on the frames read off its capture by hand
   experts-unreferenced  expert infos are there when no tcpstate field is asked for
   experts-tap           tshark -z expert (which builds no tree) counts each expert info on its frames
+  experts-column        the expert severity column shows tcpstate's expert infos with or without a tree
 """
 import os
 
@@ -105,8 +106,26 @@ def test_experts_tap():
     print(f"{len(EXPERTS)} expert infos counted by -z expert as often as they occur, with and without -q")
 
 
+def test_experts_column():
+    """The expert severity column (%a) is filled by every expert info, with or
+    without a protocol tree; a run whose only expert reader is that column
+    builds none.  fin_wait_2_timeout.pcap with a 1 s FIN_WAIT_2 limit: frame
+    6 gets tcpstate's warning alone (TCP has nothing to say about it),
+    frame 7 also TCP's RST warning.  The column must say so in one pass, in
+    two, and with a filter that builds a tree; it used to be empty on frame
+    6 without a tree (tcpstate left such a run alone)."""
+    pcap = os.path.join(CAPTURES, "fin_wait_2_timeout.pcap")
+    column = ["-o", "tcpstate.fin_wait_2_max:1", "-o", 'gui.column.format:"No.","%m","Severity","%a"']
+    for args in ([], ["-2"], ["-Y", "tcp"]):
+        rows = dict(line.split(None, 1) if len(line.split()) > 1 else (line.strip(), "")
+                    for line in t.tshark(["-r", t.readable(pcap), "-n", *column, *args]).stdout.splitlines())
+        if rows.get("6") != "Warning" or rows.get("7") != "Warning":
+            fail(f"tshark {' '.join(args) or '-r'}: severity column on frames 6, 7: "
+                 f"{rows.get('6')!r}, {rows.get('7')!r}; expected Warning (tcpstate's FIN_WAIT_2 watch)")
+    print("the expert severity column shows tcpstate's warning in one pass, two, and with a tree")
+
 if __name__ == "__main__":
     run(__doc__, {
         "experts": test_experts, "experts-unreferenced": test_experts_unreferenced,
-        "experts-tap": test_experts_tap,
+        "experts-tap": test_experts_tap, "experts-column": test_experts_column,
     })
