@@ -115,6 +115,8 @@ static struct tcps_capture_config capture_cfg;
  *  - everything but Zeek's view (conn_state, history, bytes, the final
  *    summary), when no Zeek field is wanted and there is no "tcpstate" tap:
  *    a display filter or a column that names only other fields;
+ *  - not the watches (tcpstate_watch.h), whose findings are expert infos
+ *    only, when nothing shows expert infos (watches_seen);
  *  - in any such run, the result of a frame is shown while tshark dissects
  *    that frame and never again, so only the latest frame's is kept:
  *    nothing grows with the frames.  A "tcpstate" tap keeps them all.
@@ -176,6 +178,15 @@ static enum file_mode frame_needs(const packet_info *pinfo, proto_tree *tree)
     return tcpstate_wanted_group(tree, WANTED_ZEEK) ? FILE_ONE_PASS : FILE_WITHOUT_ZEEK;
 }
 
+/* Can anything in a one-pass run see what the watches find (they are
+ * expert infos only): the expert tap, the expert column, or a tree that
+ * shows them or names them or Wireshark's expert fields? */
+static gboolean watches_seen(const packet_info *pinfo, proto_tree *tree)
+{
+    return experts_seen_without_tree(pinfo) || tcpstate_wanted_group(tree, WANTED_WATCHES) ||
+           tcpstate_wanted_expert_fields(tree);
+}
+
 /* What a frame that needs more than the file's mode asks for. */
 static const char *not_computed(enum file_mode needs)
 {
@@ -193,6 +204,7 @@ static gboolean file_is_analysed(const packet_info *pinfo, proto_tree *tree)
         file_mode = needs;
         capture_cfg.without_zeek = file_mode == FILE_WITHOUT_ZEEK;
         capture_cfg.one_pass = file_mode == FILE_WITHOUT_ZEEK || file_mode == FILE_ONE_PASS;
+        capture_cfg.without_watches = capture_cfg.one_pass && !watches_seen(pinfo, tree);
         if (file_mode == FILE_LEFT_ALONE)
             tcpstate_hook_install(FALSE);
         if (capture_cfg.one_pass)
@@ -225,6 +237,8 @@ static void report_memory(void)
         fprintf(stderr, "tcpstate: Zeek's view not computed (a one-pass tshark run that shows none of it)\n");
     if (file_mode == FILE_WITHOUT_ZEEK || file_mode == FILE_ONE_PASS)
         fprintf(stderr, "tcpstate: each frame's result forgotten after its frame (a one-pass tshark run)\n");
+    if (capture_cfg.without_watches)
+        fprintf(stderr, "tcpstate: watches not run (a one-pass tshark run that shows none of their expert infos)\n");
 }
 
 /* At capture close (and before the next file): forget everything. */

@@ -188,5 +188,10 @@ void tcpstate_expert_register(int proto)
           "Half-open: the SYN was answered but the handshake never completed", EXPFILL } },
     };
 
+    int watch_hfs[G_N_ELEMENTS(watch_experts)];
+
     expert_register_field_array(expert_register_protocol(proto), ei, array_length(ei));
+    for (size_t i = 0; i < G_N_ELEMENTS(watch_experts); i++)
+        watch_hfs[i] = watch_experts[i].ei->hf;
+    tcpstate_wanted_group_add(WANTED_WATCHES, watch_hfs, G_N_ELEMENTS(watch_hfs));
 }

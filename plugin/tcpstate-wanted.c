@@ -98,12 +98,15 @@ gboolean tcpstate_wanted_group(proto_tree *tree, enum tcpstate_wanted_group g)
  * command line that cannot be read leaves every field wanted. */
 static gboolean fields_run;             /* -T fields */
 static guint8 named_by_e[MAX_SPAN / 8]; /* tcpstate ids among the -e fields */
+static gboolean expert_named_by_e;      /* -e _ws.expert or one of its fields */
 
 static void name_by_e(const char *name)
 {
     int hf = proto_registrar_get_id_byname(name);
     unsigned i = (unsigned)(hf - tcpstate_wanted_first);
 
+    if (g_str_has_prefix(name, "_ws.expert"))
+        expert_named_by_e = TRUE;
     if (hf == tcpstate_wanted_first)
         memset(named_by_e, 0xff, sizeof named_by_e); /* -e tcpstate: the whole protocol */
     else if (hf >= 0 && i < tcpstate_wanted_span)
@@ -131,10 +134,37 @@ static gboolean asked(proto_tree *tree, int hf)
                proto_registrar_get_nth((guint)hf)->ref_type != HF_REF_TYPE_NONE;
     return proto_field_is_referenced(tree, hf);
 }
+
+static gboolean asked_other(proto_tree *tree, int hf, gboolean named)
+{
+    if (fields_run && PTREE_DATA(tree)->visible)
+        return named || proto_registrar_get_nth((guint)hf)->ref_type != HF_REF_TYPE_NONE;
+    return proto_field_is_referenced(tree, hf);
+}
 #else
+static const gboolean expert_named_by_e = FALSE;
 static void read_fields_options(void) {}
 static gboolean asked(proto_tree *tree, int hf) { return proto_field_is_referenced(tree, hf); }
+static gboolean asked_other(proto_tree *tree, int hf, gboolean named _U_)
+{
+    return proto_field_is_referenced(tree, hf);
+}
 #endif
+
+gboolean tcpstate_wanted_expert_fields(proto_tree *tree)
+{
+    static const char *const names[] = { "_ws.expert", "_ws.expert.message", "_ws.expert.group",
+                                         "_ws.expert.severity" };
+
+    if (!tree)
+        return FALSE;
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        int hf = proto_registrar_get_id_byname(names[i]);
+        if (hf < 0 || asked_other(tree, hf, expert_named_by_e))
+            return TRUE; /* unknown: taken as wanted */
+    }
+    return FALSE;
+}
 
 static void ask_wireshark(proto_tree *tree, guint8 *out)
 {

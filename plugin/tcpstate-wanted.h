@@ -27,6 +27,7 @@ enum tcpstate_wanted_group {
     WANTED_NUMBERS,    /* relative numbers and ISNs */
     WANTED_ZEEK,       /* the Zeek summary so far, and the final one */
     WANTED_ZEEK_FINAL, /* the connection summary */
+    WANTED_WATCHES,    /* the watches' expert infos (tcpstate_watch.h) */
     WANTED_OLD_NAMES,  /* every deprecated old name */
     WANTED_GROUPS
 };
@@ -44,6 +45,10 @@ void tcpstate_wanted_reset(gboolean per_pass);
 
 /* Is any field of group `g` wanted? */
 gboolean tcpstate_wanted_group(proto_tree *tree, enum tcpstate_wanted_group g);
+
+/* Is Wireshark's own expert protocol (_ws.expert, its message, group or
+ * severity) wanted?  Asked as tcpstate's fields are, not kept. */
+gboolean tcpstate_wanted_expert_fields(proto_tree *tree);
 
 /* Inline: asked for every field. */
 extern gboolean tcpstate_wanted_kept;

@@ -23,6 +23,9 @@
                         run that can show a result (two passes, a tree, a tcpstate tap) analyses all
   without-zeek          a one-pass run with summary lines that wants no Zeek field and has no tcpstate
                         tap does not run the Zeek model, and shows what -2 shows; others run it
+  without-watches       a one-pass run in which nothing shows expert infos does not run the watches,
+                        and shows what -2 shows; a run that can show them (their fields, old names,
+                        _ws.expert, -V, -z expert, the expert column) runs them
   wanted-per-pass       tshark takes which tcpstate fields a run wants once a pass: each field, old
                         name and expert info, the only one of its group, as a filter and a column,
                         as -e field, and with -2, gives what asking Wireshark on every frame gives
@@ -545,6 +548,46 @@ def test_without_zeek():
     print(f"{len(names)} captures: {len(skipped)} kinds of run without Zeek's view show what -2 shows; "
           f"{len(computed)} that show it compute it")
 
+# Where the watches' FIN_WAIT_2 expert info fires: fin_wait_2_timeout.pcap
+# with a 1 s limit, frames 6 and 7 (tests/test_experts.py, EXPERTS).
+WATCHED = ["-o", "tcpstate.fin_wait_2_max:1"]
+WATCH_TEXT = "FIN_WAIT_2 lasted longer"
+WATCHES_NOT_RUN = "watches not run"
+
+def test_without_watches():
+    """What the watches find (tcpstate_watch.h) is shown only as expert
+    infos.  A one-pass run in which nothing can show an expert info -- a
+    tcpstate filter, -T fields, a TCP filter, a custom column, on 4.0 also
+    where tshark builds a visible tree for -T fields -- does not run them,
+    says so, and shows what the same run with -2 shows.  A run that can
+    show them runs them and shows the FIN_WAIT_2 watch: its expert field or
+    old name as filter, Wireshark's expert fields, -V, -z expert, the expert
+    severity column.  (Those differ from -2, which knows how each
+    connection ended.)"""
+    pcap = os.path.join(CAPTURES, "fin_wait_2_timeout.pcap")
+    skipped = [["-Y", 'tcpstate.client == "FIN_WAIT_2"'], ["-T", "fields", "-e", "frame.number", "-e",
+               "tcpstate.client", "-e", "tcpstate.seq"], ["-Y", "tcp"],
+               ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client"']]
+    # (run, what its output must hold: the watch's frame 6, "Len=4", or its text)
+    seen = [(["-Y", "tcpstate.analysis.fin_wait_2.long"], "Len=4"), (["-Y", "tcpstate.fin_wait_2.long"], "Len=4"),
+            (["-T", "fields", "-e", "frame.number", "-e", "_ws.expert.message"], WATCH_TEXT),
+            (["-T", "fields", "-e", "tcpstate.client", "-e", "_ws.expert"], WATCH_TEXT),
+            (["-Y", "_ws.expert.severity >= 6291456"], "Len=4"), (["-V"], WATCH_TEXT),
+            (["-q", "-z", "expert"], WATCH_TEXT), (["-o", 'gui.column.format:"No.","%m","Sev","%a"'], "6 Warning")]
+    for args in skipped:
+        _, _, out, err = memory_report(pcap, [*WATCHED, *args])
+        _, _, out2, _ = memory_report(pcap, [*WATCHED, "-2", *args])
+        if WATCHES_NOT_RUN not in err or out != out2 or not out:
+            fail(f"tshark {' '.join(args)}: watches {'not ' if WATCHES_NOT_RUN in err else ''}run; "
+                 f"one pass:\n{out}\n-2:\n{out2}")
+    for args, mark in seen:
+        _, _, out, err = memory_report(pcap, [*WATCHED, *args])
+        if WATCHES_NOT_RUN in err or mark not in out:
+            fail(f"tshark {' '.join(args)}: watches {'not ' if WATCHES_NOT_RUN in err else ''}run, "
+                 f"{mark!r} {'' if mark in out else 'not '}shown:\n{out[:800]}")
+    print(f"{len(skipped)} kinds of run without the watches show what -2 shows; {len(seen)} that can show "
+          f"them run them")
+
 MEMORY_BYTES = re.compile(r"tcpstate memory: (\d+) TCP frames, .*; per-frame state (\d+) bytes")
 FORGOTTEN = "each frame's result forgotten after its frame"
 
@@ -667,5 +710,5 @@ if __name__ == "__main__":
     "custom-columns": test_custom_columns, "two-pass": test_two_pass, "relative-numbers": test_relative_numbers,
     "msl": test_msl, "icmp": test_icmp, "hook": test_hook, "aliases": test_aliases,
     "deep-header": test_deep_header, "left-alone": test_left_alone, "wanted-per-pass": test_wanted_per_pass,
-    "without-zeek": test_without_zeek, "one-pass": test_one_pass, "startup": test_startup,
+    "without-zeek": test_without_zeek, "without-watches": test_without_watches, "one-pass": test_one_pass, "startup": test_startup,
     })

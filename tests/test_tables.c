@@ -61,7 +61,7 @@ static struct tcps_segment seg(uint64_t t_ms, int from_client, uint8_t flags, ui
 static uint32_t feed(struct tcps_conn_table *t, uint32_t stream, struct tcps_segment s, struct tcps_result *r)
 {
     static const struct tcps_config cfg = { .msl_s = 30 };
-    uint32_t conn = tcps_table_conn_of_segment(t, stream, &s, true);
+    uint32_t conn = tcps_table_conn_of_segment(t, stream, &s, TCPS_KEEP_WATCH | TCPS_KEEP_LINKS);
 
     tcps_table_segment_seen(t, conn, stream, &cfg, &s, r);
     return conn;
@@ -607,6 +607,50 @@ static void test_capture_without_zeek(void)
     tcps_capture_free(&caps[1]);
 }
 
+/* A one-pass run without Zeek and without the watches: the same states, no
+ * watch bits, and per connection the state machine alone (no watch
+ * timestamps, no links).  The server closes first, so with the watches its
+ * TIME_WAIT is reported. */
+static void test_capture_state_machine_only(void)
+{
+    static const struct tcps_capture_config cfgs[2] = {
+        { .fsm = { .msl_s = 30 }, .zeek = { no_server_ports }, .watch = { UINT64_MAX, UINT64_MAX, UINT64_MAX, 100, 100 },
+          .without_zeek = true },
+        { .fsm = { .msl_s = 30 }, .zeek = { no_server_ports }, .watch = { UINT64_MAX, UINT64_MAX, UINT64_MAX, 100, 100 },
+          .without_zeek = true, .one_pass = true, .without_watches = true },
+    };
+    const struct tcps_segment segs[] = {
+        seg(0, 1, TCPS_SYN, 100, 0, 40000), seg(1, 0, TCPS_SYN | TCPS_ACK, 500, 101, 40000),
+        seg(2, 1, TCPS_ACK, 101, 501, 40000), seg(3, 0, TCPS_FIN | TCPS_ACK, 501, 101, 40000),
+        seg(4, 1, TCPS_FIN | TCPS_ACK, 101, 502, 40000), seg(5, 0, TCPS_ACK, 502, 102, 40000),
+    };
+    struct tcps_capture caps[2];
+
+    memset(caps, 0, sizeof caps);
+    for (uint32_t f = 0; f < sizeof segs / sizeof segs[0]; f++) {
+        const struct tcps_kept *k[2];
+        for (unsigned i = 0; i < 2; i++) {
+            struct tcps_layer in = layer_of(segs[f], 0, 0, TCPS_LAYER_SEGMENT);
+            tcps_capture_layer(&caps[i], &cfgs[i], f + 1, 0, &in);
+            k[i] = tcps_results_get(&caps[i].results, f + 1, 0);
+        }
+        CHECK(k[0] && k[1]);
+        CHECK_EQ(k[1]->states, k[0]->states);
+        CHECK_EQ(k[1]->notes, k[0]->notes);
+        CHECK_EQ(k[1]->watch, 0);
+        if (f == 4) { /* the client's FIN acknowledges the server's: the server is in TIME_WAIT */
+            CHECK_EQ(k[0]->states, TCPS_LAST_ACK << 4 | TCPS_TIME_WAIT);
+            CHECK_EQ(k[0]->watch, TCPS_WATCH_SERVER_TIME_WAIT);
+        }
+    }
+    CHECK(tcps_table_watch(&caps[0].conns, 0) && tcps_table_links(&caps[0].conns, 0));
+    CHECK(tcps_table_fsm(&caps[1].conns, 0) && !tcps_table_watch(&caps[1].conns, 0) &&
+          !tcps_table_links(&caps[1].conns, 0));
+    CHECK_EQ(tcps_watch_bytes(&caps[1].watch), 0);
+    tcps_capture_free(&caps[0]);
+    tcps_capture_free(&caps[1]);
+}
+
 int main(void)
 {
     test_chunks();
@@ -620,5 +664,6 @@ int main(void)
     test_results_latest_only();
     test_capture();
     test_capture_without_zeek();
+    test_capture_state_machine_only();
     return checks_done();
 }

@@ -49,10 +49,11 @@ static uint32_t zeek_segment(struct tcps_capture *cap, const struct zk_config *c
     return number;
 }
 
-/* Where a connection's links are kept (tcpstate_conn_table.h). */
-static bool keeps_links(const struct tcps_capture_config *cfg)
+/* What a connection keeps besides its state machine (tcpstate_conn_table.h). */
+static unsigned conn_keeps(const struct tcps_capture_config *cfg)
 {
-    return !(cfg->without_zeek && cfg->one_pass);
+    return (cfg->without_watches ? 0 : TCPS_KEEP_WATCH) |
+           (cfg->without_zeek && cfg->one_pass ? 0 : TCPS_KEEP_LINKS);
 }
 
 /* A segment's numbers, when its header's place does not fit the kept
@@ -69,17 +70,19 @@ static void keep_place(struct tcps_capture *cap, uint32_t frame, unsigned layer,
     }
 }
 
-/* A segment: the state machine, the Zeek model (unless nothing will show
- * it) and the watches take it. */
+/* A segment: the state machine, the watches and the Zeek model (each unless
+ * nothing will show it) take it. */
 static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
                             unsigned layer, const struct tcps_layer *in, struct tcps_kept *k, struct tcps_result *r)
 {
     struct tcps_conn_links *links;
     uint32_t zk;
 
-    k->conn = tcps_table_conn_of_segment(&cap->conns, in->stream, &in->seg, keeps_links(cfg));
+    k->conn = tcps_table_conn_of_segment(&cap->conns, in->stream, &in->seg, conn_keeps(cfg));
     tcps_table_segment_seen(&cap->conns, k->conn, in->stream, &cfg->fsm, &in->seg, r);
-    k->watch = tcps_watch_segment(&cap->watch, tcps_table_watch(&cap->conns, k->conn), &cfg->watch, &in->seg, r);
+    if (!cfg->without_watches)
+        k->watch = tcps_watch_segment(&cap->watch, tcps_table_watch(&cap->conns, k->conn), &cfg->watch, &in->seg,
+                                      r);
     keep_place(cap, frame, layer, in, r, k);
     links = tcps_table_links(&cap->conns, k->conn);
     if (!links)

@@ -53,6 +53,8 @@ struct tcps_capture_config {
     bool one_pass;     /* each frame's result is shown while the frame is dissected, never
                           again, and without a tap: with without_zeek, nothing reads a
                           connection's links (struct tcps_conn_links), so none are kept */
+    bool without_watches; /* nothing will show what the watches see: they are not run, and no
+                             result has watch bits */
 };
 
 /* Everything known about the capture file, one part per module. */

@@ -16,13 +16,14 @@ bool tcps_table_conn_of_stream(const struct tcps_conn_table *t, uint32_t stream,
     return true;
 }
 
-static uint32_t new_conn(struct tcps_conn_table *t, uint32_t stream, bool with_links)
+static uint32_t new_conn(struct tcps_conn_table *t, uint32_t stream, unsigned keep)
 {
     uint32_t conn = t->used++;
 
     tcps_conn_init(tcps_chunk_make(&t->fsms, conn, sizeof(struct tcps_conn)));
-    tcps_chunk_make(&t->watches, conn, sizeof(struct tcps_conn_watch)); /* zeroed */
-    if (with_links)
+    if (keep & TCPS_KEEP_WATCH)
+        tcps_chunk_make(&t->watches, conn, sizeof(struct tcps_conn_watch)); /* zeroed */
+    if (keep & TCPS_KEEP_LINKS)
         ((struct tcps_conn_links *)tcps_chunk_make(&t->links, conn, sizeof(struct tcps_conn_links)))->stream = stream;
     return conn;
 }
@@ -42,7 +43,7 @@ static uint32_t conn_keeping_syn(struct tcps_conn_table *t, uint64_t key, const 
 }
 
 uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, const struct tcps_segment *seg,
-                                    bool with_links)
+                                    unsigned keep)
 {
     uint32_t *slot = tcps_chunk_make(&t->stream_conns, stream, sizeof *slot);
     uint64_t key;
@@ -52,7 +53,7 @@ uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, 
     key = tcps_tuple_key(seg);
     *slot = conn_keeping_syn(t, key, seg);
     if (!*slot)
-        *slot = new_conn(t, stream, with_links) + 1;
+        *slot = new_conn(t, stream, keep) + 1;
     tcps_map_put(&t->tuple_stream, key, stream + 1);
     return *slot - 1;
 }

@@ -40,13 +40,13 @@ struct tcps_aside {
     uint32_t used;
 };
 
-/* Every connection has a state machine and watch timestamps, in arrays by
- * connection number; what fewer need is kept apart, so that the common
- * record stays small (the benchmark's captures have a connection every 40
- * packets). */
+/* Every connection has a state machine, in an array by connection number;
+ * what fewer runs or fewer connections need is kept apart, so that the
+ * common record stays small (the benchmark's captures have a connection
+ * every 40 packets). */
 struct tcps_conn_table {
     struct tcps_chunks fsms;       /* struct tcps_conn by connection number */
-    struct tcps_chunks watches;    /* struct tcps_conn_watch by connection number */
+    struct tcps_chunks watches;    /* struct tcps_conn_watch by connection number, when kept */
     struct tcps_chunks links;      /* struct tcps_conn_links by connection number, when kept */
     uint32_t used;
     struct tcps_chunks stream_conns; /* per tcp.stream: connection number + 1, 0 = none yet */
@@ -55,11 +55,14 @@ struct tcps_conn_table {
     struct tcps_aside pseudo_isns; /* uint32_t[2]: sequence bases used before the ISN was seen */
 };
 
+/* What a new connection keeps besides its state machine (bits). */
+#define TCPS_KEEP_WATCH 0x1u /* struct tcps_conn_watch */
+#define TCPS_KEEP_LINKS 0x2u /* struct tcps_conn_links */
+
 /* The connection that segment `seg` of tcp.stream `stream` belongs to
- * (created when it is the stream's first segment, with links when
- * `with_links`). */
+ * (created, with what `keep` says, when it is the stream's first segment). */
 uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, const struct tcps_segment *seg,
-                                    bool with_links);
+                                    unsigned keep);
 
 /* The newest tcp.stream of the 4-tuple `key` (tcps_tuple_key), + 1, while
  * its connection may still be in use; else 0.  Wireshark's TCP starts a
