@@ -233,7 +233,7 @@ static void report_memory(void)
         fprintf(stderr, "tcpstate: file left alone (a one-pass tshark run that shows no result)\n");
     if (file_mode == FILE_WITHOUT_ZEEK)
         fprintf(stderr, "tcpstate: Zeek's view not computed (a one-pass tshark run that shows none of it)\n");
-    if (file_mode == FILE_WITHOUT_ZEEK || file_mode == FILE_ONE_PASS)
+    if (capture_cfg.one_pass)
         fprintf(stderr, "tcpstate: each frame's result forgotten after its frame (a one-pass tshark run)\n");
     if (capture_cfg.without_watches)
         fprintf(stderr, "tcpstate: watches not run (a one-pass tshark run that shows none of their expert infos)\n");

@@ -125,17 +125,8 @@ static void read_fields_options(void)
         tcpstate_tshark_e_fields(name_by_e);
 }
 
-static gboolean asked(proto_tree *tree, int hf)
-{
-    unsigned i = (unsigned)(hf - tcpstate_wanted_first);
-
-    if (fields_run && PTREE_DATA(tree)->visible)
-        return tcpstate_wanted_bit(named_by_e, i) ||
-               proto_registrar_get_nth((guint)hf)->ref_type != HF_REF_TYPE_NONE;
-    return proto_field_is_referenced(tree, hf);
-}
-
-static gboolean asked_other(proto_tree *tree, int hf, gboolean named)
+/* Is field `hf` wanted, `named` saying whether an -e field names it? */
+static gboolean asked_named(proto_tree *tree, int hf, gboolean named)
 {
     if (fields_run && PTREE_DATA(tree)->visible)
         return named || proto_registrar_get_nth((guint)hf)->ref_type != HF_REF_TYPE_NONE;
@@ -143,13 +134,19 @@ static gboolean asked_other(proto_tree *tree, int hf, gboolean named)
 }
 #else
 static const gboolean expert_named_by_e = FALSE;
+static const guint8 named_by_e[MAX_SPAN / 8];
 static void read_fields_options(void) {}
-static gboolean asked(proto_tree *tree, int hf) { return proto_field_is_referenced(tree, hf); }
-static gboolean asked_other(proto_tree *tree, int hf, gboolean named _U_)
+static gboolean asked_named(proto_tree *tree, int hf, gboolean named _U_)
 {
     return proto_field_is_referenced(tree, hf);
 }
 #endif
+
+/* Is tcpstate's field `hf` wanted? */
+static gboolean asked(proto_tree *tree, int hf)
+{
+    return asked_named(tree, hf, tcpstate_wanted_bit(named_by_e, (unsigned)(hf - tcpstate_wanted_first)));
+}
 
 gboolean tcpstate_wanted_expert_fields(proto_tree *tree)
 {
@@ -160,7 +157,7 @@ gboolean tcpstate_wanted_expert_fields(proto_tree *tree)
         return FALSE;
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
         int hf = proto_registrar_get_id_byname(names[i]);
-        if (hf < 0 || asked_other(tree, hf, expert_named_by_e))
+        if (hf < 0 || asked_named(tree, hf, expert_named_by_e))
             return TRUE; /* unknown: taken as wanted */
     }
     return FALSE;

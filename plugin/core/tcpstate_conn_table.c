@@ -114,10 +114,9 @@ static void remember_pseudo_isn(struct tcps_conn_table *t, uint32_t conn, enum t
 
 /* The state machine, with the connection's holes when it has any (kept
  * aside: few connections ever have one). */
-static void run_fsm(struct tcps_conn_table *t, uint32_t conn, const struct tcps_config *cfg,
+static void run_fsm(struct tcps_conn_table *t, uint32_t conn, struct tcps_conn *fsm, const struct tcps_config *cfg,
                     const struct tcps_segment *seg, struct tcps_result *r)
 {
-    struct tcps_conn *fsm = tcps_table_fsm(t, conn);
     struct tcps_holes none = { { 0, 0 }, { 0, 0 } };
     struct tcps_holes *holes = tcps_has_holes(fsm) ? aside_get(&t->holes, conn, sizeof *holes) : NULL;
 
@@ -140,7 +139,7 @@ void tcps_table_segment_seen(struct tcps_conn_table *t, uint32_t conn, uint32_t 
         had_base[side] = tcps_has_base(fsm, (enum tcps_side)side);
         old_isn[side] = fsm->isn[side];
     }
-    run_fsm(t, conn, cfg, seg, r);
+    run_fsm(t, conn, fsm, cfg, seg, r);
     for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++)
         if (had_base[side] && fsm->isn[side] != old_isn[side])
             remember_pseudo_isn(t, conn, (enum tcps_side)side, old_isn[side]);
