@@ -495,9 +495,12 @@ static void queue_tap(packet_info *pinfo, const shown_t *v)
  * once the whole capture has been read, on a later pass.  Else NULL. */
 static const struct tcps_conn *ended_connection(packet_info *pinfo, const struct tcps_kept *res)
 {
-    const struct tcps_conn_links *links = tcps_table_links(&cap.conns, res->conn);
-    return PINFO_FD_VISITED(pinfo) && links && links->last_frame == pinfo->num ? tcps_table_fsm(&cap.conns, res->conn)
-                                                                              : NULL;
+    const struct tcps_conn_links *links;
+
+    if (!PINFO_FD_VISITED(pinfo))
+        return NULL; /* the first pass: links are not kept in one-pass runs */
+    links = tcps_table_links(&cap.conns, res->conn);
+    return links && links->last_frame == pinfo->num ? tcps_table_fsm(&cap.conns, res->conn) : NULL;
 }
 
 /* What the segment did to each end's state, and its role in the opening
@@ -520,10 +523,13 @@ static void show_states(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, const
 }
 
 /* The segment's numbers relative to the ISNs, and the ISNs once seen. */
-static void show_numbers(proto_tree *st, tvbuff_t *tvb, const struct tcps_result *r, const struct tcps_conn *conn)
+static void show_numbers(proto_tree *st, tvbuff_t *tvb, const struct tcps_result *r, guint32 conn_number)
 {
+    const struct tcps_conn *conn;
+
     if (tcpstate_wanted_none(WANTED_NUMBERS))
         return;
+    conn = tcps_table_fsm(&cap.conns, conn_number);
     add_uint(st, hf_seq, tvb, r->seq);
     if (r->notes & TCPS_NOTE_ACK)
         add_uint(st, hf_ack, tvb, r->ack);
@@ -548,7 +554,6 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     const struct tcps_kept *res = v->kept;
     enum tcps_state client = tcps_result_state(&v->r, TCPS_CLIENT);
     enum tcps_state server = tcps_result_state(&v->r, TCPS_SERVER);
-    const struct tcps_conn *conn = tcps_table_fsm(&cap.conns, res->conn);
     proto_item *ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
     proto_tree *st = proto_item_add_subtree(ti, ett_tcpstate);
 
@@ -569,7 +574,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
      * and _ws.expert filters see. */
     if (tcpstate_wanted(tree, proto_tcpstate)) {
         show_states(st, tvb, pinfo, &v->r);
-        show_numbers(st, tvb, &v->r, conn);
+        show_numbers(st, tvb, &v->r, res->conn);
         if (v->zk && v->zk <= cap.zeek.used)
             show_summary(st, tvb, pinfo, v);
     }
