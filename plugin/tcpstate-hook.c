@@ -65,9 +65,23 @@ static gboolean quoted_by_icmp(const packet_info *pinfo)
     return FALSE;
 }
 
-guint tcpstate_frame_tcp_layers(const packet_info *pinfo, const tcp_layer_t *hooked[TCPS_MAX_LAYERS])
+/* How many TCP layers Wireshark counted in the frame, whatever route
+ * reached TCP: pinfo->proto_layers maps a protocol to the number of its
+ * layers so far (an int, in 4.0 to 4.6).  It never counts fewer than the
+ * frame's list of layers holds; more when a layer was taken off the list
+ * but kept its number. */
+static guint tcp_layers_counted(const packet_info *pinfo)
 {
-    guint n = seen.frame == pinfo->num ? seen.n : 0, count = 0, at = 0;
+    const int *n = pinfo->proto_layers ? (const int *)wmem_map_lookup(pinfo->proto_layers, GINT_TO_POINTER(proto_tcp))
+                                       : NULL;
+    return n && *n > 0 ? (guint)*n : 0;
+}
+
+/* The frame's TCP layers by a walk of its list of layers: each is the
+ * header the hook saw at its position, or NULL (it reached TCP another way). */
+static guint walk_tcp_layers(const packet_info *pinfo, guint n, const tcp_layer_t *hooked[TCPS_MAX_LAYERS])
+{
+    guint count = 0, at = 0;
 
     for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f && count < TCPS_MAX_LAYERS;
          f = wmem_list_frame_next(f), at++) {
@@ -80,6 +94,45 @@ guint tcpstate_frame_tcp_layers(const packet_info *pinfo, const tcp_layer_t *hoo
         count++;
     }
     return count;
+}
+
+/* TCPSTATE_CHECK_LAYERS: every frame taken from the count is walked too,
+ * the two compared, and how many frames each way took reported at file
+ * close (tests/test_fields.py, hook). */
+static struct {
+    gboolean on, warned;
+    guint counted, walked;
+} check_layers;
+
+static void compare_with_walk(const packet_info *pinfo, guint n, const tcp_layer_t *const counted[])
+{
+    const tcp_layer_t *walked[TCPS_MAX_LAYERS];
+
+    check_layers.counted++;
+    if ((walk_tcp_layers(pinfo, n, walked) != n || memcmp(walked, counted, n * sizeof *walked) != 0) &&
+        !check_layers.warned) {
+        ws_warning("TCP State: frame %u: its TCP layers by Wireshark's count differ from its list of layers",
+                   pinfo->num);
+        check_layers.warned = TRUE;
+    }
+}
+
+guint tcpstate_frame_tcp_layers(const packet_info *pinfo, const tcp_layer_t *hooked[TCPS_MAX_LAYERS])
+{
+    guint n = seen.frame == pinfo->num ? seen.n : 0;
+
+    if (tcp_layers_counted(pinfo) != n) {
+        check_layers.walked++;
+        return walk_tcp_layers(pinfo, n, hooked);
+    }
+    /* Every TCP layer came through the hook (nearly every frame): they are
+     * the hooked headers, in order, known without the walk, which cost
+     * about 100 instructions a packet. */
+    for (guint i = 0; i < n; i++)
+        hooked[i] = &seen.layers[i];
+    if (check_layers.on)
+        compare_with_walk(pinfo, n, hooked);
+    return n;
 }
 
 /* The segment in the header `hdr`, of which `have` bytes were captured.
@@ -218,6 +271,11 @@ void tcpstate_hook_handoff(const struct tcps_conn_table *capture_conns)
 
 void tcpstate_hook_reset(void)
 {
+    if (check_layers.on && (check_layers.counted || check_layers.walked))
+        ws_message("TCP State: TCP layers of %u frames taken from Wireshark's count, of %u by a walk",
+                   check_layers.counted, check_layers.walked);
+    memset(&check_layers, 0, sizeof check_layers);
+    check_layers.on = g_getenv("TCPSTATE_CHECK_LAYERS") != NULL;
     seen.frame = 0;
     seen.n = 0;
 }

@@ -229,6 +229,21 @@ def test_icmp():
             fail("removing the ICMP errors changed the TCP packets' tcpstate fields")
     print(f"{len(quoted)} quoted headers, {len(plain)} TCP segments unchanged without them")
 
+def check_layer_count(merged):
+    """A frame's TCP layers are taken from Wireshark's count of them when
+    it equals the headers the hook saw, else from a walk of the frame's
+    layers.  With TCPSTATE_CHECK_LAYERS set, every frame taken from the
+    count is walked too: on the merged capture (ICMP errors quoting TCP, so
+    two TCP layers a frame; DNS given to TCP past the hook), the two must
+    agree, and both ways must have been taken."""
+    args = ["-r", merged, "-n", "-d", "udp.port==53,tcp", "-T", "fields", "-e", "tcpstate.client"]
+    proc = t.tshark(args, env_extra=["TCPSTATE_CHECK_LAYERS=1"])
+    m = re.search(r"TCP layers of (\d+) frames taken from Wireshark's count, of (\d+) by a walk", proc.stderr)
+    if "differ from its list of layers" in proc.stderr or not m or int(m[1]) == 0 or int(m[2]) == 0:
+        fail(f"TCP layers by count and by walk: {proc.stderr.strip()[:400]!r}")
+        return
+    print(f"TCP layers of {m[1]} frames by Wireshark's count agree with a walk; {m[2]} frames walked")
+
 def test_hook():
     """tcpstate reads each TCP header through its handle in front of TCP in
     "ip.proto" 6.  A TCP layer that reaches TCP another way (here: Decode As
@@ -261,6 +276,7 @@ def test_hook():
         plain = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter="tcpstate.analysis.not_analysed")]
         if plain:
             fail(f"without Decode As, tcpstate.analysis.not_analysed on frames {plain}")
+        check_layer_count(merged_capture(tmp))
     again = t.fields(seed, extra=["-d", "ip.proto==6,tcp"])
     compare_rows("seed with -d ip.proto==6,tcp", again, want, t.FIELDS)
     proc = t.tshark(["-r", t.readable(seed), "-d", "ip.proto==6,data", "-T", "fields", "-e", "tcpstate.client"],
@@ -632,6 +648,23 @@ def test_one_pass():
     print(f"{len(forgetting)} one-pass runs keep one chunk of results and print what -2 prints; "
           f"{len(keeping)} runs keep every frame's")
 
+def merged_capture(tmp):
+    """One capture of the hostile ones, the project's, five Zeek traces
+    (wikipedia.pcap has DNS over UDP, which -d udp.port==53,tcp gives TCP
+    past the hook), an unacceptable RST and seed.pcap cut to 30 bytes a
+    frame, written in `tmp`."""
+    sources = [os.path.join(HOSTILE, f) for f in sorted(os.listdir(HOSTILE)) if f.endswith(".pcap")]
+    sources += [os.path.join(CAPTURES, n + ".pcap") for n in capture_names()]
+    sources += [os.path.join(ZEEK, n) for n in ("ftp/ipv4.pcap", "smtp.pcap", "wikipedia.pcap",
+                                                "cisco-fabric-path.pcap", "mixed-vlan-mpls.pcap")]
+    sources.append(rst_unacceptable_pcap(tmp))
+    cut = os.path.join(tmp, "seed-s30.pcap")
+    subprocess.run(["editcap", "-s", "30", os.path.join(CAPTURES, "seed.pcap"), cut], check=True)
+    merged = os.path.join(tmp, "all.pcapng")
+    subprocess.run(["mergecap", "-w", merged, *sources, cut], check=True)
+    os.chmod(merged, 0o644)
+    return merged
+
 def test_wanted_per_pass():
     """In tshark, which tcpstate fields a run wants is asked at the first
     frame of each pass and kept, with one answer per group of fields that
@@ -667,16 +700,7 @@ def test_wanted_per_pass():
              "-o", "tcpstate.server_time_wait_many:2", "-o", "tcpstate.syn_sent_many:3"]
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o777)
-        sources = [os.path.join(HOSTILE, f) for f in sorted(os.listdir(HOSTILE)) if f.endswith(".pcap")]
-        sources += [os.path.join(CAPTURES, n + ".pcap") for n in capture_names()]
-        sources += [os.path.join(ZEEK, n) for n in ("ftp/ipv4.pcap", "smtp.pcap", "wikipedia.pcap",
-                                                           "cisco-fabric-path.pcap", "mixed-vlan-mpls.pcap")]
-        sources.append(rst_unacceptable_pcap(tmp))
-        cut = os.path.join(tmp, "seed-s30.pcap")
-        subprocess.run(["editcap", "-s", "30", os.path.join(CAPTURES, "seed.pcap"), cut], check=True)
-        merged = os.path.join(tmp, "all.pcapng")
-        subprocess.run(["mergecap", "-w", merged, *sources, cut], check=True)
-        os.chmod(merged, 0o644)
+        merged = merged_capture(tmp)
         prefs += ["-d", "udp.port==53,tcp"]  # wikipedia.pcap: TCP that the hook never sees
         everything = t.fields(merged, names, display_filter=None, extra=prefs + ["-2"])
         for f in names:
