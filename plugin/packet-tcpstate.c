@@ -141,6 +141,8 @@ static enum file_mode file_mode;
 static gboolean running_in_tshark;
 static const tshark_options_t *tshark_options; /* its command line, in tshark */
 static gboolean warned_file_mode;
+static gboolean decided_in_kept_pass; /* the mode was decided where wanted answers are kept, */
+static guint8 decided_pass_key;       /* in this pass (tcpstate_wanted_pass_of) */
 
 /* Is this frame dissected in tshark's only pass, with no tap that keeps
  * tcpstate's results? */
@@ -193,12 +195,26 @@ static const char *not_computed(enum file_mode needs)
     return needs == FILE_ANALYSED ? "a result kept from an earlier frame" : "Zeek's view";
 }
 
+/* Does this frame need what the frame that decided the mode needed?  In
+ * the same tshark pass, with its wanted answers kept, everything
+ * frame_needs() asks is the same (the run's taps, columns, filters and
+ * tree), so the check is not made again for every frame. */
+static gboolean same_needs_as_decided(proto_tree *tree)
+{
+    return tree && decided_in_kept_pass && tcpstate_wanted_kept && tcpstate_wanted_pass_key == decided_pass_key;
+}
+
 /* Is this file analysed?  How much of it is decided at its first frame. */
 static gboolean file_is_analysed(const packet_info *pinfo, proto_tree *tree)
 {
-    enum file_mode needs = frame_needs(pinfo, tree);
+    enum file_mode needs;
 
+    if (same_needs_as_decided(tree))
+        return file_mode != FILE_LEFT_ALONE;
+    needs = frame_needs(pinfo, tree);
     if (file_mode == FILE_UNDECIDED) {
+        decided_in_kept_pass = tree && tcpstate_wanted_kept;
+        decided_pass_key = tcpstate_wanted_pass_key;
         file_mode = needs;
         capture_cfg.without_zeek = file_mode == FILE_WITHOUT_ZEEK;
         capture_cfg.one_pass = file_mode == FILE_WITHOUT_ZEEK || file_mode == FILE_ONE_PASS;
@@ -248,6 +264,7 @@ static void tcpstate_reset(void)
     tcps_capture_free(&cap);
     file_mode = FILE_UNDECIDED;
     warned_file_mode = FALSE;
+    decided_in_kept_pass = FALSE;
 }
 
 static void set_capture_config(void)
@@ -387,20 +404,39 @@ static const char *history_so_far(wmem_allocator_t *pool, const shown_t *v)
 /* Add a generated field only when it is wanted: a pruned tree would throw
  * the others away, and adding one costs a few hundred instructions even
  * then (Wireshark checks its length before it decides to drop it). */
-static void add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
+static void add_string_now(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
 {
-    if (value && tcpstate_wanted(st, hf))
+    if (tcpstate_wanted(st, hf))
         proto_item_set_generated(proto_tree_add_string(st, hf, tvb, 0, 0, value));
-    if (value && tcpstate_alias(st, hf) >= 0)
+    if (tcpstate_alias(st, hf) >= 0)
         tcpstate_alias_string(st, hf, tvb, value);
 }
 
-static void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, guint32 value)
+static void add_uint_now(proto_tree *st, int hf, tvbuff_t *tvb, guint32 value)
 {
     if (tcpstate_wanted(st, hf))
         proto_item_set_generated(proto_tree_add_uint(st, hf, tvb, 0, 0, value));
     if (tcpstate_alias(st, hf) >= 0)
         tcpstate_alias_uint(st, hf, tvb, value);
+}
+
+/* Is field `hf` wanted, under its name or its old one?  Inline, so that a
+ * field nobody wants costs its callers no call (most fields, most frames). */
+static inline gboolean field_wanted(proto_tree *st, int hf)
+{
+    return tcpstate_wanted(st, hf) || tcpstate_alias(st, hf) >= 0;
+}
+
+static inline void add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
+{
+    if (value && field_wanted(st, hf))
+        add_string_now(st, hf, tvb, value);
+}
+
+static inline void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, guint32 value)
+{
+    if (field_wanted(st, hf))
+        add_uint_now(st, hf, tvb, value);
 }
 
 static void add_boolean(proto_tree *st, int hf, tvbuff_t *tvb, gboolean value)
@@ -556,14 +592,19 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     enum tcps_state server = tcps_result_state(&v->r, TCPS_SERVER);
     proto_item *ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
     proto_tree *st = proto_item_add_subtree(ti, ett_tcpstate);
+    gboolean wanted = tcpstate_wanted(tree, proto_tcpstate);
 
     tcpstate_expert_header(pinfo, ti, res);
     if (client == TCPS_NONE) {
         proto_item_append_text(ti, ": connection not seen yet");
         return;
     }
-    if (tcpstate_wanted(tree, proto_tcpstate)) {
-        proto_item_append_text(ti, ": client %s, server %s", tcps_state_name(client), tcps_state_name(server));
+    if (wanted) {
+        /* A faked item (its fields wanted, itself not, in a tree nobody
+         * sees) has no field_info, and Wireshark drops its text. */
+        if (PITEM_FINFO(ti))
+            proto_item_append_text(ti, ": client %s, server %s", tcps_state_name(client),
+                                   tcps_state_name(server));
         add_string(st, hf_client, tvb, tcps_state_name(client));
         add_string(st, hf_server, tvb, tcps_state_name(server));
     }
@@ -572,7 +613,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     /* A tree built for something else (a TCP field, another filter) wants
      * no tcpstate field: only the expert infos, which the expert statistics
      * and _ws.expert filters see. */
-    if (tcpstate_wanted(tree, proto_tcpstate)) {
+    if (wanted) {
         show_states(st, tvb, pinfo, &v->r);
         show_numbers(st, tvb, &v->r, res->conn);
         if (v->zk && v->zk <= cap.zeek.used)
@@ -610,11 +651,11 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
      * case when tcpstate is installed but not asked for) gets only the expert
      * infos, and only when there are some. */
     tapped = have_tap_listener(tcpstate_tap);
-    shown = tree && (first->more_layers || tcpstate_expert_any(first, ended_connection(pinfo, first)) ||
-                     tcpstate_wanted(tree, proto_tcpstate));
+    shown = tree && (first->more_layers || tcpstate_wanted(tree, proto_tcpstate) ||
+                     tcpstate_expert_any(first, ended_connection(pinfo, first)));
     experts_only = !tree && experts_seen_without_tree(pinfo);
-    for (guint i = 0; (tapped || shown || experts_only) && (kept = tcps_results_get(&cap.results, pinfo->num, i));
-         i++) {
+    kept = tapped || shown || experts_only ? first : NULL;
+    for (guint i = 0; kept; kept = first->more_layers ? tcps_results_get(&cap.results, pinfo->num, ++i) : NULL) {
         unpack(pinfo, tvb, kept, i, tapped || (shown && !tcpstate_wanted_none(WANTED_NUMBERS)), &v);
         if (tapped && v.zk)
             queue_tap(pinfo, &v);
