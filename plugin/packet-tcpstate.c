@@ -403,40 +403,23 @@ static const char *history_so_far(wmem_allocator_t *pool, const shown_t *v)
 
 /* Add a generated field only when it is wanted: a pruned tree would throw
  * the others away, and adding one costs a few hundred instructions even
- * then (Wireshark checks its length before it decides to drop it). */
-static void add_string_now(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
+ * then (Wireshark checks its length before it decides to drop it).  Inline,
+ * so that a field nobody wants costs its caller no call (most fields, most
+ * frames). */
+static inline void add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
 {
-    if (tcpstate_wanted(st, hf))
+    if (value && tcpstate_wanted(st, hf))
         proto_item_set_generated(proto_tree_add_string(st, hf, tvb, 0, 0, value));
-    if (tcpstate_alias(st, hf) >= 0)
+    if (value && tcpstate_alias(st, hf) >= 0)
         tcpstate_alias_string(st, hf, tvb, value);
 }
 
-static void add_uint_now(proto_tree *st, int hf, tvbuff_t *tvb, guint32 value)
+static inline void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, guint32 value)
 {
     if (tcpstate_wanted(st, hf))
         proto_item_set_generated(proto_tree_add_uint(st, hf, tvb, 0, 0, value));
     if (tcpstate_alias(st, hf) >= 0)
         tcpstate_alias_uint(st, hf, tvb, value);
-}
-
-/* Is field `hf` wanted, under its name or its old one?  Inline, so that a
- * field nobody wants costs its callers no call (most fields, most frames). */
-static inline gboolean field_wanted(proto_tree *st, int hf)
-{
-    return tcpstate_wanted(st, hf) || tcpstate_alias(st, hf) >= 0;
-}
-
-static inline void add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
-{
-    if (value && field_wanted(st, hf))
-        add_string_now(st, hf, tvb, value);
-}
-
-static inline void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, guint32 value)
-{
-    if (field_wanted(st, hf))
-        add_uint_now(st, hf, tvb, value);
 }
 
 static void add_boolean(proto_tree *st, int hf, tvbuff_t *tvb, gboolean value)
@@ -655,7 +638,7 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                      tcpstate_expert_any(first, ended_connection(pinfo, first)));
     experts_only = !tree && experts_seen_without_tree(pinfo);
     kept = tapped || shown || experts_only ? first : NULL;
-    for (guint i = 0; kept; kept = first->more_layers ? tcps_results_get(&cap.results, pinfo->num, ++i) : NULL) {
+    for (guint i = 0; kept; kept = first->more_layers ? tcps_results_further(&cap.results, pinfo->num, ++i) : NULL) {
         unpack(pinfo, tvb, kept, i, tapped || (shown && !tcpstate_wanted_none(WANTED_NUMBERS)), &v);
         if (tapped && v.zk)
             queue_tap(pinfo, &v);

@@ -33,6 +33,7 @@
 """
 import os
 import re
+import struct
 import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
@@ -229,20 +230,43 @@ def test_icmp():
             fail("removing the ICMP errors changed the TCP packets' tcpstate fields")
     print(f"{len(quoted)} quoted headers, {len(plain)} TCP segments unchanged without them")
 
-def check_layer_count(merged):
+def tcp_in_gtp_in_tcp_pcap(tmp):
+    """One frame with two TCP layers, both reached through IP: a TCP segment
+    to port 2152 carrying GTP-U (Decode As tcp.port==2152,gtp), whose T-PDU
+    is an IP packet with a SYN."""
+    from scapy.all import IP, TCP, Ether, Raw, wrpcap
+    inner = bytes(IP(src="10.9.0.1", dst="10.9.0.2") / TCP(sport=40000, dport=80, flags="S", seq=1000))
+    gtp = struct.pack("!BBHI", 0x30, 0xff, len(inner), 1) + inner
+    outer = Ether() / IP(src="10.8.0.1", dst="10.8.0.2") / TCP(sport=2152, dport=2152, flags="PA", seq=5, ack=7)
+    pcap = os.path.join(tmp, "tcp_in_gtp_in_tcp.pcap")
+    wrpcap(pcap, [outer / Raw(gtp)])
+    return pcap
+
+def check_layer_count(tmp):
     """A frame's TCP layers are taken from Wireshark's count of them when
     it equals the headers the hook saw, else from a walk of the frame's
     layers.  With TCPSTATE_CHECK_LAYERS set, every frame taken from the
-    count is walked too: on the merged capture (ICMP errors quoting TCP, so
-    two TCP layers a frame; DNS given to TCP past the hook), the two must
-    agree, and both ways must have been taken."""
-    args = ["-r", merged, "-n", "-d", "udp.port==53,tcp", "-T", "fields", "-e", "tcpstate.client"]
+    count is walked too: on the merged capture with DNS given to TCP past
+    the hook and a frame of two TCP layers (TCP in GTP-U in TCP), the two
+    must agree, both ways must have been taken, and the two-layer frame's
+    layers must keep their order: the outer segment, picked up mid-stream,
+    ESTABLISHED; the inner SYN, SYN_SENT."""
+    both = os.path.join(tmp, "layers.pcapng")
+    subprocess.run(["mergecap", "-w", both, merged_capture(tmp), tcp_in_gtp_in_tcp_pcap(tmp)], check=True)
+    os.chmod(both, 0o644)
+    args = ["-r", both, "-n", "-d", "udp.port==53,tcp", "-d", "tcp.port==2152,gtp", "-T", "fields",
+            "-E", "occurrence=a", "-e", "frame.protocols", "-e", "tcpstate.client"]
     proc = t.tshark(args, env_extra=["TCPSTATE_CHECK_LAYERS=1"])
     m = re.search(r"TCP layers of (\d+) frames taken from Wireshark's count, of (\d+) by a walk", proc.stderr)
     if "differ from its list of layers" in proc.stderr or not m or int(m[1]) == 0 or int(m[2]) == 0:
         fail(f"TCP layers by count and by walk: {proc.stderr.strip()[:400]!r}")
         return
-    print(f"TCP layers of {m[1]} frames by Wireshark's count agree with a walk; {m[2]} frames walked")
+    two = [line.split("\t")[1] for line in proc.stdout.splitlines() if line.split("\t")[0].count(":tcp") == 2]
+    if two != ["ESTABLISHED,SYN_SENT"]:
+        fail(f"the frame of two TCP layers: client states {two}, expected ['ESTABLISHED,SYN_SENT']")
+        return
+    print(f"TCP layers of {m[1]} frames by Wireshark's count agree with a walk, the two-layer frame's in "
+          f"order; {m[2]} frames walked")
 
 def test_hook():
     """tcpstate reads each TCP header through its handle in front of TCP in
@@ -276,7 +300,7 @@ def test_hook():
         plain = [r["frame.number"] for r in t.fields(pcap, ["frame.number"], display_filter="tcpstate.analysis.not_analysed")]
         if plain:
             fail(f"without Decode As, tcpstate.analysis.not_analysed on frames {plain}")
-        check_layer_count(merged_capture(tmp))
+        check_layer_count(tmp)
     again = t.fields(seed, extra=["-d", "ip.proto==6,tcp"])
     compare_rows("seed with -d ip.proto==6,tcp", again, want, t.FIELDS)
     proc = t.tshark(["-r", t.readable(seed), "-d", "ip.proto==6,data", "-T", "fields", "-e", "tcpstate.client"],
