@@ -127,11 +127,11 @@ static void run_fsm(struct tcps_conn_table *t, uint32_t conn, struct tcps_conn *
         *(struct tcps_holes *)aside_make(&t->holes, conn, sizeof none) = none;
 }
 
-void tcps_table_segment_seen(struct tcps_conn_table *t, uint32_t conn, uint32_t stream,
-                             const struct tcps_config *cfg, const struct tcps_segment *seg,
-                             struct tcps_result *r)
+/* The state machine on a SYN, which may replace a side's base by its real
+ * ISN (tcps_has_base): remember the base the earlier results used. */
+static void run_fsm_on_syn(struct tcps_conn_table *t, uint32_t conn, struct tcps_conn *fsm,
+                           const struct tcps_config *cfg, const struct tcps_segment *seg, struct tcps_result *r)
 {
-    struct tcps_conn *fsm = tcps_table_fsm(t, conn);
     bool had_base[2];
     uint32_t old_isn[2];
 
@@ -143,6 +143,20 @@ void tcps_table_segment_seen(struct tcps_conn_table *t, uint32_t conn, uint32_t 
     for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++)
         if (had_base[side] && fsm->isn[side] != old_isn[side])
             remember_pseudo_isn(t, conn, (enum tcps_side)side, old_isn[side]);
+}
+
+void tcps_table_segment_seen(struct tcps_conn_table *t, uint32_t conn, uint32_t stream,
+                             const struct tcps_config *cfg, const struct tcps_segment *seg,
+                             struct tcps_result *r)
+{
+    struct tcps_conn *fsm = tcps_table_fsm(t, conn);
+
+    /* Only a SYN replaces a base, so other segments (nearly all) skip the
+     * bookkeeping. */
+    if (seg->flags & TCPS_SYN)
+        run_fsm_on_syn(t, conn, fsm, cfg, seg, r);
+    else
+        run_fsm(t, conn, fsm, cfg, seg, r);
     if (both_ends_done(r->states))
         tcps_map_remove_if(&t->tuple_stream, tcps_tuple_key(seg), stream + 1);
 }

@@ -185,8 +185,8 @@ static inline bool tcps_has_holes(const struct tcps_conn *conn)
 }
 
 /* Does `side` have a base for relative numbers yet (its ISN, or one below
- * the first sequence number seen)?  A base is replaced once at most: when
- * the real ISN shows up after a mid-stream start. */
+ * the first sequence number seen)?  A base is replaced once at most, and
+ * only by a SYN: the real ISN showing up after a mid-stream start. */
 bool tcps_has_base(const struct tcps_conn *conn, enum tcps_side side);
 
 /* The connection's current states, packed as in tcps_result.states. */

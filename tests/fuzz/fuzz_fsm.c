@@ -99,6 +99,22 @@ static void check_fsm(const struct tcps_conn *conn, const struct tcps_segment *s
         violated("tcps_sender disagrees with the result", n);
 }
 
+/* tcps_has_base's promise, which the connection table relies on to skip its
+ * bookkeeping for all but SYNs: a base, once set, is replaced at most once,
+ * and only by a SYN. */
+static void check_bases(const struct tcps_conn *before, const struct tcps_conn *after,
+                        const struct tcps_segment *seg, int replaced[2], int n)
+{
+    for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++) {
+        if (!tcps_has_base(before, (enum tcps_side)side) || before->isn[side] == after->isn[side])
+            continue;
+        if (!(seg->flags & TCPS_SYN))
+            violated("a sequence base replaced without a SYN", n);
+        if (++replaced[side] > 1)
+            violated("a sequence base replaced twice", n);
+    }
+}
+
 static void check_zeek(const struct zk_conn *zk, int n)
 {
     enum zk_conn_state cs = zk_conn_state(zk);
@@ -123,6 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tcps_holes conn_holes = { { 0, 0 }, { 0, 0 } };
     struct zk_conn zk;
     uint32_t last_end[2] = { 1000, 0xfffff000u }; /* B starts near the wrap */
+    int bases_replaced[2] = { 0, 0 };
     uint64_t now = 1000000;
     int zk_started = 0;
 
@@ -130,14 +147,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i + RECORD <= size; i += RECORD) {
         struct tcps_segment seg;
         struct tcps_result r;
+        struct tcps_conn before;
         struct zk_packet p;
         int from_b, n = (int)(i / RECORD);
 
         decode(data + i, &now, last_end, &seg, &from_b);
         if (n > 0)
             (void)tcps_syn_stays_in_connection(&conn, &seg);
+        memcpy(&before, &conn, sizeof before);
         tcps_segment_seen(&conn, &conn_holes, &cfg, &seg, &r);
         check_fsm(&conn, &seg, &r, n);
+        check_bases(&before, &conn, &seg, bases_replaced, n);
         for (int side = TCPS_CLIENT; side <= TCPS_SERVER; side++)
             if (!!(conn.open_holes & (1u << side)) != (conn_holes.lo[side] != conn_holes.hi[side]))
                 violated("open_holes disagrees with the holes", n);
