@@ -110,11 +110,13 @@ static struct tcps_capture_config capture_cfg;
  *    nobody listens to the "tcpstate" tap (statistics, flow graph) or the
  *    "expert" tap, and no column shows expert severities.  That is plain
  *    `tshark -r`, the run every installed copy of tcpstate slows down;
- *    tcpstate leaves such a file alone and puts TCP itself back into
- *    "ip.proto" 6 until the next file;
+ *    and nothing when the tree is there for something else only, so that
+ *    nothing tcpstate adds to it is seen (tree_shows_tcpstate: a TCP
+ *    filter, -e of TCP fields).  tcpstate leaves such a file alone and
+ *    puts TCP itself back into "ip.proto" 6 until the next file;
  *  - everything but Zeek's view (conn_state, history, bytes, the final
  *    summary), when no Zeek field is wanted and there is no "tcpstate" tap:
- *    a display filter or a column that names only other fields;
+ *    a display filter or a column that names only its other fields;
  *  - not the watches (tcpstate_watch.h), whose findings are expert infos
  *    only, when nothing shows expert infos (watches_seen);
  *  - in any such run, the result of a frame is shown while tshark dissects
@@ -168,6 +170,24 @@ static gboolean experts_seen_without_tree(const packet_info *pinfo)
     return have_tap_listener(expert_tap) || column_shows_expert(pinfo->cinfo);
 }
 
+#ifndef TL_REQUIRES_PROTOCOLS
+#define TL_REQUIRES_PROTOCOLS 0 /* 4.2+: a tap that wants every protocol item real */
+#endif
+
+/* Can anything see what tcpstate adds to this tree (its items and expert
+ * infos)?  A printed tree wants every field, a filter, column or -e wants
+ * the fields it names, and expert infos are seen through Wireshark's
+ * expert fields, the expert tap or column.  A tap that reads whole trees
+ * (-z io,phs counts their protocol items) counts too.  Else the tree was
+ * built for something else (a TCP filter, -e of TCP fields), and nothing
+ * of tcpstate's in it is ever seen. */
+static gboolean tree_shows_tcpstate(const packet_info *pinfo, proto_tree *tree)
+{
+    return tcpstate_wanted(tree, proto_tcpstate) || tcpstate_wanted_expert_fields(tree) ||
+           experts_seen_without_tree(pinfo) ||
+           (union_of_tap_listener_flags() & (TL_REQUIRES_PROTO_TREE | TL_REQUIRES_PROTOCOLS)) != 0;
+}
+
 /* What this frame can show, and so what must be computed for it. */
 static enum file_mode frame_needs(const packet_info *pinfo, proto_tree *tree)
 {
@@ -175,6 +195,8 @@ static enum file_mode frame_needs(const packet_info *pinfo, proto_tree *tree)
         return FILE_ANALYSED;
     if (!tree)
         return experts_seen_without_tree(pinfo) ? FILE_WITHOUT_ZEEK : FILE_LEFT_ALONE;
+    if (!tree_shows_tcpstate(pinfo, tree))
+        return FILE_LEFT_ALONE;
     return tcpstate_wanted_group(tree, WANTED_ZEEK) ? FILE_ONE_PASS : FILE_WITHOUT_ZEEK;
 }
 

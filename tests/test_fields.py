@@ -18,9 +18,10 @@
                         deprecated alias, selects the same frames as its new name and prints the same
   deep-header           a TCP header more than 4 KiB into its frame (behind IPv6 extension headers)
                         gets the same fields and flow graph as the same connection without them
-  left-alone            a one-pass run that prints summary lines, builds no tree and has no tcpstate
-                        tap analyses nothing and prints what tshark prints without the plugin; every
-                        run that can show a result (two passes, a tree, a tcpstate tap) analyses all
+  left-alone            a one-pass run that can show no tcpstate result (no tree, or a tree for a TCP
+                        filter or TCP fields only) analyses nothing and prints what tshark prints
+                        without the plugin; every run that can show one (two passes, a printed tree,
+                        a tcpstate field, tap or expert info, -z io,phs) analyses all
   without-zeek          a one-pass run with summary lines that wants no Zeek field and has no tcpstate
                         tap does not run the Zeek model, and shows what -2 shows; others run it
   without-watches       a one-pass run in which nothing shows expert infos does not run the watches,
@@ -483,35 +484,48 @@ def analysed_frames(pcap, args):
     return frames, out, "tcpstate: file left alone" in err
 
 def test_left_alone():
-    """Plain `tshark -r` (one pass, summary lines, no protocol tree, no
-    "tcpstate" tap) can show no tcpstate result, so tcpstate leaves the file
+    """A one-pass run that can show no tcpstate result leaves the file
     alone: it analyses no frame, and tshark prints exactly what it prints
-    without the plugin.  Every run that can show one still analyses every TCP
-    frame: two passes (-2), a display filter on TCP alone, a custom column,
-    -V, a tcpstate statistic and the flow graph.  (A run with nothing to
-    print per packet and no tap, -q or -w, dissects nothing at all.)"""
+    without the plugin.  That is plain `tshark -r` (no protocol tree), and
+    a run whose tree is built for something else only: a display filter or
+    -e fields that name TCP alone, with no tree printed, no expert info seen
+    and no tap that reads trees.  Every run that can show one still
+    analyses every TCP frame: two passes (-2), a custom column, -V, a
+    tcpstate statistic, the flow graph, and a TCP filter beside what can
+    see tcpstate's expert infos (a _ws.expert filter, -z expert, the expert
+    severity column) or its protocol item (-z io,phs counts it on the
+    frames that have expert infos).  (A run with nothing to print per
+    packet and no tap, -q or -w, dissects nothing at all.)"""
     empty = t.no_plugin_dir()
     names = ["seed", "time_wait_reuse", "simultaneous_open"]
+    left_alone = ([], ["-Y", "tcp"], ["-Y", "tcp.flags.reset == 0"],
+                  ["-T", "fields", "-e", "tcp.stream", "-e", "tcp.flags.str", "-e", "tcp.seq"])
+    column = ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client"']
+    severity = ["-o", 'gui.column.format:"No.","%m","Severity","%a"']
+    analysed = (["-2"], ["-Y", "tcp"] + column, ["-V"], ["-q", "-z", "tcpstate,sum"],
+                ["-q", "-z", "flow,tcpstate,standard"], ["-Y", "tcp && _ws.expert"], ["-Y", "tcp", "-z", "expert"],
+                ["-Y", "tcp"] + severity, ["-Y", "tcp", "-q", "-z", "io,phs"])
     for name in names:
         pcap = t.readable(os.path.join(CAPTURES, name + ".pcap"))
         tcp_frames = len(t.tshark(["-r", pcap, "-n", "-Y", "tcp"]).stdout.splitlines())
-        frames, out, alone = analysed_frames(pcap, [])
-        without = t.tshark(["-r", pcap, "-n"], plugins=empty).stdout
-        if frames != 0 or not alone:
-            fail(f"{name}: plain tshark -r analysed {frames} frames (left alone: {alone}), expected none")
-        if out != without or not out:
-            fail(f"{name}: plain tshark -r prints differently with the plugin:\n{out}\nwithout:\n{without}")
-        column = ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client"']
-        for args in (["-2"], ["-Y", "tcp"], column, ["-V"], ["-q", "-z", "tcpstate,sum"],
-                     ["-q", "-z", "flow,tcpstate,standard"]):
+        for args in left_alone:
+            frames, out, alone = analysed_frames(pcap, args)
+            without = t.tshark(["-r", pcap, "-n", *args], plugins=empty).stdout
+            if frames != 0 or not alone:
+                fail(f"{name}: tshark {' '.join(args)} analysed {frames} frames (left alone: {alone}), expected none")
+            if out != without or not out:
+                fail(f"{name}: tshark {' '.join(args)} prints differently with the plugin:\n{out}\nwithout:\n{without}")
+        for args in analysed:
             frames, out, alone = analysed_frames(pcap, args)
             if frames != tcp_frames or alone:
                 fail(f"{name}: tshark {' '.join(args)} analysed {frames} of {tcp_frames} TCP frames "
                      f"(left alone: {alone})")
-            if args == column and "SYN_SENT" not in out:
+            if column[1] in args and "SYN_SENT" not in out:
                 fail(f"{name}: the custom column shows no SYN_SENT:\n{out}")
-    print(f"{len(names)} captures: plain runs analyse nothing and print as without the plugin; "
-          "6 kinds of run that can show a result analyse every TCP frame")
+            if name == "simultaneous_open" and "io,phs" in args and not re.search(r"\btcpstate +frames:2 ", out):
+                fail(f"{name}: -z io,phs does not count tcpstate on its 2 frames with expert infos:\n{out}")
+    print(f"{len(names)} captures: {len(left_alone)} kinds of run that show no tcpstate result analyse nothing and "
+          f"print as without the plugin; {len(analysed)} kinds of run that can show one analyse every TCP frame")
 
 
 STARTUP_MAX = 5_000_000
@@ -563,7 +577,7 @@ def test_without_zeek():
     run with -2 shows, which computes everything.  A Zeek field in a filter
     or a column, an old name, -V, a tcpstate statistic or -2 runs it."""
     names = ["seed", "time_wait_reuse", "rst_in_time_wait"]
-    skipped = [["-Y", "tcp"], ["-Y", 'tcpstate.client == "TIME_WAIT" || tcpstate.server == "SYN_RCVD"'],
+    skipped = [["-Y", "tcpstate"], ["-Y", 'tcpstate.client == "TIME_WAIT" || tcpstate.server == "SYN_RCVD"'],
                ["-Y", "tcpstate.analysis.rst.time_wait || tcpstate.handshake || tcpstate.seq == 1"],
                ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client","Seq","%Cus:tcpstate.seq"']]
     computed = [["-Y", 'tcpstate.zeek.history contains "F"'], ["-Y", "tcpstate.final.client"],
@@ -597,7 +611,7 @@ WATCHES_NOT_RUN = "watches not run"
 def test_without_watches():
     """What the watches find (tcpstate_watch.h) is shown only as expert
     infos.  A one-pass run in which nothing can show an expert info -- a
-    tcpstate filter, -T fields, a TCP filter, a custom column, on 4.0 also
+    tcpstate filter, -T fields, a filter on the protocol, a custom column, on 4.0 also
     where tshark builds a visible tree for -T fields -- does not run them,
     says so, and shows what the same run with -2 shows.  A run that can
     show them runs them and shows the FIN_WAIT_2 watch: its expert field or
@@ -606,7 +620,7 @@ def test_without_watches():
     connection ended.)"""
     pcap = os.path.join(CAPTURES, "fin_wait_2_timeout.pcap")
     skipped = [["-Y", 'tcpstate.client == "FIN_WAIT_2"'], ["-T", "fields", "-e", "frame.number", "-e",
-               "tcpstate.client", "-e", "tcpstate.seq"], ["-Y", "tcp"],
+               "tcpstate.client", "-e", "tcpstate.seq"], ["-Y", "tcpstate"],
                ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client"']]
     # (run, what its output must hold: the watch's frame 6, "Len=4", or its text)
     seen = [(["-Y", "tcpstate.analysis.fin_wait_2.long"], "Len=4"), (["-Y", "tcpstate.fin_wait_2.long"], "Len=4"),
@@ -642,7 +656,7 @@ def test_one_pass():
     gencap = os.environ.get("TCPSTATE_GENCAP") or os.path.join(os.path.dirname(t.plugin_dir()), "tests", "gencap")
     one_chunk = 4096 * 24
     fields = ["-e", "frame.number", "-e", "tcpstate.client", "-e", "tcpstate.seq", "-e", "tcpstate.zeek.history"]
-    forgetting = [["-Y", 'tcpstate.client == "TIME_WAIT"'], ["-Y", "tcp.flags.fin == 1"],
+    forgetting = [["-Y", 'tcpstate.client == "TIME_WAIT"'], ["-Y", "tcp.flags.fin == 1 && tcpstate"],
                   ["-Y", 'tcpstate.zeek.conn_state == "SF" && tcpstate.seq > 0'],
                   ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client","H","%Cus:tcpstate.zeek.history"'],
                   ["-T", "fields", *fields], ["-Tfields", "-Y", "tcpstate.server", "-e", "tcpstate.transition"]]
