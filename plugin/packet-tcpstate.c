@@ -170,10 +170,6 @@ static gboolean experts_seen_without_tree(const packet_info *pinfo)
     return have_tap_listener(expert_tap) || column_shows_expert(pinfo->cinfo);
 }
 
-#ifndef TL_REQUIRES_PROTOCOLS
-#define TL_REQUIRES_PROTOCOLS 0 /* 4.2+: a tap that wants every protocol item real */
-#endif
-
 /* Can anything see what tcpstate adds to this tree (its items and expert
  * infos)?  A printed tree wants every field, a filter, column or -e wants
  * the fields it names, and expert infos are seen through Wireshark's
@@ -185,7 +181,7 @@ static gboolean tree_shows_tcpstate(const packet_info *pinfo, proto_tree *tree)
 {
     return tcpstate_wanted(tree, proto_tcpstate) || tcpstate_wanted_expert_fields(tree) ||
            experts_seen_without_tree(pinfo) ||
-           (union_of_tap_listener_flags() & (TL_REQUIRES_PROTO_TREE | TL_REQUIRES_PROTOCOLS)) != 0;
+           (union_of_tap_listener_flags() & TCPSTATE_TAP_READS_TREES) != 0;
 }
 
 /* What this frame can show, and so what must be computed for it. */
