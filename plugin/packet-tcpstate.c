@@ -170,17 +170,22 @@ static gboolean experts_seen_without_tree(const packet_info *pinfo)
     return have_tap_listener(expert_tap) || column_shows_expert(pinfo->cinfo);
 }
 
+/* Are expert infos seen at all: beside the tree (the expert tap or
+ * column), or in it through Wireshark's expert fields? */
+static gboolean experts_seen(const packet_info *pinfo, proto_tree *tree)
+{
+    return experts_seen_without_tree(pinfo) || tcpstate_wanted_expert_fields(tree);
+}
+
 /* Can anything see what tcpstate adds to this tree (its items and expert
  * infos)?  A printed tree wants every field, a filter, column or -e wants
- * the fields it names, and expert infos are seen through Wireshark's
- * expert fields, the expert tap or column.  A tap that reads whole trees
- * (-z io,phs counts their protocol items) counts too.  Else the tree was
- * built for something else (a TCP filter, -e of TCP fields), and nothing
- * of tcpstate's in it is ever seen. */
+ * the fields it names, and expert infos may be seen (experts_seen).  A tap
+ * that reads whole trees (-z io,phs counts their protocol items) counts
+ * too.  Else the tree was built for something else (a TCP filter, -e of
+ * TCP fields), and nothing of tcpstate's in it is ever seen. */
 static gboolean tree_shows_tcpstate(const packet_info *pinfo, proto_tree *tree)
 {
-    return tcpstate_wanted(tree, proto_tcpstate) || tcpstate_wanted_expert_fields(tree) ||
-           experts_seen_without_tree(pinfo) ||
+    return tcpstate_wanted(tree, proto_tcpstate) || experts_seen(pinfo, tree) ||
            (union_of_tap_listener_flags() & TCPSTATE_TAP_READS_TREES) != 0;
 }
 
@@ -201,8 +206,7 @@ static enum file_mode frame_needs(const packet_info *pinfo, proto_tree *tree)
  * shows them or names them or Wireshark's expert fields? */
 static gboolean watches_seen(const packet_info *pinfo, proto_tree *tree)
 {
-    return experts_seen_without_tree(pinfo) || tcpstate_wanted_group(tree, WANTED_WATCHES) ||
-           tcpstate_wanted_expert_fields(tree);
+    return experts_seen(pinfo, tree) || tcpstate_wanted_group(tree, WANTED_WATCHES);
 }
 
 /* What a frame that needs more than the file's mode asks for. */
