@@ -590,24 +590,37 @@ static gboolean shows_segment(const shown_t *v)
     return tcps_result_state(&v->r, TCPS_CLIENT) != TCPS_NONE && !tcps_kept_not_a_segment(v->kept);
 }
 
+/* Is tcpstate's protocol item seen, beside the fields under it: wanted
+ * itself (tcpstate_wanted_own_item), or read by the expert tap or column
+ * (its expert infos hang on it), or by a tap that reads whole trees? */
+static gboolean own_item_seen(const packet_info *pinfo, proto_tree *tree)
+{
+    return tcpstate_wanted_own_item(tree) || experts_seen_without_tree(pinfo) ||
+           (union_of_tap_listener_flags() & TCPSTATE_TAP_READS_TREES) != 0;
+}
+
+/* Where nothing sees the item (a filter on tcpstate.client), the fields
+ * go straight into the frame's tree, and no expert info is added. */
 static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
 {
     const struct tcps_kept *res = v->kept;
     enum tcps_state client = tcps_result_state(&v->r, TCPS_CLIENT);
     enum tcps_state server = tcps_result_state(&v->r, TCPS_SERVER);
-    proto_item *ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
-    proto_tree *st = proto_item_add_subtree(ti, ett_tcpstate);
+    proto_item *ti = own_item_seen(pinfo, tree) ? proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA) : NULL;
+    proto_tree *st = ti ? proto_item_add_subtree(ti, ett_tcpstate) : tree;
     gboolean wanted = tcpstate_wanted(tree, proto_tcpstate);
 
-    tcpstate_expert_header(pinfo, ti, res);
+    if (ti)
+        tcpstate_expert_header(pinfo, ti, res);
     if (client == TCPS_NONE) {
-        proto_item_append_text(ti, ": connection not seen yet");
+        if (ti)
+            proto_item_append_text(ti, ": connection not seen yet");
         return;
     }
     if (wanted) {
         /* A faked item (its fields wanted, itself not, in a tree nobody
          * sees) has no field_info, and Wireshark drops its text. */
-        if (PITEM_FINFO(ti))
+        if (ti && PITEM_FINFO(ti))
             proto_item_append_text(ti, ": client %s, server %s", tcps_state_name(client),
                                    tcps_state_name(server));
         add_string(st, hf_client, tvb, tcps_state_name(client));
@@ -624,7 +637,8 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         if (v->zk && v->zk <= cap.zeek.used)
             show_summary(st, tvb, pinfo, v);
     }
-    tcpstate_expert_segment(pinfo, ti, res, ended_connection(pinfo, res));
+    if (ti)
+        tcpstate_expert_segment(pinfo, ti, res, ended_connection(pinfo, res));
 }
 
 /* Without a tree the expert infos still go to the expert tap (tshark -z

@@ -189,9 +189,13 @@ void tcpstate_expert_register(int proto)
     };
 
     int watch_hfs[G_N_ELEMENTS(watch_experts)];
+    int all_hfs[G_N_ELEMENTS(ei)];
 
     expert_register_field_array(expert_register_protocol(proto), ei, array_length(ei));
     for (size_t i = 0; i < G_N_ELEMENTS(watch_experts); i++)
         watch_hfs[i] = watch_experts[i].ei->hf;
     tcpstate_wanted_group_add(WANTED_WATCHES, watch_hfs, G_N_ELEMENTS(watch_hfs));
+    for (size_t i = 0; i < G_N_ELEMENTS(ei); i++)
+        all_hfs[i] = ei[i].ids->hf;
+    tcpstate_wanted_group_add(WANTED_EXPERTS, all_hfs, G_N_ELEMENTS(all_hfs));
 }

@@ -28,6 +28,7 @@ const guint8 *tcpstate_wanted_bits;
 guint tcpstate_wanted_groups;
 
 static guint8 bits[MAX_SPAN / 8];
+static gboolean own_item; /* the pass's answer of tcpstate_wanted_own_item */
 
 static void set_bit(guint8 *set, unsigned i)
 {
@@ -163,6 +164,24 @@ gboolean tcpstate_wanted_expert_fields(proto_tree *tree)
     return FALSE;
 }
 
+/* Is the protocol's own item wanted?  When the protocol itself is named
+ * (a named field's protocol is marked referenced too, but indirectly), or
+ * any expert info that hangs on the item: one of tcpstate's, or
+ * Wireshark's expert fields.  A shown tree wants every field, expert infos
+ * too, and so does 4.0's -e tcpstate (named_by_e). */
+static gboolean ask_own_item(proto_tree *tree, guint groups)
+{
+    return proto_registrar_get_nth((guint)tcpstate_wanted_first)->ref_type == HF_REF_TYPE_DIRECT ||
+           (groups & (1u << WANTED_EXPERTS)) || tcpstate_wanted_expert_fields(tree);
+}
+
+gboolean tcpstate_wanted_own_item(proto_tree *tree)
+{
+    if (!tree)
+        return FALSE;
+    return tcpstate_wanted_kept ? own_item : TRUE;
+}
+
 static void ask_wireshark(proto_tree *tree, guint8 *out)
 {
     gboolean any = FALSE;
@@ -189,13 +208,13 @@ void tcpstate_wanted_reset(gboolean tshark)
     warned = FALSE;
 }
 
-static guint group_answers(void)
+static guint group_answers(const guint8 *set)
 {
     guint answers = 0;
 
     for (int g = 0; g < WANTED_GROUPS; g++)
         for (unsigned i = 0; i < members[g].n; i++) {
-            if (tcpstate_wanted_bit(bits, (unsigned)(members[g].hf[i] - tcpstate_wanted_first)))
+            if (tcpstate_wanted_bit(set, (unsigned)(members[g].hf[i] - tcpstate_wanted_first)))
                 answers |= 1u << g;
         }
     return answers;
@@ -207,7 +226,7 @@ static void check_frame(const packet_info *pinfo, proto_tree *tree)
     guint8 now[sizeof bits];
 
     ask_wireshark(tree, now);
-    if (!warned && memcmp(now, bits, sizeof bits) != 0) {
+    if (!warned && (memcmp(now, bits, sizeof bits) != 0 || ask_own_item(tree, group_answers(now)) != own_item)) {
         ws_warning("TCP State: frame %u wants other fields than the first frame of its pass", pinfo->num);
         warned = TRUE;
     }
@@ -223,7 +242,8 @@ void tcpstate_wanted_pass(const packet_info *pinfo, proto_tree *tree)
         return;
     }
     ask_wireshark(tree, bits);
-    tcpstate_wanted_groups = group_answers();
+    tcpstate_wanted_groups = group_answers(bits);
+    own_item = ask_own_item(tree, tcpstate_wanted_groups);
     have_pass = TRUE;
     tcpstate_wanted_pass_key = tcpstate_wanted_pass_of(pinfo, tree);
     tcpstate_wanted_kept = !checking;

@@ -28,6 +28,7 @@ enum tcpstate_wanted_group {
     WANTED_ZEEK,       /* the Zeek summary so far, and the final one */
     WANTED_ZEEK_FINAL, /* the connection summary */
     WANTED_WATCHES,    /* the watches' expert infos (tcpstate_watch.h) */
+    WANTED_EXPERTS,    /* every expert info of tcpstate's */
     WANTED_OLD_NAMES,  /* every deprecated old name */
     WANTED_GROUPS
 };
@@ -45,6 +46,15 @@ void tcpstate_wanted_reset(gboolean per_pass);
 
 /* Is any field of group `g` wanted? */
 gboolean tcpstate_wanted_group(proto_tree *tree, enum tcpstate_wanted_group g);
+
+/* Is tcpstate's own protocol item wanted, not only fields under it?  It
+ * is when a filter, column or -e names the protocol itself, or any expert
+ * info (they hang on the item), and so in a shown tree.  A filter on
+ * tcpstate.client alone wants only that field: Wireshark 4.6 fakes the
+ * item then, but 4.0 and 4.4 make every item at the top of a tree real,
+ * at about 800 instructions a packet with its expert infos.  Where answers
+ * are not kept (the GUI), the item is always wanted. */
+gboolean tcpstate_wanted_own_item(proto_tree *tree);
 
 /* Is Wireshark's own expert protocol (_ws.expert, its message, group or
  * severity) wanted?  Asked as tcpstate's fields are, not kept. */

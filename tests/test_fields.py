@@ -30,6 +30,9 @@
   wanted-per-pass       tshark takes which tcpstate fields a run wants once a pass: each field, old
                         name and expert info, the only one of its group, as a filter and a column,
                         as -e field, and with -2, gives what asking Wireshark on every frame gives
+  own-item              a filter on a tcpstate field alone adds no protocol item; whatever can see the
+                        item (the protocol named, -V, an expert info named, _ws.expert, -z expert, the
+                        severity column, -z io,phs, -e tcpstate) still has it
   startup               installing tcpstate adds under 5 million instructions to tshark's start
 """
 import os
@@ -531,6 +534,55 @@ def test_left_alone():
           f"print as without the plugin; {len(analysed)} kinds of run that can show one analyse every TCP frame")
 
 
+def test_own_item():
+    """A filter that names tcpstate.server alone wants that field, not the
+    protocol item above it: in a tree nobody sees, the field goes straight
+    into the frame's tree and no expert info is added (4.0 and 4.4 would
+    make the item real, at about 800 instructions a packet).  Everything
+    that can see the item still gets it, each tried beside the same filter
+    on simultaneous_open, whose frame 8 has tcpstate's own expert info
+    "The server closed actively" (severity Note; TCP's own there is Chat):
+    the filter alone, and with the protocol named, the printed tree, one of
+    tcpstate's expert infos named by its name and by its old name,
+    Wireshark's expert fields, -z expert, the expert severity column,
+    -z io,phs, and -e tcpstate."""
+    pcap = t.readable(os.path.join(CAPTURES, "simultaneous_open.pcap"))
+    server_tw = 'tcpstate.server == "TIME_WAIT"'
+    rows = t.read_tsv(os.path.join(CAPTURES, "simultaneous_open.expected.tsv"))
+    want = [r["frame.number"] for r in rows if r["tcpstate.server"] == "TIME_WAIT"]
+    if want != ["8", "9"]:
+        fail(f"simultaneous_open.expected.tsv: server TIME_WAIT on frames {want}, the test expects 8 and 9")
+    tcp_frames = len(rows)
+
+    def frames(args):  # summary lines of the frame number alone, as a filter run prints them
+        return t.tshark(["-r", pcap, "-n", "-o", 'gui.column.format:"No.","%m"', *args]).stdout.split()
+
+    for expr, expected in ((server_tw, want), (f"tcpstate && {server_tw}", want),
+                           (f"{server_tw} && tcpstate.analysis.time_wait.server", ["8"]),
+                           (f"{server_tw} && tcpstate.time_wait.server", ["8"]),
+                           (f'{server_tw} && _ws.expert.message contains "closed actively"', ["8"])):
+        got = frames(["-Y", expr])
+        if got != expected:
+            fail(f"-Y '{expr}' gave frames {got}, expected {expected}")
+    shown = t.tshark(["-r", pcap, "-n", "-V", "-Y", server_tw]).stdout
+    if "TCP endpoint state: client LAST_ACK, server TIME_WAIT" not in shown or "closed actively" not in shown:
+        fail(f"-V -Y '{server_tw}' shows no tcpstate item with its expert info on frame 8:\n{shown[-1500:]}")
+    experts = t.tshark(["-r", pcap, "-n", "-q", "-Y", server_tw, "-z", "expert"]).stdout
+    if "The server closed actively" not in experts:
+        fail(f"-Y '{server_tw}' -z expert misses tcpstate's expert info:\n{experts}")
+    severity = t.tshark(["-r", pcap, "-n", "-Y", server_tw, "-o", 'gui.column.format:"No.","%m","Severity","%a"']).stdout
+    if severity.split() != ["8", "Note", "9"]:
+        fail(f"-Y '{server_tw}' with the expert severity column printed {severity!r}, expected frame 8 Note, 9")
+    phs = re.search(r"\btcpstate +frames:(\d+) ", t.tshark(["-r", pcap, "-n", "-q", "-Y", server_tw, "-z", "io,phs"]).stdout)
+    if not phs or int(phs[1]) != tcp_frames:
+        fail(f"-Y '{server_tw}' -z io,phs counts tcpstate on {phs and phs[1]} frames, expected all {tcp_frames}")
+    labels = t.tshark(["-r", pcap, "-n", "-Y", server_tw, "-T", "fields", "-e", "tcpstate", "-e", "tcpstate.server"])
+    if "TCP endpoint state: client LAST_ACK, server TIME_WAIT\tTIME_WAIT" not in labels.stdout:
+        fail(f"-e tcpstate -e tcpstate.server printed {labels.stdout!r}")
+    print(f"-Y '{server_tw}': the same frames, item and expert info with the protocol named, -V, tcpstate's "
+          "expert info by either name, _ws.expert, -z expert, the severity column, -z io,phs and -e tcpstate")
+
+
 STARTUP_MAX = 5_000_000
 
 def test_startup():
@@ -775,5 +827,6 @@ if __name__ == "__main__":
     "custom-columns": test_custom_columns, "two-pass": test_two_pass, "relative-numbers": test_relative_numbers,
     "msl": test_msl, "icmp": test_icmp, "hook": test_hook, "aliases": test_aliases,
     "deep-header": test_deep_header, "left-alone": test_left_alone, "wanted-per-pass": test_wanted_per_pass,
-    "without-zeek": test_without_zeek, "without-watches": test_without_watches, "one-pass": test_one_pass, "startup": test_startup,
+    "without-zeek": test_without_zeek, "without-watches": test_without_watches, "one-pass": test_one_pass,
+    "own-item": test_own_item, "startup": test_startup,
     })
