@@ -164,15 +164,23 @@ gboolean tcpstate_wanted_expert_fields(proto_tree *tree)
     return FALSE;
 }
 
-/* Is the protocol's own item wanted?  When the protocol itself is named
- * (a named field's protocol is marked referenced too, but indirectly), or
- * any expert info that hangs on the item: one of tcpstate's, or
+/* Is the protocol itself named, not only one of its fields?  A named
+ * field's protocol is marked referenced too, but indirectly.  Named
+ * directly is HF_REF_TYPE_DIRECT, or from 4.2 HF_REF_TYPE_PRINT for -e. */
+static gboolean protocol_named(void)
+{
+    hf_ref_type ref = proto_registrar_get_nth((guint)tcpstate_wanted_first)->ref_type;
+
+    return ref != HF_REF_TYPE_NONE && ref != HF_REF_TYPE_INDIRECT;
+}
+
+/* Is the protocol's own item wanted?  When the protocol itself is named,
+ * or any expert info that hangs on the item: one of tcpstate's, or
  * Wireshark's expert fields.  A shown tree wants every field, expert infos
  * too, and so does 4.0's -e tcpstate (named_by_e). */
 static gboolean ask_own_item(proto_tree *tree, guint groups)
 {
-    return proto_registrar_get_nth((guint)tcpstate_wanted_first)->ref_type == HF_REF_TYPE_DIRECT ||
-           (groups & (1u << WANTED_EXPERTS)) || tcpstate_wanted_expert_fields(tree);
+    return protocol_named() || (groups & (1u << WANTED_EXPERTS)) || tcpstate_wanted_expert_fields(tree);
 }
 
 gboolean tcpstate_wanted_own_item(proto_tree *tree)
