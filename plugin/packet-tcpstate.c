@@ -177,16 +177,28 @@ static gboolean experts_seen(const packet_info *pinfo, proto_tree *tree)
     return experts_seen_without_tree(pinfo) || tcpstate_wanted_expert_fields(tree);
 }
 
+/* Does a tap read whole trees (-z io,phs counts their protocol items)? */
+static gboolean tap_reads_trees(void)
+{
+    return (union_of_tap_listener_flags() & TCPSTATE_TAP_READS_TREES) != 0;
+}
+
+/* Is tcpstate's protocol item seen beside the tree: by the expert tap or
+ * column (its expert infos hang on it), or by a tap that reads whole
+ * trees?  Asked once a tshark pass, by tcpstate_wanted_own_item. */
+static gboolean item_seen_beside_tree(const packet_info *pinfo)
+{
+    return experts_seen_without_tree(pinfo) || tap_reads_trees();
+}
+
 /* Can anything see what tcpstate adds to this tree (its items and expert
  * infos)?  A printed tree wants every field, a filter, column or -e wants
- * the fields it names, and expert infos may be seen (experts_seen).  A tap
- * that reads whole trees (-z io,phs counts their protocol items) counts
- * too.  Else the tree was built for something else (a TCP filter, -e of
- * TCP fields), and nothing of tcpstate's in it is ever seen. */
+ * the fields it names, and expert infos may be seen (experts_seen), and so
+ * may whole trees.  Else the tree was built for something else (a TCP
+ * filter, -e of TCP fields), and nothing of tcpstate's in it is ever seen. */
 static gboolean tree_shows_tcpstate(const packet_info *pinfo, proto_tree *tree)
 {
-    return tcpstate_wanted(tree, proto_tcpstate) || experts_seen(pinfo, tree) ||
-           (union_of_tap_listener_flags() & TCPSTATE_TAP_READS_TREES) != 0;
+    return tcpstate_wanted(tree, proto_tcpstate) || experts_seen(pinfo, tree) || tap_reads_trees();
 }
 
 /* What this frame can show, and so what must be computed for it. */
@@ -590,15 +602,6 @@ static gboolean shows_segment(const shown_t *v)
     return tcps_result_state(&v->r, TCPS_CLIENT) != TCPS_NONE && !tcps_kept_not_a_segment(v->kept);
 }
 
-/* Is tcpstate's protocol item seen, beside the fields under it: wanted
- * itself (tcpstate_wanted_own_item), or read by the expert tap or column
- * (its expert infos hang on it), or by a tap that reads whole trees? */
-static gboolean own_item_seen(const packet_info *pinfo, proto_tree *tree)
-{
-    return tcpstate_wanted_own_item(tree) || experts_seen_without_tree(pinfo) ||
-           (union_of_tap_listener_flags() & TCPSTATE_TAP_READS_TREES) != 0;
-}
-
 /* Where nothing sees the item (a filter on tcpstate.client), the fields
  * go straight into the frame's tree, and no expert info is added. */
 static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const shown_t *v)
@@ -606,7 +609,7 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     const struct tcps_kept *res = v->kept;
     enum tcps_state client = tcps_result_state(&v->r, TCPS_CLIENT);
     enum tcps_state server = tcps_result_state(&v->r, TCPS_SERVER);
-    proto_item *ti = own_item_seen(pinfo, tree) ? proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA) : NULL;
+    proto_item *ti = tcpstate_wanted_own_item() ? proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA) : NULL;
     proto_tree *st = ti ? proto_item_add_subtree(ti, ett_tcpstate) : tree;
     gboolean wanted = tcpstate_wanted(tree, proto_tcpstate);
 
@@ -728,7 +731,7 @@ static void register_wanted_groups(void)
     const int final[] = { hf_final, hf_final_client, hf_final_server, hf_final_conn_state, hf_final_history,
                           hf_final_orig };
 
-    tcpstate_wanted_register(proto_tcpstate);
+    tcpstate_wanted_register(proto_tcpstate, item_seen_beside_tree);
     tcpstate_wanted_group_add(WANTED_STATES, states, G_N_ELEMENTS(states));
     tcpstate_wanted_group_add(WANTED_NUMBERS, numbers, G_N_ELEMENTS(numbers));
     tcpstate_wanted_group_add(WANTED_ZEEK, zeek, G_N_ELEMENTS(zeek));

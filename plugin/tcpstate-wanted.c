@@ -29,6 +29,7 @@ guint tcpstate_wanted_groups;
 
 static guint8 bits[MAX_SPAN / 8];
 static gboolean own_item; /* the pass's answer of tcpstate_wanted_own_item */
+static gboolean (*item_seen_beside)(const packet_info *pinfo);
 
 static void set_bit(guint8 *set, unsigned i)
 {
@@ -45,8 +46,9 @@ static gboolean have_pass;       /* bits hold a pass's answers, */
 guint8 tcpstate_wanted_pass_key; /* and this is that pass (tcpstate_wanted_pass_of) */
 static gboolean warned;
 
-void tcpstate_wanted_register(int proto)
+void tcpstate_wanted_register(int proto, gboolean (*item_seen_beside_tree)(const packet_info *pinfo))
 {
+    item_seen_beside = item_seen_beside_tree;
     tcpstate_wanted_first = proto;
     tcpstate_wanted_span = 1;
     tcpstate_wanted_bits = bits;
@@ -177,16 +179,16 @@ static gboolean protocol_named(void)
 /* Is the protocol's own item wanted?  When the protocol itself is named,
  * or any expert info that hangs on the item: one of tcpstate's, or
  * Wireshark's expert fields.  A shown tree wants every field, expert infos
- * too, and so does 4.0's -e tcpstate (named_by_e). */
-static gboolean ask_own_item(proto_tree *tree, guint groups)
+ * too, and so does 4.0's -e tcpstate (named_by_e).  Or when the glue says
+ * the item is seen beside the tree. */
+static gboolean ask_own_item(const packet_info *pinfo, proto_tree *tree, guint groups)
 {
-    return protocol_named() || (groups & (1u << WANTED_EXPERTS)) || tcpstate_wanted_expert_fields(tree);
+    return protocol_named() || (groups & (1u << WANTED_EXPERTS)) || tcpstate_wanted_expert_fields(tree) ||
+           item_seen_beside(pinfo);
 }
 
-gboolean tcpstate_wanted_own_item(proto_tree *tree)
+gboolean tcpstate_wanted_own_item(void)
 {
-    if (!tree)
-        return FALSE;
     return tcpstate_wanted_kept ? own_item : TRUE;
 }
 
@@ -234,7 +236,7 @@ static void check_frame(const packet_info *pinfo, proto_tree *tree)
     guint8 now[sizeof bits];
 
     ask_wireshark(tree, now);
-    if (!warned && (memcmp(now, bits, sizeof bits) != 0 || ask_own_item(tree, group_answers(now)) != own_item)) {
+    if (!warned && (memcmp(now, bits, sizeof bits) != 0 || ask_own_item(pinfo, tree, group_answers(now)) != own_item)) {
         ws_warning("TCP State: frame %u wants other fields than the first frame of its pass", pinfo->num);
         warned = TRUE;
     }
@@ -251,7 +253,7 @@ void tcpstate_wanted_pass(const packet_info *pinfo, proto_tree *tree)
     }
     ask_wireshark(tree, bits);
     tcpstate_wanted_groups = group_answers(bits);
-    own_item = ask_own_item(tree, tcpstate_wanted_groups);
+    own_item = ask_own_item(pinfo, tree, tcpstate_wanted_groups);
     have_pass = TRUE;
     tcpstate_wanted_pass_key = tcpstate_wanted_pass_of(pinfo, tree);
     tcpstate_wanted_kept = !checking;

@@ -34,9 +34,10 @@ enum tcpstate_wanted_group {
 };
 
 /* Registration, in this order: the protocol's id (every tcpstate field id
- * follows it); the members of each group; each old name with its new one
- * (it joins the new name's groups). */
-void tcpstate_wanted_register(int proto);
+ * follows it) and how the glue knows that its item is seen beside the tree
+ * (asked once a pass, see tcpstate_wanted_own_item); the members of each
+ * group; each old name with its new one (it joins the new name's groups). */
+void tcpstate_wanted_register(int proto, gboolean (*item_seen_beside_tree)(const packet_info *pinfo));
 void tcpstate_wanted_group_add(enum tcpstate_wanted_group g, const int *hfs, size_t n);
 void tcpstate_wanted_old_name(int hf_new, int hf_old);
 
@@ -47,14 +48,16 @@ void tcpstate_wanted_reset(gboolean per_pass);
 /* Is any field of group `g` wanted? */
 gboolean tcpstate_wanted_group(proto_tree *tree, enum tcpstate_wanted_group g);
 
-/* Is tcpstate's own protocol item wanted, not only fields under it?  It
- * is when a filter, column or -e names the protocol itself, or any expert
- * info (they hang on the item), and so in a shown tree.  A filter on
- * tcpstate.client alone wants only that field: Wireshark 4.6 fakes the
- * item then, but 4.0 and 4.4 make every item at the top of a tree real,
- * at about 800 instructions a packet with its expert infos.  Where answers
- * are not kept (the GUI), the item is always wanted. */
-gboolean tcpstate_wanted_own_item(proto_tree *tree);
+/* Is tcpstate's own protocol item wanted or seen, not only fields under
+ * it?  It is when a filter, column or -e names the protocol itself, or any
+ * expert info (they hang on the item), and so in a shown tree; or when the
+ * glue says it is seen beside the tree (by the expert tap or column, or a
+ * tap that reads whole trees).  A filter on tcpstate.client alone wants
+ * only that field: Wireshark 4.6 fakes the item then, but 4.0 and 4.4 make
+ * every item at the top of a tree real, at about 800 instructions a packet
+ * with its expert infos.  Where answers are not kept (the GUI), the item
+ * is always wanted.  For a frame with a tree. */
+gboolean tcpstate_wanted_own_item(void);
 
 /* Is Wireshark's own expert protocol (_ws.expert, its message, group or
  * severity) wanted?  Asked as tcpstate's fields are, not kept. */
