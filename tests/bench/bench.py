@@ -17,7 +17,10 @@ and their ratios (with / without) for:
                 with the plugin, against tcp-fields without it
   tcp-filter    -Y 'tcp.flags.reset == 1'       (both sides)
   state-filter  -Y 'tcpstate.client == "TIME_WAIT"' with the plugin,
-                against tcp-filter without it
+                against tcp-filter without it, and against
+  fin-filter    -Y 'tcp.flags.fin == 1' without it: a TCP filter that
+                prints about as many frames (tcp-filter prints few, and
+                every frame printed costs tshark its summary line)
 
 "Without" is Wireshark's own plugin directory minus tcpstate.so; "with" adds
 the freshly built one, so both load the same other plugins.  tshark runs as
@@ -57,6 +60,7 @@ RUNS = {
     "state-fields": ["-T", "fields", "-e", "tcpstate.client", "-e", "tcpstate.server", "-e", "tcpstate.seq"],
     "tcp-filter": ["-Y", "tcp.flags.reset == 1"],
     "state-filter": ["-Y", 'tcpstate.client == "TIME_WAIT"'],
+    "fin-filter": ["-Y", "tcp.flags.fin == 1"],
 }
 # (row, run with the plugin, run without it)
 COMPARISONS = [
@@ -66,7 +70,11 @@ COMPARISONS = [
     ("3 tcpstate fields vs 3 TCP fields", "state-fields", "tcp-fields"),
     ("TCP filter (tcpstate installed, not asked for)", "tcp-filter", "tcp-filter"),
     ('`tcpstate.client == "TIME_WAIT"` vs a TCP filter', "state-filter", "tcp-filter"),
+    ('`tcpstate.client == "TIME_WAIT"` vs a TCP filter printing about as many frames', "state-filter",
+     "fin-filter"),
 ]
+# The (side, run) pairs a comparison reads: only those are run.
+NEEDED = {("with", w) for _, w, _ in COMPARISONS} | {("without", wo) for _, _, wo in COMPARISONS}
 PACKETS_PER_CONNECTION = 40  # gencap's average with -p 8, measured
 
 
@@ -158,8 +166,8 @@ def bench_size(packets, reps, work, dirs, home, gencap):
         for run in RUNS:
             sides = ["without", "with"] if rep % 2 == 0 else ["with", "without"]
             for side in sides:
-                if side == "without" and (run.startswith("state") or run == "disabled"):
-                    continue  # these need the plugin
+                if (side, run) not in NEEDED:
+                    continue
                 wall, rss, err = run_tshark(dirs[side], pcap, RUNS[run], home)
                 samples[(side, run)].append((wall, rss))
                 m = MEM.search(err)
@@ -188,16 +196,17 @@ IREFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 def instructions(plugins, pcap, args, home, fixrand):
     """Instructions tshark executes on pcap (cachegrind, no cache simulation),
     with Wireshark's hash salt fixed (tests/bench/fixrand.c), so that a
-    build's count repeats exactly."""
+    build's count repeats exactly; and the lines it printed (the frames a
+    filter let through, each a summary line or a line of fields)."""
     env = {"PATH": "/usr/bin:/bin", "HOME": home, "LC_ALL": "C.UTF-8", "WIRESHARK_PLUGIN_DIR": plugins,
            "LD_PRELOAD": fixrand}
     proc = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-                           "tshark", "-n", "-r", pcap, *args], env=env, stdout=subprocess.DEVNULL,
+                           "tshark", "-n", "-r", pcap, *args], env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, preexec_fn=drop_privileges)
     m = IREFS.search(proc.stderr)
     if proc.returncode != 0 or not m:
         sys.exit(f"cachegrind tshark {' '.join(args)} failed: {proc.stderr[-500:]}")
-    return int(m[1].replace(",", ""))
+    return int(m[1].replace(",", "")), proc.stdout.count("\n")
 
 
 def bench_instructions(packets, work, dirs, home, gencap, fixrand_built):
@@ -206,26 +215,33 @@ def bench_instructions(packets, work, dirs, home, gencap, fixrand_built):
     fixrand = os.path.join(work, "libfixrand.so")  # where tshark, run as nobody, can read it
     shutil.copy(fixrand_built, fixrand)
     os.chmod(fixrand, 0o755)
-    per_packet = {}
+    per_packet, printed = {}, {}
     for side in ("without", "with"):
         for run in RUNS:
-            if side == "without" and (run.startswith("state") or run == "disabled"):
+            if (side, run) not in NEEDED:
                 continue
-            small, large = (instructions(dirs[side], p, RUNS[run], home, fixrand) for p, _ in pcaps)
+            (small, small_lines), (large, large_lines) = (instructions(dirs[side], p, RUNS[run], home, fixrand)
+                                                          for p, _ in pcaps)
             per_packet[(side, run)] = (large - small) / (pcaps[1][1] - pcaps[0][1])
-            print(f"  instructions {run:13} {side:8} {per_packet[(side, run)]:9.0f} per packet",
-                  file=sys.stderr, flush=True)
+            printed[(side, run)] = large_lines - small_lines
+            print(f"  instructions {run:13} {side:8} {per_packet[(side, run)]:9.0f} per packet, "
+                  f"{printed[(side, run)]} frames printed", file=sys.stderr, flush=True)
     rows = [{"what": label, "with": per_packet[("with", w)], "without": per_packet[("without", wo)],
-             "ratio": per_packet[("with", w)] / per_packet[("without", wo)]} for label, w, wo in COMPARISONS]
+             "ratio": per_packet[("with", w)] / per_packet[("without", wo)],
+             "printed_with": printed[("with", w)], "printed_without": printed[("without", wo)]}
+            for label, w, wo in COMPARISONS]
     return {"packets": [f for _, f in pcaps], "rows": rows}
 
 
 def markdown_instructions(result):
+    between = result['packets'][1] - result['packets'][0]
     lines = [f"Instructions per packet (cachegrind; the difference between {result['packets'][0]:,} and "
              f"{result['packets'][1]:,} packets):", "",
-             "| run | instructions per packet with / without | ratio |", "|---|---:|---:|"]
+             f"| run | instructions per packet with / without | ratio | frames printed with / without "
+             f"(of the {between:,}) |", "|---|---:|---:|---:|"]
     for row in result["rows"]:
-        lines.append(f"| {row['what']} | {row['with']:,.0f} / {row['without']:,.0f} | **{row['ratio']:.3f}** |")
+        lines.append(f"| {row['what']} | {row['with']:,.0f} / {row['without']:,.0f} | **{row['ratio']:.3f}** | "
+                     f"{row['printed_with']:,} / {row['printed_without']:,} |")
     return "\n".join(lines)
 
 
