@@ -16,8 +16,13 @@
 #     test_flow.py against the reviewed expected output.  Menus, buttons and
 #     list entries are found on screen by their text (tesseract), so the test
 #     does not depend on where each Wireshark release puts them.
+#  4. syn_dropped.pcap with an expert severity column (the profile a
+#     Wireshark started without -C opens: the last one used): the column
+#     shows tcpstate's Warning on the three retransmitted SYNs, not TCP's
+#     Note.
 #
-# Screenshots: OUTDIR/gui-filter.png, OUTDIR/gui-statistics.png, OUTDIR/gui-flow.png
+# Screenshots: OUTDIR/gui-filter.png, OUTDIR/gui-statistics.png, OUTDIR/gui-flow.png,
+# OUTDIR/gui-severity.png
 # (and, with TCPSTATE_GUI_DEBUG=1, every screen the flow graph part read).
 set -uo pipefail
 src=$1 plugins=$2 out=$3
@@ -209,5 +214,34 @@ else
             fi
         fi
     fi
+fi
+pkill -u nobody -x wireshark 2>/dev/null
+sleep 1
+
+# 4. The expert severity column, on syn_dropped: each retransmitted SYN is
+#    a Note for TCP, and a Warning for tcpstate (the SYN went unanswered),
+#    which the column shows as the frame's highest severity.  The packet
+#    list fills its columns from a dissection without a tree, where
+#    tcpstate adds its expert infos only for the column (experts_only in
+#    plugin/packet-tcpstate.c): without them the column reads Note (tried).
+#    Read by tesseract.
+runuser -u nobody -- "${env_gui[@]}" wireshark -r "$src/captures/syn_dropped.pcap" \
+    -o 'gui.column.format:"No.","%m","Severity","%a"' >"$tmp/ws4.log" 2>&1 &
+if win=$(wait_window "syn_dropped.pcap"); then
+    DISPLAY="$display" xdotool windowmove "$win" 0 0 windowsize "$win" 1600 900
+    sleep 3
+    shot "$out/gui-severity.png"
+    # The packet list, in black and white: tesseract misses text on the
+    # colored rows of the full screenshot.
+    pngtopnm "$out/gui-severity.png" | pnmcut -left 0 -top 0 -width 500 -height 450 | ppmtopgm |
+        pgmtopbm -threshold -value 0.5 | pnmscale 2 2>/dev/null | pnmtopng >"$tmp/severity.png"
+    words=$(tesseract "$tmp/severity.png" - --psm 6 2>/dev/null | tr -cs '[:alnum:]' '\n')
+    warnings=$(grep -cx Warning <<<"$words") notes=$(grep -cx Note <<<"$words")
+    echo "severity column: $warnings Warning, $notes Note (want 3 and 0)"
+    [ "$warnings" -eq 3 ] && [ "$notes" -eq 0 ] ||
+        { echo "FAIL: the severity column does not show tcpstate's warnings"; status=1; }
+else
+    echo "FAIL: no Wireshark window for syn_dropped.pcap: $(tail -3 "$tmp/ws4.log")"
+    status=1
 fi
 exit $status
