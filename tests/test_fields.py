@@ -583,6 +583,45 @@ def test_own_item():
           "expert info by either name, _ws.expert, -z expert, the severity column, -z io,phs and -e tcpstate")
 
 
+def test_disabled():
+    """--disable-protocol tcpstate switches tcpstate off: no field, no
+    expert info, and TCP dissects as without the plugin (ip.proto 6 goes
+    back to TCP).  The postdissector's handle belongs to tcpstate.postdissector,
+    a protocol in name only, which Wireshark enables and disables with its
+    parent; a handle of no protocol would still be called.  Switching off
+    tcpstate.postdissector alone changes nothing, as for every protocol in
+    name only.  Checked on simultaneous_open, against its expected states
+    and with tcpstate's own expert infos ("TCP State" in -z expert)."""
+    pcap = t.readable(os.path.join(CAPTURES, "simultaneous_open.pcap"))
+    rows = t.read_tsv(os.path.join(CAPTURES, "simultaneous_open.expected.tsv"))
+    states = [r["tcpstate.client"] for r in rows]
+    tcp = ["-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.seq", "-e", "tcp.flags.str",
+           "-e", "frame.protocols", "-e", "_ws.expert.message"]
+    off = ["--disable-protocol", "tcpstate"]
+
+    def run(args, plugins=None):
+        return t.tshark(["-r", pcap, "-n", *args], plugins=plugins).stdout
+
+    if not states or run(["-T", "fields", "-e", "tcpstate.client"]).split() != states:
+        fail(f"enabled: tcpstate.client is not the expected {states}")
+    if "TCP State" not in run(["-q", "-z", "expert"]):
+        fail("enabled: -z expert lists no expert info of tcpstate's")
+    if run([*off, "-T", "fields", "-e", "tcpstate.client", "-e", "tcpstate.server"]).strip("\t\n"):
+        fail("--disable-protocol tcpstate still prints tcpstate fields")
+    if run([*off, "-Y", "tcpstate"]):
+        fail("--disable-protocol tcpstate: -Y tcpstate still matches frames")
+    experts = run([*off, "-q", "-z", "expert"])
+    if "TCP State" in experts or "TCP " not in experts:
+        fail(f"--disable-protocol tcpstate: -z expert should list TCP's expert infos only:\n{experts}")
+    if run([*off, *tcp]) != run(tcp, plugins=t.no_plugin_dir()):
+        fail("--disable-protocol tcpstate: TCP's fields differ from a run without the plugin")
+    pino = run(["--disable-protocol", "tcpstate.postdissector", "-T", "fields", "-e", "tcpstate.client"]).split()
+    if pino != states:
+        fail(f"--disable-protocol tcpstate.postdissector changed tcpstate.client: {pino}")
+    print(f"disabled: no field, filter match or expert info of tcpstate's on {len(states)} frames, TCP as without "
+          "the plugin; enabled, and with tcpstate.postdissector switched off, the expected states")
+
+
 STARTUP_MAX = 5_000_000
 
 def test_startup():
@@ -828,5 +867,5 @@ if __name__ == "__main__":
     "msl": test_msl, "icmp": test_icmp, "hook": test_hook, "aliases": test_aliases,
     "deep-header": test_deep_header, "left-alone": test_left_alone, "wanted-per-pass": test_wanted_per_pass,
     "without-zeek": test_without_zeek, "without-watches": test_without_watches, "one-pass": test_one_pass,
-    "own-item": test_own_item, "startup": test_startup,
+    "own-item": test_own_item, "startup": test_startup, "disabled": test_disabled,
     })
