@@ -80,10 +80,12 @@ static range_t *pref_zeek_ports;
 static guint8 zeek_port_bits[65536 / 8];
 
 /* A kept result made ready to show: the state machine's result with its
- * relative numbers, and the Zeek connection's number. */
+ * relative numbers, its connection and the Zeek connection's number. */
 typedef struct {
     struct tcps_result r;
     const struct tcps_kept *kept;
+    gboolean has_conn;         /* a segment of a known connection (tcps_capture_result) */
+    guint32 conn;
     guint32 zk;
     guint16 tcp_flags;         /* as the tap gives them (tcpstate_tap_info_t) */
 } shown_t;
@@ -331,85 +333,58 @@ static void tcpstate_init(void)
     tcpstate_hook_install(proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate)));
 }
 
-/* The hook's header as the analysis takes it: where it lies in the frame's
- * bytes, or its flags when it lies elsewhere (reassembled IP) or further
- * in than a kept result holds (TCPS_TCP_OFF_MAX). */
-static void layer_input(const tcp_layer_t *hooked, tvbuff_t *frame_tvb, struct tcps_layer *in)
+/* The core's view of a header the hook read, on any pass.  Its tcp.stream
+ * is asked for only where the result needs its connection. */
+static void layer_input(const packet_info *pinfo, const tcp_layer_t *hooked, gboolean with_stream,
+                        struct tcps_layer *in)
 {
     memset(in, 0, sizeof *in);
+    in->stream = TCPS_NO_STREAM;
     if (!hooked) {
         in->kind = TCPS_LAYER_NOT_SEEN;
-        in->stream = TCPS_NO_STREAM;
         return;
     }
     in->seg = hooked->seg;
-    in->stream = hooked->stream;
     in->kind = hooked->kind;
     in->captured = hooked->captured;
-    in->tcp_off = hooked->ds_tvb == frame_tvb && hooked->offset <= TCPS_TCP_OFF_MAX ? hooked->offset : -1;
-    if (in->tcp_off < 0 && tcps_layer_is_segment(in))
-        in->tcp_flags = tvb_get_ntohs(hooked->ds_tvb, hooked->offset + 12) & TCP_FLAGS_MASK;
+    if (with_stream)
+        in->stream = tcpstate_layer_stream(pinfo, hooked);
 }
 
 /* First pass: analyse every TCP layer of the frame. */
-static void analyse_frame(packet_info *pinfo, tvbuff_t *frame_tvb)
+static void analyse_frame(packet_info *pinfo, const tcp_layer_t *const hooked[], guint count)
 {
-    const tcp_layer_t *hooked[TCPS_MAX_LAYERS];
-    guint count = tcpstate_frame_tcp_layers(pinfo, hooked);
-
     for (guint i = 0; i < count; i++) {
         struct tcps_layer in;
-        layer_input(hooked[i], frame_tvb, &in);
+        layer_input(pinfo, hooked[i], TRUE, &in);
         tcps_capture_layer(&cap, &capture_cfg, pinfo->num, i, &in);
     }
 }
 
-/* The base a kept result's relative numbers of `side` were computed against. */
-static guint32 sequence_base(const struct tcps_kept *k, enum tcps_side side)
+/* The flags of the header (and its AE bit), as the tap gives them. */
+static guint16 header_flags(const tcp_layer_t *hooked)
 {
-    guint16 seen = side == TCPS_CLIENT ? TCPS_NOTE_ISN_CLIENT : TCPS_NOTE_ISN_SERVER;
-    return tcps_table_sequence_base(&cap.conns, k->conn, side, (k->notes & seen) != 0);
+    return tvb_get_ntohs(hooked->ds_tvb, hooked->offset + 12) & TCP_FLAGS_MASK;
 }
 
-/* A segment's sequence and acknowledgment numbers relative to the ISNs,
- * and its flags: from its header, or kept aside when it is not in the
- * frame's bytes. */
-static void unpack_numbers(packet_info *pinfo, tvbuff_t *tvb, guint layer, shown_t *v)
+/* Unpack a kept result of TCP layer `layer` (read again as `hooked`) for
+ * showing; its numbers only when they are shown or tapped. */
+static void unpack(packet_info *pinfo, const struct tcps_kept *kept, const tcp_layer_t *hooked, guint layer,
+                   gboolean numbers, shown_t *v)
 {
-    const struct tcps_kept *kept = v->kept;
+    struct tcps_layer in;
 
-    if (kept->numbers_aside) {
-        const struct tcps_kept_numbers *n = tcps_results_numbers(&cap.results, pinfo->num, layer);
-        if (n) {
-            v->r.seq = n->seq;
-            v->r.ack = n->ack;
-            v->tcp_flags = n->tcp_flags;
-        }
-    } else if (tvb_bytes_exist(tvb, kept->tcp_off, 14)) {
-        enum tcps_side sender = (enum tcps_side)kept->sender;
-        enum tcps_side receiver = sender == TCPS_CLIENT ? TCPS_SERVER : TCPS_CLIENT;
-        v->r.seq = tvb_get_ntohl(tvb, kept->tcp_off + 4) - sequence_base(kept, sender);
-        if (kept->notes & TCPS_NOTE_ACK)
-            v->r.ack = tvb_get_ntohl(tvb, kept->tcp_off + 8) - sequence_base(kept, receiver);
-        v->tcp_flags = tvb_get_ntohs(tvb, kept->tcp_off + 12) & TCP_FLAGS_MASK;
-    }
-}
-
-/* Unpack a kept result of TCP layer `layer` for showing; its numbers only
- * when they are shown or tapped. */
-static void unpack(packet_info *pinfo, tvbuff_t *tvb, const struct tcps_kept *kept, guint layer, gboolean numbers,
-                   shown_t *v)
-{
     memset(v, 0, sizeof *v);
     v->kept = kept;
-    tcps_kept_unpack(kept, &v->r);
-    if (tcps_kept_not_a_segment(kept))
+    layer_input(pinfo, hooked, !tcps_kept_not_a_segment(kept), &in);
+    v->has_conn = tcps_capture_result(&cap, kept, &in, numbers, &v->r, &v->conn);
+    if (!v->has_conn)
         return;
     if (numbers)
-        unpack_numbers(pinfo, tvb, layer, v);
-    if (kept->has_zk)
+        v->tcp_flags = header_flags(hooked);
+    if (kept->zk != TCPS_ZK_NONE)
         v->zk = tcps_results_zeek(&cap.results, pinfo->num, layer, kept,
-                                  tcps_table_links(&cap.conns, kept->conn)->zk_first);
+                                  tcps_table_links(&cap.conns, v->conn)->zk_first);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -432,9 +407,9 @@ static const char *history_so_far(wmem_allocator_t *pool, const shown_t *v)
     unsigned len;
     const char *h = zk_table_history(&cap.zeek, zk_table_record(&cap.zeek, v->zk), &len);
 
-    if (res->hist_was_h)
+    if (res->hist == TCPS_HIST_WAS_H)
         return "H";
-    return wmem_strndup(pool, h, MIN(res->hist_len, len));
+    return wmem_strndup(pool, h, MIN(res->hist, len));
 }
 
 /* Add a generated field only when it is wanted: a pruned tree would throw
@@ -465,9 +440,9 @@ static void add_boolean(proto_tree *st, int hf, tvbuff_t *tvb, gboolean value)
 }
 
 /* The connection summary as far as the capture has been read. */
-static void show_final(proto_tree *st, tvbuff_t *tvb, const struct tcps_kept *res, const struct zk_record *zk)
+static void show_final(proto_tree *st, tvbuff_t *tvb, guint32 conn_number, const struct zk_record *zk)
 {
-    const struct tcps_conn *conn = tcps_table_fsm(&cap.conns, res->conn);
+    const struct tcps_conn *conn = tcps_table_fsm(&cap.conns, conn_number);
     unsigned hist_len;
     const char *history, *final_cs;
     guint8 final_states;
@@ -518,18 +493,18 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
     add_uint(st, hf_bytes_server, tvb, res->bytes[TCPS_SERVER]);
     add_uint(st, hf_zeek_conn, tvb, v->zk);
 
-    show_final(st, tvb, res, zk);
+    show_final(st, tvb, v->conn, zk);
 }
 
 static void queue_tap(packet_info *pinfo, const shown_t *v)
 {
     const struct tcps_kept *res = v->kept;
     tcpstate_tap_info_t *info = wmem_new0(pinfo->pool, tcpstate_tap_info_t);
-    const struct tcps_conn *conn = tcps_table_fsm(&cap.conns, res->conn);
+    const struct tcps_conn *conn = tcps_table_fsm(&cap.conns, v->conn);
     gboolean client_sent = v->r.sender == TCPS_CLIENT;
 
-    info->conn = res->conn;
-    info->stream = tcps_table_links(&cap.conns, res->conn)->stream;
+    info->conn = v->conn;
+    info->stream = tcps_table_links(&cap.conns, v->conn)->stream;
     info->conn_state = res->conn_state;
     info->history = history_so_far(pinfo->pool, v);
     info->time_us = tcpstate_time_us(pinfo);
@@ -548,14 +523,14 @@ static void queue_tap(packet_info *pinfo, const shown_t *v)
 
 /* The connection of a result, when this frame is its last segment: known
  * once the whole capture has been read, on a later pass.  Else NULL. */
-static const struct tcps_conn *ended_connection(packet_info *pinfo, const struct tcps_kept *res)
+static const struct tcps_conn *ended_connection(packet_info *pinfo, const shown_t *v)
 {
     const struct tcps_conn_links *links;
 
-    if (!PINFO_FD_VISITED(pinfo))
+    if (!PINFO_FD_VISITED(pinfo) || !v->has_conn)
         return NULL; /* the first pass: links are not kept in one-pass runs */
-    links = tcps_table_links(&cap.conns, res->conn);
-    return links && links->last_frame == pinfo->num ? tcps_table_fsm(&cap.conns, res->conn) : NULL;
+    links = tcps_table_links(&cap.conns, v->conn);
+    return links && links->last_frame == pinfo->num ? tcps_table_fsm(&cap.conns, v->conn) : NULL;
 }
 
 /* What the segment did to each end's state, and its role in the opening
@@ -601,7 +576,7 @@ static void show_numbers(proto_tree *st, tvbuff_t *tvb, const struct tcps_result
  * infos and, when known, its connection's states. */
 static gboolean shows_segment(const shown_t *v)
 {
-    return tcps_result_state(&v->r, TCPS_CLIENT) != TCPS_NONE && !tcps_kept_not_a_segment(v->kept);
+    return v->has_conn && tcps_result_state(&v->r, TCPS_CLIENT) != TCPS_NONE;
 }
 
 /* Where nothing sees the item (a filter on tcpstate.client), the fields
@@ -638,12 +613,12 @@ static void show_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
      * and _ws.expert filters see. */
     if (wanted) {
         show_states(st, tvb, pinfo, &v->r);
-        show_numbers(st, tvb, &v->r, res->conn);
+        show_numbers(st, tvb, &v->r, v->conn);
         if (v->zk && v->zk <= cap.zeek.used)
             show_summary(st, tvb, pinfo, v);
     }
     if (ti)
-        tcpstate_expert_segment(pinfo, ti, res, ended_connection(pinfo, res));
+        tcpstate_expert_segment(pinfo, ti, res, ended_connection(pinfo, v));
 }
 
 /* Without a tree the expert infos still go to the expert tap (tshark -z
@@ -653,13 +628,30 @@ static void add_experts_only(packet_info *pinfo, const shown_t *v)
 {
     tcpstate_expert_header(pinfo, NULL, v->kept);
     if (shows_segment(v))
-        tcpstate_expert_segment(pinfo, NULL, v->kept, ended_connection(pinfo, v->kept));
+        tcpstate_expert_segment(pinfo, NULL, v->kept, ended_connection(pinfo, v));
+}
+
+/* Does the frame's only TCP layer add an expert info?  Whether it ends its
+ * connection is asked only when nothing else says so: on a later pass that
+ * needs its connection, found by its tcp.stream. */
+static gboolean adds_experts(packet_info *pinfo, const struct tcps_kept *first, const tcp_layer_t *hooked)
+{
+    shown_t v;
+
+    if (tcpstate_expert_any(first, NULL))
+        return TRUE;
+    if (!PINFO_FD_VISITED(pinfo))
+        return FALSE;
+    unpack(pinfo, first, hooked, 0, FALSE, &v);
+    return ended_connection(pinfo, &v) != NULL;
 }
 
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
+    const tcp_layer_t *hooked[TCPS_MAX_LAYERS];
     const struct tcps_kept *first, *kept;
     gboolean tapped, shown, experts_only;
+    guint count;
     shown_t v;
 
     /* Expert infos take their protocol from here; Wireshark sets it only
@@ -668,9 +660,10 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     tcpstate_wanted_frame(pinfo, tree);
     if (file_mode != FILE_ANALYSED && !file_is_analysed(pinfo, tree))
         return tvb_captured_length(tvb);
+    count = tcpstate_frame_tcp_layers(pinfo, hooked);
     if (!PINFO_FD_VISITED(pinfo))
-        analyse_frame(pinfo, tvb);
-    if (!(first = tcps_results_get(&cap.results, pinfo->num, 0)))
+        analyse_frame(pinfo, hooked, count);
+    if (!(first = tcps_results_first(&cap.results, pinfo->num)))
         return 0;
     /* The statistics tap is fed with or without a tree: tshark's second pass
      * and the GUI's retapping for a statistics window build none unless a
@@ -678,12 +671,14 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
      * case when tcpstate is installed but not asked for) gets only the expert
      * infos, and only when there are some. */
     tapped = have_tap_listener(tcpstate_tap);
-    shown = tree && (first->more_layers || tcpstate_wanted(tree, proto_tcpstate) ||
-                     tcpstate_expert_any(first, ended_connection(pinfo, first)));
+    shown = tree && (count > 1 || tcpstate_wanted(tree, proto_tcpstate) || adds_experts(pinfo, first, hooked[0]));
     experts_only = !tree && experts_seen_without_tree(pinfo);
-    kept = tapped || shown || experts_only ? first : NULL;
-    for (guint i = 0; kept; kept = first->more_layers ? tcps_results_further(&cap.results, pinfo->num, ++i) : NULL) {
-        unpack(pinfo, tvb, kept, i, tapped || (shown && !tcpstate_wanted_none(WANTED_NUMBERS)), &v);
+    if (!tapped && !shown && !experts_only)
+        return tvb_captured_length(tvb);
+    for (guint i = 0; i < count; i++) {
+        if (!(kept = i == 0 ? first : tcps_results_further(&cap.results, pinfo->num, i)))
+            break;
+        unpack(pinfo, kept, hooked[i], i, tapped || (shown && !tcpstate_wanted_none(WANTED_NUMBERS)), &v);
         if (tapped && v.zk)
             queue_tap(pinfo, &v);
         if (shown)

@@ -78,11 +78,11 @@ static void add_expert(packet_info *pinfo, proto_item *ti, expert_field *ei)
 
 void tcpstate_expert_header(packet_info *pinfo, proto_item *ti, const struct tcps_kept *k)
 {
-    if (k->icmp_quoted)
+    if (k->kind == TCPS_LAYER_QUOTED)
         add_expert(pinfo, ti, &ei_icmp_quoted);
-    if (k->truncated)
+    else if (k->kind == TCPS_LAYER_TRUNCATED)
         add_expert(pinfo, ti, &ei_truncated);
-    if (k->not_seen)
+    else if (k->kind == TCPS_LAYER_NOT_SEEN)
         add_expert(pinfo, ti, &ei_not_seen);
 }
 

@@ -34,7 +34,7 @@ static int proto_tcp = -1;
 static int proto_icmp = -1;
 static int proto_icmpv6 = -1;
 
-/* This frame's TCP headers, first pass only. */
+/* The TCP headers of the frame being dissected, on every pass. */
 static struct {
     guint32 frame;
     guint n;
@@ -167,8 +167,13 @@ static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
     tcp_layer_t *layer;
     guint have = tvb_captured_length(tvb);
     const guint8 *hdr = have ? tvb_get_ptr(tvb, 0, (gint)MIN(have, TCPS_HEADER_MAX)) : NULL;
+    /* TCP appends itself to pinfo->layers next; this handle adds nothing. */
+    guint position = wmem_list_count(pinfo->layers);
 
-    if (seen.frame != pinfo->num) {
+    /* A frame's TCP layers come at rising positions; one at or before the
+     * last one seen starts a new dissection of the same frame (the GUI
+     * dissects a frame again at a click). */
+    if (seen.frame != pinfo->num || (seen.n && position <= seen.layers[seen.n - 1].position)) {
         seen.frame = pinfo->num;
         seen.n = 0;
     }
@@ -176,12 +181,14 @@ static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
         return NULL;
     layer = &seen.layers[seen.n++];
     memset(layer, 0, sizeof *layer);
-    /* TCP appends itself to pinfo->layers next; this handle adds nothing. */
-    layer->position = wmem_list_count(pinfo->layers);
+    layer->position = position;
     layer->ds_tvb = tvb_get_ds_tvb(tvb);
     layer->offset = tvb_raw_offset(tvb);
     layer->stream = TCPS_NO_STREAM;
     tcps_read_ports(hdr, have, &layer->seg);
+    /* TCP's subdissectors may set other addresses before TCP returns. */
+    copy_address_shallow(&layer->src, &pinfo->src);
+    copy_address_shallow(&layer->dst, &pinfo->dst);
     layer->seg.src_addr = address_digest(&pinfo->src);
     layer->seg.dst_addr = address_digest(&pinfo->dst);
     if (quoted_by_icmp(pinfo))
@@ -206,11 +213,10 @@ static gboolean stream_from_memo(tcp_layer_t *layer)
 }
 
 /* tcp.stream of the header: the newest TCP conversation of its 4-tuple. */
-static guint32 conversation_stream(const packet_info *pinfo, const address *src, const address *dst,
-                                   const tcp_layer_t *layer)
+static guint32 conversation_stream(const packet_info *pinfo, const tcp_layer_t *layer)
 {
-    conversation_t *conv = find_conversation(pinfo->num, src, dst, CONVERSATION_TCP, layer->seg.sport,
-                                             layer->seg.dport, 0);
+    conversation_t *conv = find_conversation(pinfo->num, &layer->src, &layer->dst, CONVERSATION_TCP,
+                                             layer->seg.sport, layer->seg.dport, 0);
     const struct tcp_analysis *tcpd = conv ? (const struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp)
                                            : NULL;
     return tcpd ? tcpd->stream : TCPS_NO_STREAM;
@@ -218,37 +224,42 @@ static guint32 conversation_stream(const packet_info *pinfo, const address *src,
 
 /* After TCP (or its exception): tcp.stream from TCP's conversation, when TCP
  * got that far. */
-static void stream_from_tcp(tcp_layer_t *layer, const packet_info *pinfo, tvbuff_t *tvb, const address *src,
-                            const address *dst)
+static void stream_from_tcp(tcp_layer_t *layer, const packet_info *pinfo, tvbuff_t *tvb)
 {
     if (tvb_captured_length(tvb) < TCP_BYTES_BEFORE_STREAM)
         return;
-    layer->stream = conversation_stream(pinfo, src, dst, layer);
+    layer->stream = conversation_stream(pinfo, layer);
+}
+
+guint32 tcpstate_layer_stream(const packet_info *pinfo, const tcp_layer_t *layer)
+{
+    /* A segment has its header's first 20 bytes: TCP got as far as its
+     * conversation, on the first pass as on this one. */
+    if (!PINFO_FD_VISITED(pinfo) || layer->kind != TCPS_LAYER_SEGMENT)
+        return layer->stream;
+    return conversation_stream(pinfo, layer);
 }
 
 static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     tcp_layer_t *volatile asking = NULL; /* the header whose tcp.stream TCP must tell */
     volatile int done = 0;
-    address src, dst;
+    tcp_layer_t *layer = layer_begin(tvb, pinfo);
 
-    if (!PINFO_FD_VISITED(pinfo)) {
-        tcp_layer_t *layer = layer_begin(tvb, pinfo);
+    /* On a later pass tcp.stream is asked for only where it is needed
+     * (tcpstate_layer_stream). */
+    if (!PINFO_FD_VISITED(pinfo))
         asking = layer && !stream_from_memo(layer) ? layer : NULL;
-    }
     /* Calling through a handle decrements can_desegment once more than a
      * direct call from IP would: give TCP what IP gave us. */
     pinfo->can_desegment = pinfo->saved_can_desegment;
     if (!asking)
         return call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
-    /* TCP's subdissectors may set other addresses before TCP returns. */
-    copy_address_shallow(&src, &pinfo->src);
-    copy_address_shallow(&dst, &pinfo->dst);
     TRY {
         done = call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
     }
     FINALLY {
-        stream_from_tcp(asking, pinfo, tvb, &src, &dst);
+        stream_from_tcp(asking, pinfo, tvb);
     }
     ENDTRY;
     return done;

@@ -21,7 +21,8 @@ typedef struct {
     struct tcps_segment seg;  /* TCPS_LAYER_SEGMENT: the header's fields and tcp.len */
     tvbuff_t *ds_tvb;         /* the data source the header lies in (the frame's, or reassembled bytes) */
     gint offset;              /* where the header starts in ds_tvb */
-    guint32 stream;           /* tcp.stream; TCPS_NO_STREAM when TCP got no stream for it */
+    guint32 stream;           /* first pass: tcp.stream; TCPS_NO_STREAM when TCP got no stream for it */
+    address src, dst;         /* the addresses TCP was given (shallow: valid while the frame is dissected) */
     guint position;           /* where TCP's entry is in pinfo->layers (0-based) */
     guint8 kind;              /* enum tcps_layer_kind */
     guint8 captured;          /* TCPS_CAPTURED_* bits (tcpstate_segment.h) */
@@ -46,10 +47,15 @@ void tcpstate_hook_install(gboolean enabled);
 /* Forget the capture file's headers (its cleanup: at file close). */
 void tcpstate_hook_reset(void);
 
-/* The frame's TCP layers in order, each the header the hook saw on the
- * first pass, or NULL for one that reached TCP other than through IP
+/* The frame's TCP layers in order, each the header the hook saw in this
+ * dissection of the frame (on every pass), or NULL for one that reached TCP other than through IP
  * (Decode As over UDP, a tunnel that calls TCP directly, an exported PDU,
  * or IP protocol 6 taken by someone else); their number. */
 guint tcpstate_frame_tcp_layers(const packet_info *pinfo, const tcp_layer_t *hooked[TCPS_MAX_LAYERS]);
+
+/* tcp.stream of a header the hook saw: as TCP gave it on the first pass;
+ * on a later pass, asked of TCP's conversations (about a thousand
+ * instructions, so only where a result needs its connection). */
+guint32 tcpstate_layer_stream(const packet_info *pinfo, const tcp_layer_t *layer);
 
 #endif /* TCPSTATE_HOOK_H */

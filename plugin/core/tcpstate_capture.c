@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* What the kept result's narrow fields must hold (tcpstate_results.h). */
-_Static_assert(ZK_HISTORY_MAX < 64, "tcps_kept.hist_len has 6 bits");
+_Static_assert(ZK_HISTORY_MAX < TCPS_HIST_WAS_H, "tcps_kept.hist has 6 bits, one value taken");
 _Static_assert(ZK_CS_COUNT <= 16, "tcps_kept.conn_state has 4 bits");
 _Static_assert(TCPS_WATCH_ALL < 64, "tcps_kept.watch has 6 bits");
 
@@ -40,8 +40,7 @@ static uint32_t zeek_segment(struct tcps_capture *cap, const struct zk_config *c
     const struct zk_conn *zk = zk_table_packet(&cap->zeek, cfg, tcps_tuple_key(seg), &pkt, links->zk_last, &number);
     int client_side = side0_is_client(zk->side0_addr, zk->side0_port, fsm) ? 0 : 1;
 
-    k->hist_len = zk->history_len;
-    k->hist_was_h = zk->history_len == 1 && zk->history[0] == 'H';
+    k->hist = zk->history_len == 1 && zk->history[0] == 'H' ? TCPS_HIST_WAS_H : zk->history_len;
     k->conn_state = zk_conn_state(zk);
     k->bytes[TCPS_CLIENT] = saturate32(zk_side_bytes(zk, client_side));
     k->bytes[TCPS_SERVER] = saturate32(zk_side_bytes(zk, !client_side));
@@ -56,39 +55,22 @@ static unsigned conn_keeps(const struct tcps_capture_config *cfg)
            (cfg->without_zeek && cfg->one_pass ? 0 : TCPS_KEEP_LINKS);
 }
 
-/* A segment's numbers, when its header's place does not fit the kept
- * result. */
-static void keep_place(struct tcps_capture *cap, uint32_t frame, unsigned layer, const struct tcps_layer *in,
-                       const struct tcps_result *r, struct tcps_kept *k)
-{
-    if (in->tcp_off >= 0 && in->tcp_off <= TCPS_TCP_OFF_MAX) {
-        k->tcp_off = (uint64_t)in->tcp_off;
-    } else {
-        const struct tcps_kept_numbers kept = { r->seq, r->ack, in->tcp_flags };
-        k->numbers_aside = 1;
-        tcps_results_keep_numbers(&cap->results, frame, layer, &kept);
-    }
-}
-
 /* A segment: the state machine, the watches and the Zeek model (each unless
  * nothing will show it) take it. */
 static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
                             unsigned layer, const struct tcps_layer *in, struct tcps_kept *k, struct tcps_result *r)
 {
     struct tcps_conn_links *links;
-    uint32_t zk;
+    uint32_t zk, conn = tcps_table_conn_of_segment(&cap->conns, in->stream, &in->seg, conn_keeps(cfg));
 
-    k->conn = tcps_table_conn_of_segment(&cap->conns, in->stream, &in->seg, conn_keeps(cfg));
-    tcps_table_segment_seen(&cap->conns, k->conn, in->stream, &cfg->fsm, &in->seg, r);
+    tcps_table_segment_seen(&cap->conns, conn, in->stream, &cfg->fsm, &in->seg, r);
     if (!cfg->without_watches)
-        k->watch = tcps_watch_segment(&cap->watch, tcps_table_watch(&cap->conns, k->conn), &cfg->watch, &in->seg,
-                                      r);
-    keep_place(cap, frame, layer, in, r, k);
-    links = tcps_table_links(&cap->conns, k->conn);
+        k->watch = tcps_watch_segment(&cap->watch, tcps_table_watch(&cap->conns, conn), &cfg->watch, &in->seg, r);
+    links = tcps_table_links(&cap->conns, conn);
     if (!links)
         return;
     links->last_frame = frame;
-    zk = cfg->without_zeek ? 0 : zeek_segment(cap, &cfg->zeek, in, tcps_table_fsm(&cap->conns, k->conn), links, k);
+    zk = cfg->without_zeek ? 0 : zeek_segment(cap, &cfg->zeek, in, tcps_table_fsm(&cap->conns, conn), links, k);
     if (!zk)
         return;
     if (!links->zk_first)
@@ -99,15 +81,12 @@ static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_
 
 /* A header that is not a segment is shown with the states of its
  * connection, when it is known. */
-static void connection_states(const struct tcps_capture *cap, uint32_t stream, struct tcps_kept *k,
-                              struct tcps_result *r)
+static void connection_states(const struct tcps_capture *cap, uint32_t stream, struct tcps_result *r)
 {
     uint32_t conn;
 
-    if (stream != TCPS_NO_STREAM && tcps_table_conn_of_stream(&cap->conns, stream, &conn)) {
-        k->conn = conn;
+    if (stream != TCPS_NO_STREAM && tcps_table_conn_of_stream(&cap->conns, stream, &conn))
         r->states = r->prev = tcps_conn_states(tcps_table_fsm(&cap->conns, conn));
-    }
 }
 
 void tcps_capture_layer(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
@@ -118,18 +97,43 @@ void tcps_capture_layer(struct tcps_capture *cap, const struct tcps_capture_conf
 
     memset(&k, 0, sizeof k);
     memset(&r, 0, sizeof r);
-    if (in->kind == TCPS_LAYER_NOT_SEEN)
-        k.not_seen = 1;
-    else if (in->kind == TCPS_LAYER_QUOTED)
-        k.icmp_quoted = 1; /* news about the connection, never a segment of it */
-    else if (tcps_layer_is_segment(in))
+    /* A quoted header is news about its connection, never a segment of it;
+     * of a truncated one too little was captured to know what it did. */
+    k.kind = in->kind == TCPS_LAYER_SEGMENT && in->stream == TCPS_NO_STREAM ? TCPS_LAYER_TRUNCATED : in->kind;
+    if (tcps_layer_is_segment(in))
         analyse_segment(cap, cfg, frame, layer, in, &k, &r);
-    else
-        k.truncated = 1; /* too little of it was captured to know what it did */
-    if (k.icmp_quoted || k.truncated)
-        connection_states(cap, in->stream, &k, &r);
+    else if (k.kind != TCPS_LAYER_NOT_SEEN)
+        connection_states(cap, in->stream, &r);
     tcps_kept_pack(&k, &r);
     tcps_results_keep(&cap->results, frame, layer, &k);
+}
+
+/* The base a kept result's relative numbers of `side` were computed against. */
+static uint32_t sequence_base(const struct tcps_capture *cap, uint32_t conn, const struct tcps_result *r,
+                              enum tcps_side side)
+{
+    uint16_t seen = side == TCPS_CLIENT ? TCPS_NOTE_ISN_CLIENT : TCPS_NOTE_ISN_SERVER;
+    return tcps_table_sequence_base(&cap->conns, conn, side, (r->notes & seen) != 0);
+}
+
+bool tcps_capture_result(const struct tcps_capture *cap, const struct tcps_kept *k, const struct tcps_layer *in,
+                         bool numbers, struct tcps_result *r, uint32_t *conn)
+{
+    const struct tcps_segment *seg = &in->seg;
+
+    tcps_kept_unpack(k, r);
+    if (tcps_kept_not_a_segment(k) || !tcps_layer_is_segment(in) ||
+        !tcps_table_conn_of_stream(&cap->conns, in->stream, conn))
+        return false;
+    r->sender = tcps_sender(tcps_table_fsm(&cap->conns, *conn), seg);
+    r->seglen = tcps_seglen(seg);
+    if (numbers) {
+        r->seq = seg->seq - sequence_base(cap, *conn, r, (enum tcps_side)r->sender);
+        enum tcps_side receiver = r->sender == TCPS_CLIENT ? TCPS_SERVER : TCPS_CLIENT;
+        if (r->notes & TCPS_NOTE_ACK)
+            r->ack = seg->ack - sequence_base(cap, *conn, r, receiver);
+    }
+    return true;
 }
 
 size_t tcps_capture_bytes_per_conn(const struct tcps_capture *cap)

@@ -7,7 +7,8 @@
  * say is kept by frame and layer (tcpstate_results.h).  A header that is
  * not a segment (quoted by an ICMP error, cut short, or never seen by the
  * hook) is kept as such, with the states of its connection when known.
- * The Wireshark glue feeds it on the first pass and reads it on every pass.
+ * The Wireshark glue feeds it on the first pass and, on every pass, gives
+ * it the same header again to show a kept result (tcps_capture_result).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -24,22 +25,12 @@
 extern "C" {
 #endif
 
-enum tcps_layer_kind {
-    TCPS_LAYER_SEGMENT,   /* a segment the state machine can take */
-    TCPS_LAYER_QUOTED,    /* a header quoted by an ICMP or ICMPv6 error: news, never a segment */
-    TCPS_LAYER_TRUNCATED, /* too little captured (or a fragment) to know what it did */
-    TCPS_LAYER_NOT_SEEN   /* reached TCP other than through IP: not analysed */
-};
-
 #define TCPS_NO_STREAM UINT32_MAX
 
 /* One TCP header of a frame. */
 struct tcps_layer {
     struct tcps_segment seg;  /* TCPS_LAYER_SEGMENT: the header's fields and payload length */
     uint32_t stream;          /* tcp.stream; TCPS_NO_STREAM when TCP got none for it */
-    int32_t tcp_off;          /* where the header starts in the frame's bytes; -1: outside them or
-                                 beyond TCPS_TCP_OFF_MAX (tcpstate_results.h) */
-    uint16_t tcp_flags;       /* the header's flags and AE bit, needed when tcp_off is -1 */
     uint8_t kind;             /* enum tcps_layer_kind */
     uint8_t captured;         /* TCPS_CAPTURED_* (tcpstate_segment.h) */
 };
@@ -74,6 +65,14 @@ static inline bool tcps_layer_is_segment(const struct tcps_layer *in)
 /* Analyse TCP layer `layer` (0: the first) of frame `frame` and keep the result. */
 void tcps_capture_layer(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
                         unsigned layer, const struct tcps_layer *in);
+
+/* A kept result whole again, with what header `in` (the one it was kept
+ * for, read again on a later pass) says: the sender, sequence space and
+ * notes always; the relative numbers when `numbers` is set.  Its
+ * connection, for a segment of a known one: the state machine's states,
+ * numbers and summary are shown for it only then. */
+bool tcps_capture_result(const struct tcps_capture *cap, const struct tcps_kept *k, const struct tcps_layer *in,
+                         bool numbers, struct tcps_result *r, uint32_t *conn);
 
 /* Is the end that sent a Zeek connection's first packet the connection's client? */
 bool tcps_capture_side0_is_client(const struct zk_record *zk, const struct tcps_conn *conn);

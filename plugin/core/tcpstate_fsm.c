@@ -862,7 +862,7 @@ static void place_in_sequence(struct tcps_conn *conn, struct seg_ctx *x)
 {
     const struct tcps_segment *seg = x->seg;
 
-    x->seqlen = seg->len + !!(seg->flags & TCPS_SYN) + !!(seg->flags & TCPS_FIN);
+    x->seqlen = tcps_seqlen(seg);
     x->end = seg->seq + x->seqlen;
     x->retrans = x->seqlen > 0 && has(conn, CF_NXT_C, x->s) && seq_leq(x->end, conn->nxt[x->s]);
     x->order = x->invalid ? 0 : track_holes(conn, x);
@@ -899,7 +899,7 @@ static void fill_result(const struct tcps_conn *conn, struct seg_ctx *x, uint8_t
         out->ack = seg->ack - conn->isn[x->r];
         x->notes |= TCPS_NOTE_ACK;
     }
-    out->seglen = x->seqlen > TCPS_SEGLEN_MAX ? TCPS_SEGLEN_MAX : x->seqlen;
+    out->seglen = tcps_seglen(seg);
     out->order = x->order;
     out->handshake = x->handshake;
     out->teardown = x->teardown;

@@ -136,6 +136,19 @@ struct tcps_result {
     uint16_t notes;          /* TCPS_NOTE_* */
 };
 
+/* The sequence space a segment uses: its payload, SYN and FIN. */
+static inline uint32_t tcps_seqlen(const struct tcps_segment *seg)
+{
+    return seg->len + !!(seg->flags & TCPS_SYN) + !!(seg->flags & TCPS_FIN);
+}
+
+/* ... as tcps_result.seglen holds it. */
+static inline uint32_t tcps_seglen(const struct tcps_segment *seg)
+{
+    uint32_t seqlen = tcps_seqlen(seg);
+    return seqlen > TCPS_SEGLEN_MAX ? TCPS_SEGLEN_MAX : seqlen;
+}
+
 /* Per-connection state: 48 bytes. */
 struct tcps_conn {
     uint64_t since_us;       /* while the TIME_WAIT timer runs: when it started; before, when

@@ -6,10 +6,10 @@
 
 #include <string.h>
 
-_Static_assert(sizeof(struct tcps_kept) == 24, "one kept result per TCP frame: 24 bytes");
+_Static_assert(sizeof(struct tcps_kept) == 16, "one kept result per TCP frame: 16 bytes");
 
 /* What is kept aside, per (frame, layer). */
-enum aside { ASIDE_LAYER = 1, ASIDE_NUMBERS, ASIDE_ZEEK };
+enum aside { ASIDE_LAYER = 1, ASIDE_ZEEK };
 
 static uint64_t aside_key(uint32_t frame, unsigned layer, enum aside what)
 {
@@ -18,10 +18,8 @@ static uint64_t aside_key(uint32_t frame, unsigned layer, enum aside what)
 
 void tcps_kept_pack(struct tcps_kept *k, const struct tcps_result *r)
 {
-    k->seglen = r->seglen;
     k->handshake = r->handshake;
     k->teardown = r->teardown;
-    k->sender = r->sender;
     k->order = r->order & 3;
     k->states = r->states;
     k->prev = r->prev;
@@ -34,10 +32,8 @@ void tcps_kept_unpack(const struct tcps_kept *k, struct tcps_result *r)
     r->states = k->states;
     r->prev = k->prev;
     r->notes = k->notes;
-    r->seglen = k->seglen;
     r->handshake = k->handshake;
     r->teardown = k->teardown;
-    r->sender = k->sender;
     r->order = k->order;
 }
 
@@ -58,7 +54,7 @@ static uint32_t keeping_slot(struct tcps_results *t, uint32_t frame)
         t->latest = frame;
         if (t->aside_of.used)
             tcps_map_clear(&t->aside_of);
-        t->extra_used = t->numbers_used = 0; /* their chunks are reused */
+        t->extra_used = 0; /* its chunks are reused */
     }
     return 0;
 }
@@ -102,7 +98,6 @@ void tcps_results_keep(struct tcps_results *t, uint32_t frame, unsigned layer, c
         return;
     }
     *(struct tcps_kept *)aside_new(t, slot, layer, ASIDE_LAYER, &t->extra_layers, &t->extra_used, sizeof *k) = *k;
-    first_layer(t, slot)->more_layers = 1;
 }
 
 const struct tcps_kept *tcps_results_further(const struct tcps_results *t, uint32_t frame, unsigned layer)
@@ -111,28 +106,15 @@ const struct tcps_kept *tcps_results_further(const struct tcps_results *t, uint3
                                    : NULL;
 }
 
-void tcps_results_keep_numbers(struct tcps_results *t, uint32_t frame, unsigned layer,
-                               const struct tcps_kept_numbers *n)
-{
-    *(struct tcps_kept_numbers *)aside_new(t, keeping_slot(t, frame), layer, ASIDE_NUMBERS, &t->numbers,
-                                           &t->numbers_used, sizeof *n) = *n;
-}
-
-const struct tcps_kept_numbers *tcps_results_numbers(const struct tcps_results *t, uint32_t frame, unsigned layer)
-{
-    return aside_get(t, frame, layer, ASIDE_NUMBERS, &t->numbers, sizeof(struct tcps_kept_numbers));
-}
-
 void tcps_results_keep_zeek(struct tcps_results *t, uint32_t frame, unsigned layer, struct tcps_kept *k,
                             uint32_t first, uint32_t zk)
 {
     int64_t delta = (int64_t)zk - first;
 
-    k->has_zk = 1;
-    if (delta >= -TCPS_ZK_DELTA_MAX && delta <= TCPS_ZK_DELTA_MAX) {
-        k->zk_delta = delta;
+    if (delta >= TCPS_ZK_DELTA_MIN && delta <= TCPS_ZK_DELTA_MAX) {
+        k->zk = (uint32_t)(TCPS_ZK_ZERO + delta);
     } else {
-        k->zk_delta = TCPS_ZK_ASIDE;
+        k->zk = TCPS_ZK_ASIDE;
         tcps_map_put(&t->aside_of, aside_key(keeping_slot(t, frame), layer, ASIDE_ZEEK), zk);
     }
 }
@@ -140,11 +122,11 @@ void tcps_results_keep_zeek(struct tcps_results *t, uint32_t frame, unsigned lay
 uint32_t tcps_results_zeek(const struct tcps_results *t, uint32_t frame, unsigned layer,
                            const struct tcps_kept *k, uint32_t first)
 {
-    if (!k->has_zk)
+    if (k->zk == TCPS_ZK_NONE)
         return 0;
-    if (k->zk_delta != TCPS_ZK_ASIDE)
-        return first + (uint32_t)(int32_t)k->zk_delta;
-    return aside_value(t, frame, layer, ASIDE_ZEEK);
+    if (k->zk == TCPS_ZK_ASIDE)
+        return aside_value(t, frame, layer, ASIDE_ZEEK);
+    return first + (uint32_t)((int32_t)k->zk - TCPS_ZK_ZERO);
 }
 
 uint32_t tcps_results_frames(const struct tcps_results *t)
@@ -155,8 +137,7 @@ uint32_t tcps_results_frames(const struct tcps_results *t)
 size_t tcps_results_bytes(const struct tcps_results *t)
 {
     return tcps_chunks_bytes(&t->first, sizeof(struct tcps_kept)) + tcps_map_bytes(&t->aside_of) +
-           tcps_chunks_bytes(&t->extra_layers, sizeof(struct tcps_kept)) +
-           tcps_chunks_bytes(&t->numbers, sizeof(struct tcps_kept_numbers));
+           tcps_chunks_bytes(&t->extra_layers, sizeof(struct tcps_kept));
 }
 
 void tcps_results_free(struct tcps_results *t)
@@ -164,6 +145,5 @@ void tcps_results_free(struct tcps_results *t)
     tcps_chunks_free(&t->first);
     tcps_map_free(&t->aside_of);
     tcps_chunks_free(&t->extra_layers);
-    tcps_chunks_free(&t->numbers);
     memset(t, 0, sizeof *t);
 }

@@ -1,15 +1,15 @@
 /* tcpstate_results.h - what the analysis said about every TCP header of a
  * capture, kept for showing it on any later pass.
  *
- * Plain C, no Wireshark headers.  One kept result is 24 bytes.  The relative
- * sequence and acknowledgement numbers are not kept: they are the packet's
- * own numbers minus the ISNs, so they are recomputed from the frame's bytes
- * when shown (only the offset of the TCP header is kept), except for headers
- * outside the frame's bytes (reassembled IP), whose numbers are kept aside.
- * The Zeek connection is kept as a difference from its tcpstate
- * connection's first one, or aside when that does not fit.  Results of a
- * frame's first TCP layer live in chunks indexed by frame number; further
- * layers, rare, in a table by (frame, layer).
+ * Plain C, no Wireshark headers.  One kept result is 16 bytes: what the
+ * analysis said and nothing that the header itself says again on any pass.
+ * The hook reads every TCP header on every pass (tcpstate-hook.h), so its
+ * relative numbers (the packet's own minus the ISNs), flags, payload length,
+ * sender and connection (by tcp.stream) are recomputed when a result is
+ * shown (tcps_capture_result).  The Zeek connection is kept as a difference
+ * from its tcpstate connection's first one, or aside when that does not
+ * fit.  Results of a frame's first TCP layer live in chunks indexed by frame
+ * number; further layers, rare, in a table by (frame, layer).
  *
  * A run that shows each frame's result only while it dissects that frame
  * (tshark's single pass) keeps the latest frame's results only
@@ -31,53 +31,45 @@ extern "C" {
 /* More TCP layers than this in one frame are left alone. */
 #define TCPS_MAX_LAYERS 8
 
-/* Where a header lies in the frame's bytes, if it fits tcps_kept.tcp_off;
- * further in (a header behind 4 KiB of encapsulation), its numbers are kept
- * aside like those of a header outside the frame's bytes. */
-#define TCPS_TCP_OFF_MAX 4095
-
-/* tcps_kept.zk_delta: a Zeek connection this far from its tcpstate
- * connection's first one; further, kept aside. */
-#define TCPS_ZK_DELTA_MAX 15
-#define TCPS_ZK_ASIDE (-16)
-
-/* One kept result: 24 bytes, one per TCP frame of the capture. */
-struct tcps_kept {
-    uint32_t bytes[2];          /* bytes each side (client, server) sent so far, saturating */
-    uint32_t conn : 29;         /* connection number (tcpstate_conn_table.h) */
-    uint32_t not_seen : 1;      /* a TCP layer that reached TCP other than through IP: not analysed */
-    uint32_t icmp_quoted : 1;   /* a header quoted by an ICMP error: no state change */
-    uint32_t truncated : 1;     /* header or length not captured: no state change */
-    uint8_t states, prev;       /* as struct tcps_result */
-    uint16_t notes;
-    uint64_t seglen : 17;       /* as struct tcps_result */
-    uint64_t handshake : 3;
-    uint64_t teardown : 4;
-    uint64_t sender : 1;
-    uint64_t order : 2;
-    uint64_t more_layers : 1;   /* (first layer) the frame has more TCP layers */
-    uint64_t numbers_aside : 1; /* relative numbers kept aside (tcps_results_numbers) */
-    uint64_t has_zk : 1;        /* a Zeek connection took the segment */
-    uint64_t hist_was_h : 1;    /* history was "H", later rewritten "^h" by a role flip */
-    uint64_t tcp_off : 12;      /* where the TCP header starts in the frame's bytes (TCPS_TCP_OFF_MAX) */
-    int64_t zk_delta : 5;       /* Zeek connection - the connection's first one; TCPS_ZK_ASIDE: aside */
-    uint64_t hist_len : 6;      /* Zeek history so far: this many letters of the final one */
-    uint64_t conn_state : 4;    /* enum zk_conn_state so far */
-    uint64_t watch : 6;         /* TCPS_WATCH_* bits */
+enum tcps_layer_kind {
+    TCPS_LAYER_SEGMENT,   /* a segment the state machine can take */
+    TCPS_LAYER_QUOTED,    /* a header quoted by an ICMP or ICMPv6 error: news, never a segment */
+    TCPS_LAYER_TRUNCATED, /* too little captured (or a fragment) to know what it did */
+    TCPS_LAYER_NOT_SEEN   /* reached TCP other than through IP: not analysed */
 };
 
-/* The numbers of a header outside the frame's bytes. */
-struct tcps_kept_numbers {
-    uint32_t seq, ack;          /* relative */
-    uint16_t tcp_flags;
+/* tcps_kept.zk: no Zeek connection, one kept aside, or one this far from
+ * its tcpstate connection's first one (TCPS_ZK_DELTA_MIN ... _MAX). */
+#define TCPS_ZK_NONE 0
+#define TCPS_ZK_ASIDE 1
+#define TCPS_ZK_ZERO 16
+#define TCPS_ZK_DELTA_MIN (-14)
+#define TCPS_ZK_DELTA_MAX 15
+
+/* tcps_kept.hist: the history so far was "H", later rewritten "^h" by a
+ * role flip (any other value: this many letters of the final history). */
+#define TCPS_HIST_WAS_H 63
+
+/* One kept result: 16 bytes, one per TCP frame of the capture. */
+struct tcps_kept {
+    uint32_t bytes[2];          /* bytes each side (client, server) sent so far, saturating */
+    uint8_t states, prev;       /* as struct tcps_result */
+    uint16_t notes;
+    uint32_t handshake : 3;     /* as struct tcps_result */
+    uint32_t teardown : 4;
+    uint32_t order : 2;
+    uint32_t kind : 2;          /* enum tcps_layer_kind */
+    uint32_t zk : 5;            /* TCPS_ZK_* */
+    uint32_t hist : 6;          /* Zeek history so far: this many letters of the final one, or TCPS_HIST_WAS_H */
+    uint32_t conn_state : 4;    /* enum zk_conn_state so far */
+    uint32_t watch : 6;         /* TCPS_WATCH_* bits */
 };
 
 struct tcps_results {
     struct tcps_chunks first;   /* struct tcps_kept by frame number */
     struct tcps_map aside_of;   /* (frame, layer, what) -> index + 1 in the array of `what` */
     struct tcps_chunks extra_layers;
-    struct tcps_chunks numbers;
-    uint32_t extra_used, numbers_used;
+    uint32_t extra_used;
     uint32_t frames;            /* frames whose first layer has a kept result */
     bool latest_only;           /* only the latest frame's results are kept, in slot 0 */
     uint32_t latest;            /* latest_only: the frame they are of */
@@ -88,12 +80,12 @@ struct tcps_results {
  * fields. */
 static inline bool tcps_kept_not_a_segment(const struct tcps_kept *k)
 {
-    return k->icmp_quoted || k->truncated || k->not_seen;
+    return k->kind != TCPS_LAYER_SEGMENT;
 }
 
 /* Copy what the state machine said into the compact record. */
 void tcps_kept_pack(struct tcps_kept *k, const struct tcps_result *r);
-/* ... and back (relative numbers excluded: see the file comment). */
+/* ... and back (what the header says again excluded: see the file comment). */
 void tcps_kept_unpack(const struct tcps_kept *k, struct tcps_result *r);
 
 /* Does this record hold a result (a segment's, or a header that was not one)? */
@@ -121,9 +113,10 @@ void tcps_results_keep(struct tcps_results *t, uint32_t frame, unsigned layer, c
 /* A kept result of a frame's TCP layer after the first, or NULL. */
 const struct tcps_kept *tcps_results_further(const struct tcps_results *t, uint32_t frame, unsigned layer);
 
-/* The kept result of a frame's TCP layer, or NULL.  Inline: asked for every
- * packet on every pass. */
-static inline const struct tcps_kept *tcps_results_get(const struct tcps_results *t, uint32_t frame, unsigned layer)
+/* The kept result of a frame's first TCP layer, or NULL.  Inline: asked
+ * for every packet on every pass.  A frame's further layers, which the
+ * hook counts, are in tcps_results_further. */
+static inline const struct tcps_kept *tcps_results_first(const struct tcps_results *t, uint32_t frame)
 {
     const struct tcps_kept *first;
     uint32_t slot;
@@ -131,17 +124,14 @@ static inline const struct tcps_kept *tcps_results_get(const struct tcps_results
     if (!tcps_results_slot(t, frame, &slot))
         return NULL;
     first = (const struct tcps_kept *)tcps_chunk_get(&t->first, slot, sizeof *first);
-    if (!first || !tcps_kept_is_kept(first))
-        return NULL;
-    if (layer == 0)
-        return first;
-    return first->more_layers ? tcps_results_further(t, frame, layer) : NULL;
+    return first && tcps_kept_is_kept(first) ? first : NULL;
 }
 
-/* Numbers kept aside for a header outside the frame's bytes (numbers_aside). */
-void tcps_results_keep_numbers(struct tcps_results *t, uint32_t frame, unsigned layer,
-                               const struct tcps_kept_numbers *n);
-const struct tcps_kept_numbers *tcps_results_numbers(const struct tcps_results *t, uint32_t frame, unsigned layer);
+/* The kept result of a frame's TCP layer `layer` (0: the first), or NULL. */
+static inline const struct tcps_kept *tcps_results_get(const struct tcps_results *t, uint32_t frame, unsigned layer)
+{
+    return layer == 0 ? tcps_results_first(t, frame) : tcps_results_further(t, frame, layer);
+}
 
 /* The Zeek connection `zk` of a result whose tcpstate connection began with
  * Zeek connection `first`. */
