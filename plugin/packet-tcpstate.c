@@ -84,7 +84,9 @@ static guint8 zeek_port_bits[65536 / 8];
 typedef struct {
     struct tcps_result r;
     const struct tcps_kept *kept;
-    gboolean has_conn;         /* a segment of a known connection (tcps_capture_result) */
+    gboolean segment;          /* shown as a segment (shows_segment) */
+    gboolean has_conn;         /* the segment's own facts were read again and its connection
+                                  found: conn, the sender, sequence space and numbers are set */
     guint32 conn;
     guint32 zk;
     guint16 tcp_flags;         /* as the tap gives them (tcpstate_tap_info_t) */
@@ -333,22 +335,19 @@ static void tcpstate_init(void)
     tcpstate_hook_install(proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate)));
 }
 
-/* The core's view of a header the hook read, on any pass.  Its tcp.stream
- * is asked for only where the result needs its connection. */
-static void layer_input(const packet_info *pinfo, const tcp_layer_t *hooked, gboolean with_stream,
-                        struct tcps_layer *in)
+/* The core's view of a header the hook read on the first pass. */
+static void layer_input(const tcp_layer_t *hooked, struct tcps_layer *in)
 {
     memset(in, 0, sizeof *in);
-    in->stream = TCPS_NO_STREAM;
     if (!hooked) {
         in->kind = TCPS_LAYER_NOT_SEEN;
+        in->stream = TCPS_NO_STREAM;
         return;
     }
     in->seg = hooked->seg;
+    in->stream = hooked->stream;
     in->kind = hooked->kind;
     in->captured = hooked->captured;
-    if (with_stream)
-        in->stream = tcpstate_layer_stream(pinfo, hooked);
 }
 
 /* First pass: analyse every TCP layer of the frame. */
@@ -356,7 +355,7 @@ static void analyse_frame(packet_info *pinfo, const tcp_layer_t *const hooked[],
 {
     for (guint i = 0; i < count; i++) {
         struct tcps_layer in;
-        layer_input(pinfo, hooked[i], TRUE, &in);
+        layer_input(hooked[i], &in);
         tcps_capture_layer(&cap, &capture_cfg, pinfo->num, i, &in);
     }
 }
@@ -367,23 +366,36 @@ static guint16 header_flags(const tcp_layer_t *hooked)
     return tvb_get_ntohs(hooked->ds_tvb, hooked->offset + 12) & TCP_FLAGS_MASK;
 }
 
-/* Unpack a kept result of TCP layer `layer` (read again as `hooked`) for
- * showing; its numbers only when they are shown or tapped. */
-static void unpack(packet_info *pinfo, const struct tcps_kept *kept, const tcp_layer_t *hooked, guint layer,
-                   gboolean numbers, shown_t *v)
+/* Unpack a kept result, of the header the hook read as `hooked`, for
+ * showing: what the record keeps, enough for a filter, column or -e field
+ * on the states alone. */
+static void unpack(const struct tcps_kept *kept, const tcp_layer_t *hooked, shown_t *v)
 {
-    struct tcps_layer in;
-
-    memset(v, 0, sizeof *v);
     v->kept = kept;
-    layer_input(pinfo, hooked, !tcps_kept_not_a_segment(kept), &in);
-    v->has_conn = tcps_capture_result(&cap, kept, &in, numbers, &v->r, &v->conn);
+    v->segment = !tcps_kept_not_a_segment(kept) && hooked && hooked->kind == TCPS_LAYER_SEGMENT;
+    v->has_conn = FALSE;
+    v->zk = 0;
+    v->tcp_flags = 0;
+    tcps_kept_unpack(kept, &v->r);
+}
+
+/* ... and what the segment's header (of TCP layer `layer`) says again: its
+ * connection, sender and sequence space, and its numbers when they are shown
+ * or tapped (needs_segment_facts).  Read again, a segment of no known
+ * connection is shown as none. */
+static void unpack_segment(packet_info *pinfo, const tcp_layer_t *hooked, guint layer, gboolean numbers, shown_t *v)
+{
+    if (!v->segment)
+        return;
+    v->has_conn = tcps_capture_segment(&cap, &hooked->seg, tcpstate_layer_stream(pinfo, hooked), numbers, &v->r,
+                                       &v->conn);
+    v->segment = v->has_conn;
     if (!v->has_conn)
         return;
     if (numbers)
         v->tcp_flags = header_flags(hooked);
-    if (kept->zk != TCPS_ZK_NONE)
-        v->zk = tcps_results_zeek(&cap.results, pinfo->num, layer, kept,
+    if (v->kept->zk != TCPS_ZK_NONE)
+        v->zk = tcps_results_zeek(&cap.results, pinfo->num, layer, v->kept,
                                   tcps_table_links(&cap.conns, v->conn)->zk_first);
 }
 
@@ -576,7 +588,7 @@ static void show_numbers(proto_tree *st, tvbuff_t *tvb, const struct tcps_result
  * infos and, when known, its connection's states. */
 static gboolean shows_segment(const shown_t *v)
 {
-    return v->has_conn && tcps_result_state(&v->r, TCPS_CLIENT) != TCPS_NONE;
+    return v->segment && tcps_result_state(&v->r, TCPS_CLIENT) != TCPS_NONE;
 }
 
 /* Where nothing sees the item (a filter on tcpstate.client), the fields
@@ -642,15 +654,29 @@ static gboolean adds_experts(packet_info *pinfo, const struct tcps_kept *first, 
         return TRUE;
     if (!PINFO_FD_VISITED(pinfo))
         return FALSE;
-    unpack(pinfo, first, hooked, 0, FALSE, &v);
+    unpack(first, hooked, &v);
+    unpack_segment(pinfo, hooked, 0, FALSE, &v);
     return ended_connection(pinfo, &v) != NULL;
+}
+
+/* Whether the results shown need what their headers say again
+ * (unpack_segment): the statistics tap, a later pass (which says on
+ * a connection's last segment how it ended), and the fields of the sender,
+ * the numbers and Zeek's view.  A filter, column or -e field on the states
+ * alone needs only what the record keeps: about 100 instructions a packet
+ * less. */
+static gboolean needs_segment_facts(const packet_info *pinfo, gboolean tapped, gboolean shown)
+{
+    return tapped || PINFO_FD_VISITED(pinfo) ||
+           (shown && !(tcpstate_wanted_none(WANTED_STATES) && tcpstate_wanted_none(WANTED_NUMBERS) &&
+                       tcpstate_wanted_none(WANTED_ZEEK)));
 }
 
 static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     const tcp_layer_t *hooked[TCPS_MAX_LAYERS];
     const struct tcps_kept *first, *kept;
-    gboolean tapped, shown, experts_only;
+    gboolean tapped, shown, experts_only, facts, numbers;
     guint count;
     shown_t v;
 
@@ -675,10 +701,14 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     experts_only = !tree && experts_seen_without_tree(pinfo);
     if (!tapped && !shown && !experts_only)
         return tvb_captured_length(tvb);
+    facts = needs_segment_facts(pinfo, tapped, shown);
+    numbers = tapped || (shown && !tcpstate_wanted_none(WANTED_NUMBERS));
     for (guint i = 0; i < count; i++) {
         if (!(kept = i == 0 ? first : tcps_results_further(&cap.results, pinfo->num, i)))
             break;
-        unpack(pinfo, kept, hooked[i], i, tapped || (shown && !tcpstate_wanted_none(WANTED_NUMBERS)), &v);
+        unpack(kept, hooked[i], &v);
+        if (facts)
+            unpack_segment(pinfo, hooked[i], i, numbers, &v);
         if (tapped && v.zk)
             queue_tap(pinfo, &v);
         if (shown)

@@ -186,9 +186,6 @@ static tcp_layer_t *layer_begin(tvbuff_t *tvb, const packet_info *pinfo)
     layer->offset = tvb_raw_offset(tvb);
     layer->stream = TCPS_NO_STREAM;
     tcps_read_ports(hdr, have, &layer->seg);
-    /* TCP's subdissectors may set other addresses before TCP returns. */
-    copy_address_shallow(&layer->src, &pinfo->src);
-    copy_address_shallow(&layer->dst, &pinfo->dst);
     layer->seg.src_addr = address_digest(&pinfo->src);
     layer->seg.dst_addr = address_digest(&pinfo->dst);
     if (quoted_by_icmp(pinfo))
@@ -250,6 +247,12 @@ static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
      * (tcpstate_layer_stream). */
     if (!PINFO_FD_VISITED(pinfo))
         asking = layer && !stream_from_memo(layer) ? layer : NULL;
+    /* Where TCP's conversation will be asked: TCP's subdissectors may set
+     * other addresses before TCP returns. */
+    if (layer && (asking || PINFO_FD_VISITED(pinfo))) {
+        copy_address_shallow(&layer->src, &pinfo->src);
+        copy_address_shallow(&layer->dst, &pinfo->dst);
+    }
     /* Calling through a handle decrements can_desegment once more than a
      * direct call from IP would: give TCP what IP gave us. */
     pinfo->can_desegment = pinfo->saved_can_desegment;

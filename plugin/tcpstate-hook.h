@@ -22,7 +22,8 @@ typedef struct {
     tvbuff_t *ds_tvb;         /* the data source the header lies in (the frame's, or reassembled bytes) */
     gint offset;              /* where the header starts in ds_tvb */
     guint32 stream;           /* first pass: tcp.stream; TCPS_NO_STREAM when TCP got no stream for it */
-    address src, dst;         /* the addresses TCP was given (shallow: valid while the frame is dissected) */
+    address src, dst;         /* the addresses TCP was given, where its conversation will be asked
+                                 (shallow: valid while the frame is dissected) */
     guint position;           /* where TCP's entry is in pinfo->layers (0-based) */
     guint8 kind;              /* enum tcps_layer_kind */
     guint8 captured;          /* TCPS_CAPTURED_* bits (tcpstate_segment.h) */

@@ -476,6 +476,12 @@ static struct tcps_layer layer_of(struct tcps_segment s, uint32_t len, uint32_t 
     return in;
 }
 
+static struct tcps_result *unpacked(const struct tcps_kept *k, struct tcps_result *r)
+{
+    tcps_kept_unpack(k, r);
+    return r;
+}
+
 static void test_capture(void)
 {
     static const struct tcps_capture_config cfg = { .fsm = { .msl_s = 30 }, .zeek = { no_server_ports },
@@ -507,7 +513,7 @@ static void test_capture(void)
         const char *h = zk_table_history(&cap.zeek, zk_table_record(&cap.zeek, 1), &len);
         CHECK(len == 3 && memcmp(h, "ShD", 3) == 0);
     }
-    CHECK(tcps_capture_result(&cap, k, &data, true, &r, &conn));
+    CHECK(tcps_capture_segment(&cap, &data.seg, data.stream, true, unpacked(k, &r), &conn));
     CHECK_EQ(conn, 0);
     CHECK_EQ(r.sender, TCPS_CLIENT);
     CHECK_EQ(r.seglen, 100);
@@ -515,7 +521,7 @@ static void test_capture(void)
     CHECK_EQ(r.ack, 1);                                /* 501 - ISN 500 */
     CHECK_EQ(r.states, k->states);
     CHECK_EQ(r.handshake, TCPS_HS_ACK);
-    CHECK(tcps_capture_result(&cap, k, &data, false, &r, &conn));
+    CHECK(tcps_capture_segment(&cap, &data.seg, data.stream, false, unpacked(k, &r), &conn));
     CHECK_EQ(r.seq, 0);                                /* numbers not asked for */
     CHECK_EQ(r.seglen, 100);
     CHECK_EQ(tcps_results_zeek(&cap.results, 3, 0, k, tcps_table_links(&cap.conns, 0)->zk_first), 1);
@@ -528,7 +534,7 @@ static void test_capture(void)
     CHECK_EQ(k->states, TCPS_ESTABLISHED << 4 | TCPS_ESTABLISHED); /* its connection's, unchanged */
     CHECK_EQ(k->prev, k->states);
     CHECK_EQ(tcps_table_links(&cap.conns, 0)->last_frame, 3);      /* not a segment of it */
-    CHECK(!tcps_capture_result(&cap, k, &in, true, &r, &conn));    /* shown with no segment fields */
+    unpacked(k, &r);                                    /* shown with its states, no segment fields */
     CHECK_EQ(r.states, k->states);
     CHECK_EQ(r.seglen, 0);
     /* Frame 5: a cut header of an unknown stream, a second layer the hook
@@ -551,7 +557,7 @@ static void test_capture(void)
     in = layer_of(seg(4, 0, TCPS_ACK, 501, 201, 40000), 0, 0, TCPS_LAYER_SEGMENT);
     tcps_capture_layer(&cap, &cfg, 6, 0, &in);
     k = tcps_results_get(&cap.results, 6, 0);
-    CHECK(k && tcps_capture_result(&cap, k, &in, true, &r, &conn));
+    CHECK(k && tcps_capture_segment(&cap, &in.seg, in.stream, true, unpacked(k, &r), &conn));
     CHECK_EQ(r.sender, TCPS_SERVER);
     CHECK_EQ(r.seq, 1);                                /* 501 - ISN 500 */
     CHECK_EQ(r.ack, 101);                              /* 201 - ISN 100 */
@@ -560,7 +566,7 @@ static void test_capture(void)
     /* The same result with a header of no known stream (a later pass that
      * found none) is shown as no segment, rather than with a wrong one. */
     in.stream = 7;
-    CHECK(!tcps_capture_result(&cap, k, &in, true, &r, &conn));
+    CHECK(!tcps_capture_segment(&cap, &in.seg, in.stream, true, unpacked(k, &r), &conn));
     CHECK(tcps_capture_side0_is_client(zk_table_record(&cap.zeek, 1), tcps_table_fsm(&cap.conns, 0)));
     tcps_capture_free(&cap);
 }

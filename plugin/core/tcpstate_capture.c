@@ -116,14 +116,10 @@ static uint32_t sequence_base(const struct tcps_capture *cap, uint32_t conn, con
     return tcps_table_sequence_base(&cap->conns, conn, side, (r->notes & seen) != 0);
 }
 
-bool tcps_capture_result(const struct tcps_capture *cap, const struct tcps_kept *k, const struct tcps_layer *in,
-                         bool numbers, struct tcps_result *r, uint32_t *conn)
+bool tcps_capture_segment(const struct tcps_capture *cap, const struct tcps_segment *seg, uint32_t stream,
+                          bool numbers, struct tcps_result *r, uint32_t *conn)
 {
-    const struct tcps_segment *seg = &in->seg;
-
-    tcps_kept_unpack(k, r);
-    if (tcps_kept_not_a_segment(k) || !tcps_layer_is_segment(in) ||
-        !tcps_table_conn_of_stream(&cap->conns, in->stream, conn))
+    if (stream == TCPS_NO_STREAM || !tcps_table_conn_of_stream(&cap->conns, stream, conn))
         return false;
     r->sender = tcps_sender(tcps_table_fsm(&cap->conns, *conn), seg);
     r->seglen = tcps_seglen(seg);

@@ -8,7 +8,7 @@
  * not a segment (quoted by an ICMP error, cut short, or never seen by the
  * hook) is kept as such, with the states of its connection when known.
  * The Wireshark glue feeds it on the first pass and, on every pass, gives
- * it the same header again to show a kept result (tcps_capture_result).
+ * it the same header again to show a kept result (tcps_capture_segment).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -66,13 +66,14 @@ static inline bool tcps_layer_is_segment(const struct tcps_layer *in)
 void tcps_capture_layer(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
                         unsigned layer, const struct tcps_layer *in);
 
-/* A kept result whole again, with what header `in` (the one it was kept
- * for, read again on a later pass) says: the sender, sequence space and
- * notes always; the relative numbers when `numbers` is set.  Its
- * connection, for a segment of a known one: the state machine's states,
- * numbers and summary are shown for it only then. */
-bool tcps_capture_result(const struct tcps_capture *cap, const struct tcps_kept *k, const struct tcps_layer *in,
-                         bool numbers, struct tcps_result *r, uint32_t *conn);
+/* A segment's kept result (unpacked into `r`: tcps_kept_unpack) whole
+ * again, with what its header says (`seg` of tcp.stream `stream`, read
+ * again on any pass): the sender and sequence space, and the relative
+ * numbers when `numbers` is set.  True, with its connection, when the
+ * stream's connection is known: the state machine's fields and summary are
+ * shown only then. */
+bool tcps_capture_segment(const struct tcps_capture *cap, const struct tcps_segment *seg, uint32_t stream,
+                          bool numbers, struct tcps_result *r, uint32_t *conn);
 
 /* Is the end that sent a Zeek connection's first packet the connection's client? */
 bool tcps_capture_side0_is_client(const struct zk_record *zk, const struct tcps_conn *conn);

@@ -6,7 +6,7 @@
  * The hook reads every TCP header on every pass (tcpstate-hook.h), so its
  * relative numbers (the packet's own minus the ISNs), flags, payload length,
  * sender and connection (by tcp.stream) are recomputed when a result is
- * shown (tcps_capture_result).  The Zeek connection is kept as a difference
+ * shown (tcps_capture_segment).  The Zeek connection is kept as a difference
  * from its tcpstate connection's first one, or aside when that does not
  * fit.  Results of a frame's first TCP layer live in chunks indexed by frame
  * number; further layers, rare, in a table by (frame, layer).
