@@ -660,14 +660,17 @@ static gboolean adds_experts(packet_info *pinfo, const struct tcps_kept *first, 
 }
 
 /* Whether the results shown need what their headers say again
- * (unpack_segment): the statistics tap, a later pass (which says on
- * a connection's last segment how it ended), and the fields of the sender,
- * the numbers and Zeek's view.  A filter, column or -e field on the states
- * alone needs only what the record keeps: about 100 instructions a packet
- * less. */
-static gboolean needs_segment_facts(const packet_info *pinfo, gboolean tapped, gboolean shown)
+ * (unpack_segment): the statistics tap; the fields of the sender, the
+ * numbers and Zeek's view; and, on a later pass, expert infos, which say
+ * on a connection's last segment how it ended.  A filter, column or -e
+ * field on the states alone needs only what the record keeps: about 100
+ * instructions a packet less on the first pass, and on a later one no
+ * lookup of TCP's conversation (about 1,100). */
+static gboolean needs_segment_facts(const packet_info *pinfo, gboolean tapped, gboolean shown, gboolean experts_only)
 {
-    return tapped || PINFO_FD_VISITED(pinfo) ||
+    gboolean experts = experts_only || (shown && tcpstate_wanted_own_item());
+
+    return tapped || (experts && PINFO_FD_VISITED(pinfo)) ||
            (shown && !(tcpstate_wanted_none(WANTED_STATES) && tcpstate_wanted_none(WANTED_NUMBERS) &&
                        tcpstate_wanted_none(WANTED_ZEEK)));
 }
@@ -701,7 +704,7 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     experts_only = !tree && experts_seen_without_tree(pinfo);
     if (!tapped && !shown && !experts_only)
         return tvb_captured_length(tvb);
-    facts = needs_segment_facts(pinfo, tapped, shown);
+    facts = needs_segment_facts(pinfo, tapped, shown, experts_only);
     numbers = tapped || (shown && !tcpstate_wanted_none(WANTED_NUMBERS));
     for (guint i = 0; i < count; i++) {
         if (!(kept = i == 0 ? first : tcps_results_further(&cap.results, pinfo->num, i)))
