@@ -374,7 +374,7 @@ static void unpack(const struct tcps_kept *kept, const tcp_layer_t *hooked, show
     v->kept = kept;
     v->segment = !tcps_kept_not_a_segment(kept) && hooked && hooked->kind == TCPS_LAYER_SEGMENT;
     v->has_conn = FALSE;
-    v->zk = 0;
+    v->conn = v->zk = 0;
     v->tcp_flags = 0;
     tcps_kept_unpack(kept, &v->r);
 }
