@@ -345,8 +345,10 @@ def deep_header_pcap(src, dst):
 
 
 def test_deep_header():
-    """A kept result holds the header's place in the frame up to 4,095
-    bytes; a header further in has its numbers and flags kept aside."""
+    """A TCP header 4,150 bytes into the frame gives the same fields and flow
+    graph: the hook reads each header wherever it lies, on every pass.
+    (Until the tenth round a kept result held the header's place up to 4,095
+    bytes, and kept the numbers of one further in aside.)"""
     name = "ipv6_client_close"
     src = os.path.join(CAPTURES, name + ".pcap")
     with tempfile.TemporaryDirectory() as tmp:
@@ -362,6 +364,69 @@ def test_deep_header():
         if test_flow.flow(deep) != test_flow.flow(src) or "SYN" not in test_flow.flow(src):
             fail(f"flow graph behind extension headers:\n{test_flow.flow(deep)}\nwithout them:\n{test_flow.flow(src)}")
     print(f"{name}: {len(want)} packets with the TCP header 4,150 bytes in: same fields and flow graph")
+
+
+
+def sharkd_fields(tree):
+    """{field: value} of every tcpstate field in a tree sharkd sent (each
+    item's "f" is a filter for it: 'tcpstate.client == "ESTABLISHED"')."""
+    found = {}
+    for item in tree:
+        name, _, value = item.get("f", "").partition(" == ")
+        if name.startswith("tcpstate.") and value:
+            found[name] = {"True": "1", "False": "0"}.get(value, value.strip('"'))
+        found.update(sharkd_fields(item.get("n", [])))
+    return found
+
+
+SHARKD_CAPTURES = ["time_wait_reuse", "rst_and_syn_injected", "fast_open", "seed_midstream", "ipv6_client_close"]
+ZEEK_FIELDS = ["tcpstate.zeek.conn_state", "tcpstate.zeek.history", "tcpstate.zeek.bytes.client",
+               "tcpstate.zeek.bytes.server", "tcpstate.zeek.conn"]
+
+def test_sharkd():
+    """sharkd, like the GUI, dissects frames again in any order once the
+    file is loaded, and a frame more than once in a row; each result is made
+    whole again from its header (README, "Memory per frame, 2026-12-07, tenth
+    round"), with tcp.stream asked of TCP's conversations for that frame.
+    Frames asked in a shuffled order, every one twice in a row and one ten
+    times, show the reviewed states and numbers of captures/*.expected.tsv,
+    and Zeek's view as tshark -2 shows it.  The captures reuse a 4-tuple
+    (time_wait_reuse, rst_and_syn_injected), start mid-connection
+    (seed_midstream: sequence bases before the ISN was seen) or are IPv6.
+    Each dissection of a frame starts the hook's headers afresh: with
+    TCPSTATE_CHECK_LAYERS the hook reports, when the file is loaded again,
+    that every dissection found its headers by Wireshark's count of TCP
+    layers and none needed the walk, which a frame's headers piling up over
+    its dissections would force (tried)."""
+    import random
+    rng = random.Random(15)
+    checked = 0
+    for name in SHARKD_CAPTURES:
+        pcap = t.readable(os.path.join(CAPTURES, name + ".pcap"))
+        want = t.read_tsv(os.path.join(CAPTURES, name + ".expected.tsv"))
+        zeek = {r["frame.number"]: r for r in t.fields(pcap, ["frame.number", *ZEEK_FIELDS], extra=["-2"])}
+        frames = [int(r["frame.number"]) for r in want]
+        order = rng.sample(frames, len(frames))
+        asked = [f for f in order for _ in range(2)] + [order[0]] * 10
+        load = {"method": "load", "params": {"file": pcap}}
+        answers, stderr = t.sharkd([load] + [{"method": "frame", "params": {"frame": f, "proto": True}}
+                                             for f in asked] + [load], env_extra=["TCPSTATE_CHECK_LAYERS=1"])
+        if answers.get(1, {}).get("result", {}).get("status") != "OK":
+            fail(f"sharkd did not load {name}: {answers.get(1)}")
+        counted = f"TCP layers of {len(frames) + len(asked)} frames taken from Wireshark's count, of 0 by a walk"
+        if counted not in stderr:
+            fail(f"sharkd, {name}: expected the hook to report \"{counted}\":\n{stderr[-600:]}")
+        rows = {str(r["frame.number"]): r for r in want}
+        for i, frame in enumerate(asked, 2):
+            got = sharkd_fields(answers.get(i, {}).get("result", {}).get("tree", []))
+            expected = {c: v for c, v in rows[str(frame)].items() if c.startswith("tcpstate.") and v}
+            expected.update({c: v for c, v in zeek.get(str(frame), {}).items() if c in ZEEK_FIELDS and v})
+            wrong = {c: (got.get(c), v) for c, v in expected.items() if got.get(c) != v}
+            if not expected or wrong or "tcpstate.analysis.not_analysed" in got:
+                fail(f"sharkd, {name} frame {frame} (request {i}): (shown, expected) {wrong or got}")
+            checked += 1
+    print(f"{checked} frames asked of sharkd in shuffled order, twice in a row and one ten times, "
+          f"in {len(SHARKD_CAPTURES)} captures: the reviewed states and numbers, and tshark -2's Zeek view")
 
 
 def rst_unacceptable_pcap(tmp):
@@ -876,5 +941,5 @@ if __name__ == "__main__":
     "msl": test_msl, "icmp": test_icmp, "hook": test_hook, "aliases": test_aliases,
     "deep-header": test_deep_header, "left-alone": test_left_alone, "wanted-per-pass": test_wanted_per_pass,
     "without-zeek": test_without_zeek, "without-watches": test_without_watches, "one-pass": test_one_pass,
-    "own-item": test_own_item, "startup": test_startup, "disabled": test_disabled,
+    "own-item": test_own_item, "startup": test_startup, "disabled": test_disabled, "sharkd": test_sharkd,
     })

@@ -7,6 +7,7 @@ silently pass without the plugin.
 """
 import csv
 import io
+import json
 import os
 import subprocess
 import tempfile
@@ -54,19 +55,33 @@ def loaded_plugin_line():
                  if "tcpstate.so" in line and staged in line), None)
 
 
+def _command(program, args, plugins=None, env_extra=(), wrapper=()):
+    """A Wireshark program's command line with the plugin (from `plugins`,
+    default plugin_dir()), as nobody when run as root."""
+    env = ["HOME=" + _nobody_home(), "WIRESHARK_PLUGIN_DIR=" + (plugins or plugin_dir()), "LC_ALL=C.UTF-8",
+           "PATH=" + os.environ.get("PATH", "/usr/bin:/bin"), *env_extra]
+    cmd = ["env", "-i", *env, *wrapper, program, *args]
+    return ["runuser", "-u", "nobody", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
 def tshark(args, check=True, plugins=None, env_extra=(), wrapper=()):
     """Run tshark with the plugin (from `plugins`, default plugin_dir()),
     under `wrapper` (a command such as valgrind) if given; returns the
     CompletedProcess (text)."""
-    env = ["HOME=" + _nobody_home(), "WIRESHARK_PLUGIN_DIR=" + (plugins or plugin_dir()), "LC_ALL=C.UTF-8",
-           "PATH=" + os.environ.get("PATH", "/usr/bin:/bin"), *env_extra]
-    cmd = ["env", "-i", *env, *wrapper, "tshark", *args]
-    if os.geteuid() == 0:
-        cmd = ["runuser", "-u", "nobody", "--", *cmd]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(_command("tshark", args, plugins, env_extra, wrapper), capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise RuntimeError(f"tshark {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     return proc
+
+
+def sharkd(requests, env_extra=()):
+    """Run sharkd, Wireshark's dissection service, with the plugin, on JSON-RPC
+    `requests` ({"method": ..., "params": ...}, numbered from 1 in order);
+    returns its answers by number, and its stderr."""
+    lines = "".join(json.dumps({"jsonrpc": "2.0", "id": i, **r}) + "\n" for i, r in enumerate(requests, 1))
+    proc = subprocess.run(_command("sharkd", ["-"], env_extra=env_extra), input=lines, capture_output=True, text=True)
+    answers = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    return {a.get("id"): a for a in answers}, proc.stderr
 
 
 def readable(path):
