@@ -698,9 +698,13 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
      * and the GUI's retapping for a statistics window build none unless a
      * tap asks for it.  A tree that references no tcpstate field (the common
      * case when tcpstate is installed but not asked for) gets only the expert
-     * infos, and only when there are some. */
+     * infos, and only when there are some and they have an item to go to
+     * (tcpstate_wanted_own_item: an expert filter, column or statistic):
+     * else a later pass would ask TCP's conversations on every frame for
+     * nothing (adds_experts). */
     tapped = have_tap_listener(tcpstate_tap);
-    shown = tree && (count > 1 || tcpstate_wanted(tree, proto_tcpstate) || adds_experts(pinfo, first, hooked[0]));
+    shown = tree && (count > 1 || tcpstate_wanted(tree, proto_tcpstate) ||
+                     (tcpstate_wanted_own_item() && adds_experts(pinfo, first, hooked[0])));
     experts_only = !tree && experts_seen_without_tree(pinfo);
     if (!tapped && !shown && !experts_only)
         return tvb_captured_length(tvb);
