@@ -124,8 +124,8 @@ bool tcps_capture_segment(const struct tcps_capture *cap, const struct tcps_segm
     r->sender = tcps_sender(tcps_table_fsm(&cap->conns, *conn), seg);
     r->seglen = tcps_seglen(seg);
     if (numbers) {
-        r->seq = seg->seq - sequence_base(cap, *conn, r, (enum tcps_side)r->sender);
         enum tcps_side receiver = r->sender == TCPS_CLIENT ? TCPS_SERVER : TCPS_CLIENT;
+        r->seq = seg->seq - sequence_base(cap, *conn, r, (enum tcps_side)r->sender);
         if (r->notes & TCPS_NOTE_ACK)
             r->ack = seg->ack - sequence_base(cap, *conn, r, receiver);
     }
