@@ -369,14 +369,15 @@ def test_deep_header():
 
 def sharkd_fields(tree):
     """{field: value} of every tcpstate field in a tree sharkd sent (each
-    item's "f" is a filter for it: 'tcpstate.client == "ESTABLISHED"')."""
+    item's "f" is a filter for it: 'tcpstate.client == "ESTABLISHED"'),
+    booleans spelled as 4.0 spells them (t.normalise)."""
     found = {}
     for item in tree:
         name, _, value = item.get("f", "").partition(" == ")
         if name.startswith("tcpstate.") and value:
-            found[name] = {"True": "1", "False": "0"}.get(value, value.strip('"'))
+            found[name] = value.strip('"')
         found.update(sharkd_fields(item.get("n", [])))
-    return found
+    return t.normalise([found], list(found))[0]
 
 
 SHARKD_CAPTURES = ["time_wait_reuse", "rst_and_syn_injected", "fast_open", "seed_midstream", "ipv6_client_close"]
