@@ -152,8 +152,8 @@ def test_generated():
                                                         float(m[5]), float(m[6]))
     if nconn != conns or zconn != conns:
         fail(f"generated capture: {nconn} connections, {zconn} Zeek connections; expected {conns}")
-    # The per-frame record is 24 bytes; chunks of 4096 add at most 1.0 here.
-    if per_frame > 25:
+    # The per-frame record is 16 bytes; chunks of 1,024 add at most 0.2 here.
+    if per_frame > 16.2:
         fail(f"{per_frame} bytes per frame")
     # Finished Zeek connections give their slots back: far fewer slots than connections.
     if live > conns // 2:

@@ -32,8 +32,9 @@ static void test_chunks(void)
     CHECK_EQ(*first, 7);
     CHECK(tcps_chunk_get(&a, TCPS_CHUNK_LEN, sizeof(uint32_t)) == NULL); /* chunk 1 never made */
     CHECK(tcps_chunk_get(&a, 100 * TCPS_CHUNK_LEN, sizeof(uint32_t)) == NULL);
-    /* Two chunks of 4096 four-byte elements, and an index of 64 pointers. */
-    CHECK_EQ(tcps_chunks_bytes(&a, sizeof(uint32_t)), 2 * 4096 * 4 + 64 * sizeof(void *));
+    /* Two chunks of 1024 four-byte elements, and an index of 64 pointers. */
+    CHECK_EQ(TCPS_CHUNK_LEN, 1024);
+    CHECK_EQ(tcps_chunks_bytes(&a, sizeof(uint32_t)), 2 * 1024 * 4 + 64 * sizeof(void *));
     tcps_chunks_free(&a);
     CHECK(a.chunks == NULL && a.n_chunks == 0);
 }
