@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #define WS_BUILD_DLL
+#include <epan/column.h>
 #include <epan/column-info.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
@@ -137,7 +138,16 @@ static struct tcps_capture_config capture_cfg;
  * later, in any order, whatever their first pass had, so only tshark
  * qualifies.  Should a later frame want more all the same, stderr says so
  * once rather than tcpstate showing what it never computed.  The modes are
- * in the order of what they compute. */
+ * in the order of what they compute.
+ *
+ * A tshark run with -2 keeps every frame's result for its second pass, but
+ * its first pass shows nothing, and what the second shows is known only
+ * when it starts.  So the first pass leaves out Zeek's view and the
+ * watches (unless that pass itself shows them), and the second pass runs
+ * them frame by frame, before each frame is shown, if it shows them
+ * (later_pass_catch_up).  tshark's second pass reads every frame of the
+ * first, in order.  A read filter (-R) would drop frames from it, so runs
+ * with one compute everything on the first pass. */
 enum file_mode {
     FILE_UNDECIDED,
     FILE_LEFT_ALONE,   /* nothing computed */
@@ -151,6 +161,17 @@ static const tshark_options_t *tshark_options; /* its command line, in tshark */
 static gboolean warned_file_mode;
 static gboolean decided_in_kept_pass; /* the mode was decided where wanted answers are kept, */
 static guint8 decided_pass_key;       /* in this pass (tcpstate_wanted_pass_of) */
+
+/* What the first pass of a tshark run left to a later pass (see above). */
+static struct {
+    gboolean left;              /* the first pass left Zeek's view or the watches out */
+    gboolean decided;           /* a later pass has decided what it runs */
+    gboolean running;           /* ... and runs some of it */
+    struct tcps_capture_config cfg; /* what it runs */
+    guint32 next_frame;         /* the frame each pass expects next */
+    gboolean out_of_order;      /* a pass skipped a frame or repeated one (a read filter) */
+    gboolean warned_final;      /* a later pass asked for Zeek's final summary, not computed */
+} later;
 
 /* Is this frame dissected in tshark's only pass, with no tap that keeps
  * tcpstate's results? */
@@ -227,6 +248,69 @@ static gboolean watches_seen(const packet_info *pinfo, proto_tree *tree)
     return experts_seen(pinfo, tree) || tcpstate_wanted_group(tree, WANTED_WATCHES);
 }
 
+/* A file analysed for a later pass: may its first pass leave out what it
+ * does not show itself?  In tshark without the "tcpstate" tap (it would
+ * read Zeek's view on the pass that reads the file) and without a read
+ * filter. */
+static gboolean may_leave_to_later_pass(const packet_info *pinfo)
+{
+    return running_in_tshark && !PINFO_FD_VISITED(pinfo) && !have_tap_listener(tcpstate_tap) &&
+           tshark_options->read && !tshark_options->read_filter;
+}
+
+/* May a custom column show Zeek's final summary?  One that names a final
+ * field or a display filter macro.  (The preferences hold tshark's -o
+ * columns, its profile's and the user's.) */
+static gboolean columns_may_show_final(void)
+{
+    for (gint i = 0; i < prefs.num_cols; i++) {
+        const char *fields = get_column_custom_fields(i);
+        if (fields && (strstr(fields, "final") || strchr(fields, '$')))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The first pass computes only the watches it shows, and Zeek's view
+ * where it shows it or a later pass may show Zeek's final summary: that
+ * summary is how Zeek's model ends the capture, so a later pass cannot
+ * catch it up frame by frame. */
+static void leave_to_later_pass(const packet_info *pinfo, proto_tree *tree)
+{
+    capture_cfg.without_zeek = !(tree && tcpstate_wanted_group(tree, WANTED_ZEEK)) &&
+                               !tshark_options->may_show_final && !columns_may_show_final();
+    capture_cfg.without_watches = !watches_seen(pinfo, tree);
+    later.left = capture_cfg.without_zeek || capture_cfg.without_watches;
+    later.next_frame = pinfo->num;
+}
+
+/* Does this frame come next, each pass reading every frame once in
+ * order?  (Frames are numbered from 1 on every pass.) */
+static gboolean frame_in_order(const packet_info *pinfo)
+{
+    if (pinfo->num != later.next_frame) {
+        if (!later.out_of_order)
+            ws_warning("TCP State: frame %u came where frame %u was expected: Zeek's view and the watches "
+                       "cannot be caught up on a later pass", pinfo->num, later.next_frame);
+        later.out_of_order = TRUE;
+        return FALSE;
+    }
+    later.next_frame++;
+    return TRUE;
+}
+
+/* The first frame of a later pass: run what the first pass left out, if
+ * this pass shows it (as a one-pass run decides, frame_needs). */
+static void decide_later_pass(const packet_info *pinfo, proto_tree *tree)
+{
+    later.decided = TRUE;
+    later.cfg = capture_cfg;
+    later.cfg.without_zeek = !(capture_cfg.without_zeek && tree && tcpstate_wanted_group(tree, WANTED_ZEEK));
+    later.cfg.without_watches = !(capture_cfg.without_watches && watches_seen(pinfo, tree));
+    later.running = !later.cfg.without_zeek || !later.cfg.without_watches;
+    later.next_frame = 1;
+}
+
 /* What a frame that needs more than the file's mode asks for. */
 static const char *not_computed(enum file_mode needs)
 {
@@ -259,6 +343,8 @@ static gboolean file_is_analysed(const packet_info *pinfo, proto_tree *tree)
         capture_cfg.without_zeek = file_mode == FILE_WITHOUT_ZEEK;
         capture_cfg.one_pass = file_mode == FILE_WITHOUT_ZEEK || file_mode == FILE_ONE_PASS;
         capture_cfg.without_watches = capture_cfg.one_pass && !watches_seen(pinfo, tree);
+        if (file_mode == FILE_ANALYSED && may_leave_to_later_pass(pinfo))
+            leave_to_later_pass(pinfo, tree);
         if (file_mode == FILE_LEFT_ALONE)
             tcpstate_hook_install(FALSE);
         if (capture_cfg.one_pass)
@@ -269,6 +355,11 @@ static gboolean file_is_analysed(const packet_info *pinfo, proto_tree *tree)
         warned_file_mode = TRUE;
     }
     return file_mode != FILE_LEFT_ALONE;
+}
+
+static const char *where_run(gboolean on_first_pass, gboolean on_later_pass)
+{
+    return on_first_pass ? "run on the first pass" : on_later_pass ? "run on a later pass" : "never run";
 }
 
 /* What the plugin holds, in bytes, split into what grows with frames and
@@ -291,8 +382,12 @@ static void report_memory(void)
         fprintf(stderr, "tcpstate: Zeek's view not computed (a one-pass tshark run that shows none of it)\n");
     if (capture_cfg.one_pass)
         fprintf(stderr, "tcpstate: each frame's result forgotten after its frame (a one-pass tshark run)\n");
-    if (capture_cfg.without_watches)
+    if (capture_cfg.without_watches && capture_cfg.one_pass)
         fprintf(stderr, "tcpstate: watches not run (a one-pass tshark run that shows none of their expert infos)\n");
+    if (later.left)
+        fprintf(stderr, "tcpstate: left to a later pass that shows them: Zeek's view %s, the watches %s\n",
+                where_run(!capture_cfg.without_zeek, later.running && !later.cfg.without_zeek),
+                where_run(!capture_cfg.without_watches, later.running && !later.cfg.without_watches));
 }
 
 /* At capture close (and before the next file): forget everything. */
@@ -303,6 +398,7 @@ static void tcpstate_reset(void)
     tcpstate_hook_reset();
     tcps_capture_free(&cap);
     file_mode = FILE_UNDECIDED;
+    memset(&later, 0, sizeof later);
     warned_file_mode = FALSE;
     decided_in_kept_pass = FALSE;
 }
@@ -353,10 +449,31 @@ static void layer_input(const tcp_layer_t *hooked, struct tcps_layer *in)
 /* First pass: analyse every TCP layer of the frame. */
 static void analyse_frame(packet_info *pinfo, const tcp_layer_t *const hooked[], guint count)
 {
+    if (later.left && !later.out_of_order)
+        frame_in_order(pinfo);
     for (guint i = 0; i < count; i++) {
         struct tcps_layer in;
         layer_input(hooked[i], &in);
         tcps_capture_layer(&cap, &capture_cfg, pinfo->num, i, &in);
+    }
+}
+
+/* A later pass: before the frame is shown, the watches and Zeek's model
+ * take its segments, if the first pass left them out and this pass shows
+ * them. */
+static void later_pass_catch_up(packet_info *pinfo, proto_tree *tree, const tcp_layer_t *const hooked[],
+                                guint count)
+{
+    if (!later.decided)
+        decide_later_pass(pinfo, tree);
+    if (!later.running || later.out_of_order || !frame_in_order(pinfo))
+        return;
+    for (guint i = 0; i < count; i++) {
+        struct tcps_layer in;
+        layer_input(hooked[i], &in);
+        if (hooked[i])
+            in.stream = tcpstate_layer_stream(pinfo, hooked[i]);
+        tcps_capture_catch_up(&cap, &later.cfg, pinfo->num, i, &in);
     }
 }
 
@@ -396,7 +513,7 @@ static void unpack_segment(packet_info *pinfo, const tcp_layer_t *hooked, guint 
         v->tcp_flags = header_flags(hooked);
     if (v->kept->zk != TCPS_ZK_NONE)
         v->zk = tcps_results_zeek(&cap.results, pinfo->num, layer, v->kept,
-                                  tcps_table_links(&cap.conns, v->conn)->zk_first);
+                                  tcps_table_zeek(&cap.conns, v->conn)->first);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -451,8 +568,22 @@ static void add_boolean(proto_tree *st, int hf, tvbuff_t *tvb, gboolean value)
         proto_item_set_generated(proto_tree_add_boolean(st, hf, tvb, 0, 0, value));
 }
 
+/* Is Zeek's final summary known?  On a later pass, only when its model
+ * read the whole capture on the first one (not caught up since). */
+static gboolean final_summary_known(const packet_info *pinfo)
+{
+    if (!PINFO_FD_VISITED(pinfo) || !capture_cfg.without_zeek)
+        return TRUE;
+    if (!later.warned_final)
+        ws_warning("TCP State: frame %u asks for Zeek's final summary, but tshark's command line did not "
+                   "show that it would, so the first pass did not compute it: it is not shown", pinfo->num);
+    later.warned_final = TRUE;
+    return FALSE;
+}
+
 /* The connection summary as far as the capture has been read. */
-static void show_final(proto_tree *st, tvbuff_t *tvb, guint32 conn_number, const struct zk_record *zk)
+static void show_final(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, guint32 conn_number,
+                       const struct zk_record *zk)
 {
     const struct tcps_conn *conn = tcps_table_fsm(&cap.conns, conn_number);
     unsigned hist_len;
@@ -462,7 +593,7 @@ static void show_final(proto_tree *st, tvbuff_t *tvb, guint32 conn_number, const
     proto_item *fi;
     proto_tree *ft;
 
-    if (!tcpstate_wanted_group(st, WANTED_ZEEK_FINAL))
+    if (!tcpstate_wanted_group(st, WANTED_ZEEK_FINAL) || !final_summary_known(pinfo))
         return;
     history = zk_table_history(&cap.zeek, zk, &hist_len);
     final_cs = zk_conn_state_name(zk_table_conn_state(&cap.zeek, zk));
@@ -505,7 +636,7 @@ static void show_summary(proto_tree *st, tvbuff_t *tvb, packet_info *pinfo, cons
     add_uint(st, hf_bytes_server, tvb, res->bytes[TCPS_SERVER]);
     add_uint(st, hf_zeek_conn, tvb, v->zk);
 
-    show_final(st, tvb, v->conn, zk);
+    show_final(st, tvb, pinfo, v->conn, zk);
 }
 
 static void queue_tap(packet_info *pinfo, const shown_t *v)
@@ -692,6 +823,8 @@ static int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     count = tcpstate_frame_tcp_layers(pinfo, hooked);
     if (!PINFO_FD_VISITED(pinfo))
         analyse_frame(pinfo, hooked, count);
+    else if (later.left)
+        later_pass_catch_up(pinfo, tree, hooked, count);
     if (!(first = tcps_results_first(&cap.results, pinfo->num)))
         return 0;
     /* The statistics tap is fed with or without a tree: tshark's second pass

@@ -8,7 +8,9 @@
  * "2" counts.  A -2 read where there is none only costs memory (every
  * frame's result is kept, as in every run before); a -2 missed would lose
  * results the second pass shows, so no parse of the option letters, which
- * differ between tshark versions, may decide that one.
+ * differ between tshark versions, may decide that one.  -R is looked for
+ * as bluntly: a read filter missed would leave a second pass without the
+ * frames it drops, which tcpstate would need to catch up on (packet-tcpstate.c).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -20,6 +22,44 @@
  * strings). */
 #define TSHARK_VALUE_OPTIONS "AaBbCcdEeFfGHiJjKMNOoRrSsTtUuWwXyYz"
 
+/* Options after which a second pass shows nothing beyond the fields its
+ * filters, columns, -e fields and statistics name: no printed tree, no
+ * coloring rules, no script.  -T only as "fields", "text", "tabs" or
+ * "psml".  Any other option may show everything. */
+#define NAMING_ONLY_OPTIONS "2CcdEeHlnNoQqrTtuwYz"
+#define NAMING_ONLY_LONG_OPTIONS { "--disable-protocol", "--enable-protocol", "--disable-heuristic", \
+                                   "--enable-heuristic", "--disable-all-protocols", "--only-protocols" }
+
+/* May a run with option `opt` (and its value, or NULL) show Zeek's final
+ * summary (tcpstate.final, tcpstate.zeek.final.*)?  Yes where it may show
+ * every field, or names one of them (all their names, old ones too, say
+ * "final"), or may use a display filter macro ("$"), which can name one. */
+static gboolean may_show_final(char opt, const char *value)
+{
+    static const char *const formats[] = { "fields", "text", "tabs", "psml" };
+    gboolean format_ok = FALSE;
+
+    if (!strchr(NAMING_ONLY_OPTIONS, opt))
+        return TRUE;
+    if (value && (strstr(value, "final") || strchr(value, '$')))
+        return TRUE;
+    if (opt != 'T')
+        return FALSE;
+    for (size_t i = 0; i < G_N_ELEMENTS(formats); i++)
+        format_ok |= strcmp(value, formats[i]) == 0;
+    return !format_ok;
+}
+
+static gboolean long_option_names_only(const char *a)
+{
+    static const char *const names[] = NAMING_ONLY_LONG_OPTIONS;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        if (strncmp(a, names[i], strlen(names[i])) == 0 && (a[strlen(names[i])] == '\0' || a[strlen(names[i])] == '='))
+            return !strstr(a, "final");
+    return FALSE;
+}
+
 /* Parse an argv as tshark's getopt reads it. */
 static void parse_options(char **argv, int argc, tshark_options_t *out, tshark_e_field_fn each_e)
 {
@@ -27,18 +67,28 @@ static void parse_options(char **argv, int argc, tshark_options_t *out, tshark_e
         const char *a = argv[i];
         if (a[0] != '-' || a[1] == '\0')
             continue;
-        if (a[1] == '-') { /* a long option: none of them is -2, -T or -e */
-            if (!strchr(a, '=') && i + 1 < argc && argv[i + 1][0] != '-')
+        if (a[1] == '-') { /* a long option: none of them is -2, -T or -e; one that starts
+                              with r might be a read filter in some version */
+            out->read_filter |= a[2] == 'r' || a[2] == 'R';
+            out->may_show_final |= !long_option_names_only(a);
+            if (!strchr(a, '=') && i + 1 < argc && argv[i + 1][0] != '-') {
+                out->may_show_final |= strstr(argv[i + 1], "final") || strchr(argv[i + 1], '$');
                 i++;
+            }
             continue;
         }
         if (strchr(a, '2'))
             out->two_pass = TRUE;
+        if (strchr(a, 'R'))
+            out->read_filter = TRUE;
         for (const char *c = a + 1; *c; c++) {
             const char *value;
-            if (!strchr(TSHARK_VALUE_OPTIONS, *c))
+            if (!strchr(TSHARK_VALUE_OPTIONS, *c)) {
+                out->may_show_final |= may_show_final(*c, NULL);
                 continue;
+            }
             value = c[1] ? c + 1 : i + 1 < argc ? argv[++i] : "";
+            out->may_show_final |= may_show_final(*c, value);
             if (*c == 'T')
                 out->fields_run = strcmp(value, "fields") == 0;
             else if (*c == 'e' && each_e)
@@ -74,6 +124,7 @@ const tshark_options_t *tcpstate_tshark_options(void)
     if (!tried) {
         tried = TRUE;
         options.read = read_command_line(&options, NULL);
+        options.may_show_final |= !options.read;
     }
     return &options;
 }

@@ -13,6 +13,10 @@ typedef struct {
     gboolean read;       /* the command line could be read; else nothing below is known */
     gboolean two_pass;   /* -2 may be among the options (never missed; rarely seen where it is not) */
     gboolean fields_run; /* -T fields */
+    gboolean read_filter; /* -R may be among the options (never missed, as -2) */
+    gboolean may_show_final; /* the run may show Zeek's final summary: it prints trees, colors,
+                                runs a script, names a final field or a macro, or has an option
+                                not known to show only what it names (never missed) */
 } tshark_options_t;
 
 /* Called with each -e field name, in order. */

@@ -230,11 +230,19 @@ static void stream_from_tcp(tcp_layer_t *layer, const packet_info *pinfo, tvbuff
 
 guint32 tcpstate_layer_stream(const packet_info *pinfo, const tcp_layer_t *layer)
 {
+    tcp_layer_t *own;
+
     /* A segment has its header's first 20 bytes: TCP got as far as its
      * conversation, on the first pass as on this one. */
     if (!PINFO_FD_VISITED(pinfo) || layer->kind != TCPS_LAYER_SEGMENT)
         return layer->stream;
-    return conversation_stream(pinfo, layer);
+    /* Asked once a dissection: the layer is one of the hook's own. */
+    own = &seen.layers[layer - seen.layers];
+    if (!own->stream_asked) {
+        own->stream = conversation_stream(pinfo, layer);
+        own->stream_asked = TRUE;
+    }
+    return own->stream;
 }
 
 static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)

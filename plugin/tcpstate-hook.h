@@ -21,12 +21,14 @@ typedef struct {
     struct tcps_segment seg;  /* TCPS_LAYER_SEGMENT: the header's fields and tcp.len */
     tvbuff_t *ds_tvb;         /* the data source the header lies in (the frame's, or reassembled bytes) */
     gint offset;              /* where the header starts in ds_tvb */
-    guint32 stream;           /* first pass: tcp.stream; TCPS_NO_STREAM when TCP got no stream for it */
+    guint32 stream;           /* tcp.stream; TCPS_NO_STREAM when TCP got no stream for it (on a later
+                                 pass: once stream_asked) */
     address src, dst;         /* the addresses TCP was given, where its conversation will be asked
                                  (shallow: valid while the frame is dissected) */
     guint position;           /* where TCP's entry is in pinfo->layers (0-based) */
     guint8 kind;              /* enum tcps_layer_kind */
     guint8 captured;          /* TCPS_CAPTURED_* bits (tcpstate_segment.h) */
+    guint8 stream_asked;      /* a later pass: stream was asked of TCP's conversations */
 } tcp_layer_t;
 
 /* Find TCP and make the hook's handle (from the plugin's handoff).  The

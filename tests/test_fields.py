@@ -735,37 +735,110 @@ WANTED_GROUPS = {
              "tcpstate.zeek.final.history", "tcpstate.zeek.final.orig"],
 }
 
+LATER_NEVER = "left to a later pass that shows them: Zeek's view never run"
+LATER_RUN = "Zeek's view run on a later pass"
+
 def test_without_zeek():
     """A one-pass run that prints summary lines, wants no Zeek field (new or
     old name) and has no tcpstate tap does not run the Zeek model: it makes
     no Zeek connection and says so, and what it shows equals what the same
-    run with -2 shows, which computes everything.  A Zeek field in a filter
-    or a column, an old name, -V, a tcpstate statistic or -2 runs it."""
+    run with -2 shows.  The first pass of -2 leaves Zeek's view to the
+    second, which shows none of it here: no Zeek connection there either.
+    A Zeek field in a filter or a column, an old name, -V or a tcpstate
+    statistic runs it, in one pass as with -2; -2 whose second pass shows
+    it runs it there (catches it up), and shows what one pass shows (but
+    for -V, which says with -2 how each connection ended)."""
     names = ["seed", "time_wait_reuse", "rst_in_time_wait"]
     skipped = [["-Y", "tcpstate"], ["-Y", 'tcpstate.client == "TIME_WAIT" || tcpstate.server == "SYN_RCVD"'],
                ["-Y", "tcpstate.analysis.rst.time_wait || tcpstate.handshake || tcpstate.seq == 1"],
                ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client","Seq","%Cus:tcpstate.seq"']]
     computed = [["-Y", 'tcpstate.zeek.history contains "F"'], ["-Y", "tcpstate.final.client"],
                 ["-Y", "tcpstate.history"], ["-o", 'gui.column.format:"No.","%m","CS","%Cus:tcpstate.zeek.conn_state"'],
-                ["-V"], ["-Y", "tcp", "-z", "tcpstate,sum"], ["-2", "-Y", "tcp"]]
+                ["-V"], ["-Y", "tcp", "-z", "tcpstate,sum"],
+                ["-T", "fields", "-e", "frame.number", "-e", "tcpstate.zeek.history", "-e", "tcpstate.zeek.conn"]]
+    caught_up = 0
     for name in names:
         pcap = os.path.join(CAPTURES, name + ".pcap")
         tcp_frames = len(t.tshark(["-r", t.readable(pcap), "-n", "-Y", "tcp"]).stdout.splitlines())
-        for args in skipped:
+        for args in skipped + [["-Y", "tcp"]]:
             frames, zeek, out, err = memory_report(pcap, args)
             what = f"{name}: tshark {' '.join(args)}"
-            if frames != tcp_frames or zeek != 0 or "Zeek's view not computed" not in err:
+            if args in skipped and (frames != tcp_frames or zeek != 0 or "Zeek's view not computed" not in err):
                 fail(f"{what}: analysed {frames} of {tcp_frames} TCP frames, made {zeek} Zeek connections")
-            _, zeek2, out2, _ = memory_report(pcap, ["-2", *args])
-            if out != out2 or not out or zeek2 == 0:
-                fail(f"{what} shows differently from -2 ({zeek2} Zeek connections):\n{out}\n-2:\n{out2}")
+            frames2, zeek2, out2, err2 = memory_report(pcap, ["-2", *args])
+            if out != out2 or not out or frames2 != tcp_frames or zeek2 != 0 or LATER_NEVER not in err2:
+                fail(f"{what} with -2: {zeek2} Zeek connections ({LATER_NEVER!r} "
+                     f"{'' if LATER_NEVER in err2 else 'not '}said); one pass:\n{out}\n-2:\n{out2}")
         for args in computed:
             frames, zeek, out, err = memory_report(pcap, args)
             if frames != tcp_frames or zeek == 0 or "not computed" in err or not out:
                 fail(f"{name}: tshark {' '.join(args)} analysed {frames} of {tcp_frames} TCP frames, "
                      f"made {zeek} Zeek connections")
-    print(f"{len(names)} captures: {len(skipped)} kinds of run without Zeek's view show what -2 shows; "
-          f"{len(computed)} that show it compute it")
+            _, zeek2, out2, err2 = memory_report(pcap, ["-2", *args])
+            # (-V with -2 differs on purpose: a connection's last segment
+            # says how it ended.)
+            if zeek2 != zeek or (out2 != out and args != ["-V"]):
+                fail(f"{name}: tshark -2 {' '.join(args)}: {zeek2} Zeek connections, {zeek} in one pass; "
+                     f"one pass:\n{out[:1500]}\n-2:\n{out2[:1500]}")
+            caught_up += LATER_RUN in err2
+    # The columns and -e fields are seen by the second pass only, so there
+    # Zeek's view is caught up.  (tshark's first pass has the -Y filter
+    # too: those filters run it there.)
+    if caught_up < 2 * len(names):
+        fail(f"Zeek's view caught up on the second pass in {caught_up} of {len(computed) * len(names)} -2 runs")
+    print(f"{len(names)} captures: {len(skipped) + 1} kinds of run without Zeek's view show what -2 shows, and "
+          f"neither runs it; {len(computed)} that show it compute it, and show with -2 what they show in one pass "
+          f"({caught_up} of them caught up on the second pass)")
+
+def final_histories(pcap):
+    """Zeek's final history by Zeek connection: what its last packet's
+    history so far says, in a -2 run (test two_pass holds that rule)."""
+    rows = t.fields(pcap, ["tcpstate.zeek.conn", "tcpstate.zeek.history"], display_filter=None, extra=["-2"])
+    return {r["tcpstate.zeek.conn"]: r["tcpstate.zeek.history"] for r in rows if r["tcpstate.zeek.conn"]}
+
+def test_later_pass():
+    """With -2 the first pass leaves Zeek's view to the second, which
+    catches it up frame by frame where it shows it (test without_zeek).
+    Zeek's final summary cannot be caught up: it is how Zeek's model ends
+    the capture, and the second pass shows it from its first frame.  So the
+    first pass runs Zeek's model wherever the second may show the summary:
+    a custom column that names it in the preferences (nothing on the
+    command line says so), a printed tree (-V).  Both must show each
+    connection's final history.  A read filter (-R) drops frames from the
+    second pass, so with one the first pass computes everything: the Zeek
+    histories of the frames it keeps are those a one-pass run with the same
+    filter shows."""
+    pcap = os.path.join(CAPTURES, "time_wait_reuse.pcap")
+    finals = final_histories(pcap)
+    columns = 'gui.column.format: "No.", "%m", "Z", "%Cus:tcpstate.zeek.conn", "Final", "%Cus:tcpstate.zeek.final.history"'
+    if len(finals) < 2 or not all(finals.values()):
+        fail(f"time_wait_reuse: final histories {finals}; expected two Zeek connections")
+    with tempfile.TemporaryDirectory() as config:
+        os.chmod(config, 0o755)
+        with open(os.path.join(config, "preferences"), "w") as f:
+            f.write(columns + "\n")
+        proc = t.tshark(["-r", t.readable(pcap), "-n", "-2"],
+                        env_extra=["WIRESHARK_CONFIG_DIR=" + config, "TCPSTATE_MEMSTATS=1"])
+    shown = [line.split() for line in proc.stdout.splitlines()]
+    if not shown or any(len(cols) != 3 or finals.get(cols[1]) != cols[2] for cols in shown) or \
+            LATER_RUN in proc.stderr or "final summary" in proc.stderr:
+        fail(f"-2 with a custom column of the final history in the preferences shows:\n{proc.stdout}\n"
+             f"expected the final histories {finals}; stderr:\n{proc.stderr[-600:]}")
+    verbose = t.tshark(["-r", t.readable(pcap), "-n", "-2", "-V"]).stdout
+    got = re.findall(r"Final Zeek history: ([^]\s]+)", verbose)
+    if sorted(set(got)) != sorted(set(finals.values())):
+        fail(f"-2 -V shows final histories {sorted(set(got))}; expected {sorted(set(finals.values()))}")
+    # A read filter that drops frames: in one pass and with -2 the kept
+    # frames show the same histories (Zeek's model saw every frame).
+    kept = "tcp.len > 0 || tcp.flags.syn == 1"
+    one = t.fields(pcap, ["tcpstate.zeek.history"], display_filter=kept)
+    _, _, _, err = memory_report(pcap, ["-2", "-R", kept])
+    two = t.fields(pcap, ["tcpstate.zeek.history"], display_filter=None, extra=["-2", "-R", kept])
+    if not one or one != two or "later pass" in err:
+        fail(f"-2 -R '{kept}': histories {[r['tcpstate.zeek.history'] for r in two]}; one pass "
+             f"{[r['tcpstate.zeek.history'] for r in one]}; stderr:\n{err[-400:]}")
+    print(f"final histories {sorted(finals.values())} shown by -2 with a custom column from the preferences "
+          f"and with -V; -2 -R keeps the histories of its {len(two)} frames")
 
 # Where the watches' FIN_WAIT_2 expert info fires: fin_wait_2_timeout.pcap
 # with a 1 s limit, frames 6 and 7 (tests/test_experts.py, EXPERTS).
@@ -804,6 +877,12 @@ def test_without_watches():
         if WATCHES_NOT_RUN in err or mark not in out:
             fail(f"tshark {' '.join(args)}: watches {'not ' if WATCHES_NOT_RUN in err else ''}run, "
                  f"{mark!r} {'' if mark in out else 'not '}shown:\n{out[:800]}")
+        # With -2 the second pass shows them, caught up there when the
+        # first pass left them out (the expert column: the first pass has
+        # no columns).
+        _, _, out2, err2 = memory_report(pcap, [*WATCHED, "-2", *args])
+        if mark not in out2 or "watches never run" in err2:
+            fail(f"tshark -2 {' '.join(args)}: {mark!r} {'' if mark in out2 else 'not '}shown:\n{out2[:800]}")
     print(f"{len(skipped)} kinds of run without the watches show what -2 shows; {len(seen)} that can show "
           f"them run them")
 
@@ -938,7 +1017,7 @@ def test_wanted_per_pass():
 if __name__ == "__main__":
     run(__doc__, {
         "plugin-loaded": test_plugin_loaded, "fields": test_fields, "truth": test_truth, "filters": test_filters,
-    "custom-columns": test_custom_columns, "two-pass": test_two_pass, "relative-numbers": test_relative_numbers,
+    "custom-columns": test_custom_columns, "two-pass": test_two_pass, "later-pass": test_later_pass, "relative-numbers": test_relative_numbers,
     "msl": test_msl, "icmp": test_icmp, "hook": test_hook, "aliases": test_aliases,
     "deep-header": test_deep_header, "left-alone": test_left_alone, "wanted-per-pass": test_wanted_per_pass,
     "without-zeek": test_without_zeek, "without-watches": test_without_watches, "one-pass": test_one_pass,

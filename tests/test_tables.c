@@ -62,7 +62,7 @@ static struct tcps_segment seg(uint64_t t_ms, int from_client, uint8_t flags, ui
 static uint32_t feed(struct tcps_conn_table *t, uint32_t stream, struct tcps_segment s, struct tcps_result *r)
 {
     static const struct tcps_config cfg = { .msl_s = 30 };
-    uint32_t conn = tcps_table_conn_of_segment(t, stream, &s, TCPS_KEEP_WATCH | TCPS_KEEP_LINKS);
+    uint32_t conn = tcps_table_conn_of_segment(t, stream, &s, true);
 
     tcps_table_segment_seen(t, conn, stream, &cfg, &s, r);
     return conn;
@@ -525,7 +525,7 @@ static void test_capture(void)
     CHECK(tcps_capture_segment(&cap, &data.seg, data.stream, false, unpacked(k, &r), &conn));
     CHECK_EQ(r.seq, 0);                                /* numbers not asked for */
     CHECK_EQ(r.seglen, 100);
-    CHECK_EQ(tcps_results_zeek(&cap.results, 3, 0, k, tcps_table_links(&cap.conns, 0)->zk_first), 1);
+    CHECK_EQ(tcps_results_zeek(&cap.results, 3, 0, k, tcps_table_zeek(&cap.conns, 0)->first), 1);
     CHECK_EQ(tcps_table_links(&cap.conns, 0)->last_frame, 3);
     /* Frame 4: an ICMP error quoting the SYN (layer 1), after the IP layer's own TCP... here alone. */
     in = layer_of(seg(0, 1, TCPS_SYN, 100, 0, 40000), 0, 0, TCPS_LAYER_QUOTED);
@@ -606,7 +606,7 @@ static void test_capture_without_zeek(void)
     CHECK_EQ(tcps_results_get(&caps[1].results, 3, 0)->states, TCPS_FIN_WAIT_1 << 4 | TCPS_CLOSE_WAIT); /* the FIN, taken as delivered */
     CHECK_EQ(caps[0].zeek.used, 1);
     CHECK_EQ(caps[1].zeek.used, 0);
-    CHECK_EQ(tcps_table_links(&caps[1].conns, 0)->zk_first, 0);
+    CHECK(tcps_table_zeek(&caps[0].conns, 0) && !tcps_table_zeek(&caps[1].conns, 0)); /* no Zeek connection made */
     tcps_capture_free(&caps[0]);
     tcps_capture_free(&caps[1]);
 }
@@ -655,6 +655,85 @@ static void test_capture_state_machine_only(void)
     tcps_capture_free(&caps[1]);
 }
 
+/* A tshark -2 run: the first pass leaves Zeek's model and the watches out,
+ * the second catches them up frame by frame.  Every kept result, Zeek
+ * connection and connection record must then be what a first pass that
+ * ran everything kept.  Two connections interleaved, the server closing
+ * first (a watch finding), a reset, a header quoted by an ICMP error as a
+ * frame's second layer, and the first 4-tuple used again by a new SYN. */
+static void test_capture_catch_up(void)
+{
+    static const struct tcps_capture_config all = {
+        .fsm = { .msl_s = 30 }, .zeek = { no_server_ports }, .watch = { UINT64_MAX, UINT64_MAX, UINT64_MAX, 1, 2 } };
+    struct tcps_capture_config first = all;
+    struct {
+        struct tcps_segment seg;
+        uint32_t len, stream;
+        uint8_t kind;
+    } frames[][2] = {
+        { { seg(0, 1, TCPS_SYN, 100, 0, 40000), 0, 0, TCPS_LAYER_SEGMENT } },
+        { { seg(1, 0, TCPS_SYN | TCPS_ACK, 500, 101, 40000), 0, 0, TCPS_LAYER_SEGMENT } },
+        { { seg(2, 1, TCPS_SYN, 900, 0, 40001), 0, 1, TCPS_LAYER_SEGMENT } },
+        { { seg(3, 1, TCPS_ACK, 101, 501, 40000), 20, 0, TCPS_LAYER_SEGMENT } },
+        { { seg(4, 0, TCPS_SYN | TCPS_ACK, 300, 901, 40001), 0, 1, TCPS_LAYER_SEGMENT },
+          { seg(4, 1, TCPS_SYN, 100, 0, 40000), 0, 0, TCPS_LAYER_QUOTED } },
+        { { seg(5, 0, TCPS_FIN | TCPS_ACK, 501, 121, 40000), 0, 0, TCPS_LAYER_SEGMENT } },
+        { { seg(6, 1, TCPS_RST, 901, 0, 40001), 0, 1, TCPS_LAYER_SEGMENT } },
+        { { seg(7, 1, TCPS_FIN | TCPS_ACK, 121, 502, 40000), 0, 0, TCPS_LAYER_SEGMENT } },
+        { { seg(8, 0, TCPS_ACK, 502, 122, 40000), 0, 0, TCPS_LAYER_SEGMENT } },
+        { { seg(70000, 1, TCPS_SYN, 5000, 0, 40000), 0, 2, TCPS_LAYER_SEGMENT } },
+    };
+    const unsigned n = sizeof frames / sizeof frames[0];
+    struct tcps_capture caps[2];
+    bool differed = false;
+
+    first.without_zeek = first.without_watches = true;
+    memset(caps, 0, sizeof caps);
+    for (unsigned pass = 0; pass < 2; pass++)
+        for (uint32_t f = 0; f < n; f++)
+            for (unsigned l = 0; l < 2 && frames[f][l].seg.flags; l++) {
+                struct tcps_layer in = layer_of(frames[f][l].seg, frames[f][l].len, frames[f][l].stream,
+                                                frames[f][l].kind);
+                if (pass == 0) {
+                    tcps_capture_layer(&caps[0], &all, f + 1, l, &in);
+                    tcps_capture_layer(&caps[1], &first, f + 1, l, &in);
+                    differed |= memcmp(tcps_results_get(&caps[0].results, f + 1, l),
+                                       tcps_results_get(&caps[1].results, f + 1, l), sizeof(struct tcps_kept)) != 0;
+                } else {
+                    tcps_capture_catch_up(&caps[1], &all, f + 1, l, &in);
+                }
+            }
+    CHECK(differed); /* the first pass alone kept less */
+    for (uint32_t f = 0; f < n; f++)
+        for (unsigned l = 0; l < 2 && frames[f][l].seg.flags; l++) {
+            const struct tcps_kept *want = tcps_results_get(&caps[0].results, f + 1, l);
+            const struct tcps_kept *got = tcps_results_get(&caps[1].results, f + 1, l);
+            CHECK(want && got && memcmp(want, got, sizeof *want) == 0);
+        }
+    /* The SYN-ACK (its sender the server) took host 1's first open out of
+     * SYN_SENT, so its second is not "many". */
+    CHECK_EQ(tcps_results_get(&caps[1].results, 3, 0)->watch, 0);
+    CHECK_EQ(tcps_results_get(&caps[1].results, 8, 0)->watch, TCPS_WATCH_SERVER_TIME_WAIT | TCPS_WATCH_SERVER_TW_MANY);
+    CHECK_EQ(tcps_results_get(&caps[1].results, 4, 0)->bytes[TCPS_CLIENT], 20);
+    CHECK_EQ(caps[0].zeek.used, 3);
+    CHECK_EQ(caps[1].zeek.used, caps[0].zeek.used);
+    for (uint32_t z = 1; z <= caps[0].zeek.used; z++) {
+        unsigned len0, len1;
+        const char *h0 = zk_table_history(&caps[0].zeek, zk_table_record(&caps[0].zeek, z), &len0);
+        const char *h1 = zk_table_history(&caps[1].zeek, zk_table_record(&caps[1].zeek, z), &len1);
+        CHECK(len0 == len1 && memcmp(h0, h1, len0) == 0);
+    }
+    CHECK_EQ(caps[1].conns.used, 3);
+    for (uint32_t c = 0; c < caps[1].conns.used; c++) {
+        CHECK(memcmp(tcps_table_zeek(&caps[0].conns, c), tcps_table_zeek(&caps[1].conns, c),
+                     sizeof(struct tcps_conn_zeek)) == 0);
+        CHECK(memcmp(tcps_table_watch(&caps[0].conns, c), tcps_table_watch(&caps[1].conns, c),
+                     sizeof(struct tcps_conn_watch)) == 0);
+    }
+    tcps_capture_free(&caps[0]);
+    tcps_capture_free(&caps[1]);
+}
+
 int main(void)
 {
     test_chunks();
@@ -669,5 +748,6 @@ int main(void)
     test_capture();
     test_capture_without_zeek();
     test_capture_state_machine_only();
+    test_capture_catch_up();
     return checks_done();
 }

@@ -24,10 +24,11 @@ bool tcps_capture_side0_is_client(const struct zk_record *zk, const struct tcps_
 }
 
 /* Zeek's view of the segment: its own connection (Zeek splits and times
- * out by its own rules), history and conn_state so far.  The Zeek
- * connection's number. */
+ * out by its own rules), history and conn_state so far.  `last` is the
+ * Zeek connection of the tcpstate connection's previous segment (0: none).
+ * The Zeek connection's number. */
 static uint32_t zeek_segment(struct tcps_capture *cap, const struct zk_config *cfg, const struct tcps_layer *in,
-                             const struct tcps_conn *fsm, const struct tcps_conn_links *links, struct tcps_kept *k)
+                             const struct tcps_conn *fsm, uint32_t last, struct tcps_kept *k)
 {
     const struct tcps_segment *seg = &in->seg;
     struct zk_packet pkt = {
@@ -37,7 +38,7 @@ static uint32_t zeek_segment(struct tcps_capture *cap, const struct zk_config *c
         .payload_truncated = !(in->captured & TCPS_CAPTURED_PAYLOAD),
     };
     uint32_t number;
-    const struct zk_conn *zk = zk_table_packet(&cap->zeek, cfg, tcps_tuple_key(seg), &pkt, links->zk_last, &number);
+    const struct zk_conn *zk = zk_table_packet(&cap->zeek, cfg, tcps_tuple_key(seg), &pkt, last, &number);
     int client_side = side0_is_client(zk->side0_addr, zk->side0_port, fsm) ? 0 : 1;
 
     k->hist = zk->history_len == 1 && zk->history[0] == 'H' ? TCPS_HIST_WAS_H : zk->history_len;
@@ -48,35 +49,41 @@ static uint32_t zeek_segment(struct tcps_capture *cap, const struct zk_config *c
     return number;
 }
 
-/* What a connection keeps besides its state machine (tcpstate_conn_table.h). */
-static unsigned conn_keeps(const struct tcps_capture_config *cfg)
+/* The watches and Zeek's model take a segment of connection `conn`, whose
+ * state machine said `r` (each unless `cfg` says nothing will show it).
+ * They need only what the state machine said, so they can also run on a
+ * later pass (tcps_capture_catch_up).  The client of a connection is
+ * fixed by its first segment, so a later run sees the same ends. */
+static void watch_and_zeek(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
+                           unsigned layer, const struct tcps_layer *in, uint32_t conn, const struct tcps_result *r,
+                           struct tcps_kept *k)
 {
-    return (cfg->without_watches ? 0 : TCPS_KEEP_WATCH) |
-           (cfg->without_zeek && cfg->one_pass ? 0 : TCPS_KEEP_LINKS);
+    struct tcps_conn_zeek *zeek;
+    uint32_t zk;
+
+    if (!cfg->without_watches)
+        k->watch = tcps_watch_segment(&cap->watch, tcps_table_watch_make(&cap->conns, conn), &cfg->watch, &in->seg, r);
+    if (cfg->without_zeek)
+        return;
+    zeek = tcps_table_zeek_make(&cap->conns, conn);
+    zk = zeek_segment(cap, &cfg->zeek, in, tcps_table_fsm(&cap->conns, conn), zeek->last, k);
+    if (!zeek->first)
+        zeek->first = zk;
+    zeek->last = zk;
+    tcps_results_keep_zeek(&cap->results, frame, layer, k, zeek->first, zk);
 }
 
-/* A segment: the state machine, the watches and the Zeek model (each unless
- * nothing will show it) take it. */
+/* A segment: the state machine takes it, then the watches and Zeek's model. */
 static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
                             unsigned layer, const struct tcps_layer *in, struct tcps_kept *k, struct tcps_result *r)
 {
     struct tcps_conn_links *links;
-    uint32_t zk, conn = tcps_table_conn_of_segment(&cap->conns, in->stream, &in->seg, conn_keeps(cfg));
+    uint32_t conn = tcps_table_conn_of_segment(&cap->conns, in->stream, &in->seg, !cfg->one_pass);
 
     tcps_table_segment_seen(&cap->conns, conn, in->stream, &cfg->fsm, &in->seg, r);
-    if (!cfg->without_watches)
-        k->watch = tcps_watch_segment(&cap->watch, tcps_table_watch(&cap->conns, conn), &cfg->watch, &in->seg, r);
-    links = tcps_table_links(&cap->conns, conn);
-    if (!links)
-        return;
-    links->last_frame = frame;
-    zk = cfg->without_zeek ? 0 : zeek_segment(cap, &cfg->zeek, in, tcps_table_fsm(&cap->conns, conn), links, k);
-    if (!zk)
-        return;
-    if (!links->zk_first)
-        links->zk_first = zk;
-    links->zk_last = zk;
-    tcps_results_keep_zeek(&cap->results, frame, layer, k, links->zk_first, zk);
+    if ((links = tcps_table_links(&cap->conns, conn)))
+        links->last_frame = frame;
+    watch_and_zeek(cap, cfg, frame, layer, in, conn, r, k);
 }
 
 /* A header that is not a segment is shown with the states of its
@@ -130,6 +137,21 @@ bool tcps_capture_segment(const struct tcps_capture *cap, const struct tcps_segm
             r->ack = seg->ack - sequence_base(cap, *conn, r, receiver);
     }
     return true;
+}
+
+void tcps_capture_catch_up(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
+                           unsigned layer, const struct tcps_layer *in)
+{
+    struct tcps_kept *k = tcps_results_to_complete(&cap->results, frame, layer);
+    struct tcps_result r;
+    uint32_t conn;
+
+    if (!k || tcps_kept_not_a_segment(k) || !tcps_layer_is_segment(in) ||
+        !tcps_table_conn_of_stream(&cap->conns, in->stream, &conn))
+        return;
+    tcps_kept_unpack(k, &r);
+    r.sender = tcps_sender(tcps_table_fsm(&cap->conns, conn), &in->seg);
+    watch_and_zeek(cap, cfg, frame, layer, in, conn, &r, k);
 }
 
 size_t tcps_capture_bytes_per_conn(const struct tcps_capture *cap)

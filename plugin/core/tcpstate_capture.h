@@ -42,8 +42,8 @@ struct tcps_capture_config {
     bool without_zeek; /* nothing will show Zeek's view: its model is not run, and no
                           result has a Zeek connection */
     bool one_pass;     /* each frame's result is shown while the frame is dissected, never
-                          again, and without a tap: with without_zeek, nothing reads a
-                          connection's links (struct tcps_conn_links), so none are kept */
+                          again, and without a tap: nothing reads a connection's links
+                          (struct tcps_conn_links), so none are kept */
     bool without_watches; /* nothing will show what the watches see: they are not run, and no
                              result has watch bits */
 };
@@ -65,6 +65,15 @@ static inline bool tcps_layer_is_segment(const struct tcps_layer *in)
 /* Analyse TCP layer `layer` (0: the first) of frame `frame` and keep the result. */
 void tcps_capture_layer(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
                         unsigned layer, const struct tcps_layer *in);
+
+/* On a later pass, run for TCP layer `layer` of `frame` (`in`, its header
+ * read again, with its tcp.stream) what the first pass left out: the
+ * watches and Zeek's model, as far as `cfg` now says they run, and
+ * complete its kept result with what they say.  Frames must come as the
+ * first pass read them, each once: the watches and Zeek's model follow the
+ * capture in order, and a tshark second pass reads every frame in order. */
+void tcps_capture_catch_up(struct tcps_capture *cap, const struct tcps_capture_config *cfg, uint32_t frame,
+                           unsigned layer, const struct tcps_layer *in);
 
 /* A segment's kept result (unpacked into `r`: tcps_kept_unpack) whole
  * again, with what its header says (`seg` of tcp.stream `stream`, read

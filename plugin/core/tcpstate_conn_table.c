@@ -16,14 +16,12 @@ bool tcps_table_conn_of_stream(const struct tcps_conn_table *t, uint32_t stream,
     return true;
 }
 
-static uint32_t new_conn(struct tcps_conn_table *t, uint32_t stream, unsigned keep)
+static uint32_t new_conn(struct tcps_conn_table *t, uint32_t stream, bool keep_links)
 {
     uint32_t conn = t->used++;
 
     tcps_conn_init(tcps_chunk_make(&t->fsms, conn, sizeof(struct tcps_conn)));
-    if (keep & TCPS_KEEP_WATCH)
-        tcps_chunk_make(&t->watches, conn, sizeof(struct tcps_conn_watch)); /* zeroed */
-    if (keep & TCPS_KEEP_LINKS)
+    if (keep_links)
         ((struct tcps_conn_links *)tcps_chunk_make(&t->links, conn, sizeof(struct tcps_conn_links)))->stream = stream;
     return conn;
 }
@@ -43,7 +41,7 @@ static uint32_t conn_keeping_syn(struct tcps_conn_table *t, uint64_t key, const 
 }
 
 uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, const struct tcps_segment *seg,
-                                    unsigned keep)
+                                    bool keep_links)
 {
     uint32_t *slot = tcps_chunk_make(&t->stream_conns, stream, sizeof *slot);
     uint64_t key;
@@ -53,7 +51,7 @@ uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, 
     key = tcps_tuple_key(seg);
     *slot = conn_keeping_syn(t, key, seg);
     if (!*slot)
-        *slot = new_conn(t, stream, keep) + 1;
+        *slot = new_conn(t, stream, keep_links) + 1;
     tcps_map_put(&t->tuple_stream, key, stream + 1);
     return *slot - 1;
 }
@@ -173,6 +171,7 @@ size_t tcps_table_bytes(const struct tcps_conn_table *t)
     return tcps_chunks_bytes(&t->fsms, sizeof(struct tcps_conn)) +
            tcps_chunks_bytes(&t->watches, sizeof(struct tcps_conn_watch)) +
            tcps_chunks_bytes(&t->links, sizeof(struct tcps_conn_links)) +
+           tcps_chunks_bytes(&t->zeek, sizeof(struct tcps_conn_zeek)) +
            tcps_chunks_bytes(&t->stream_conns, sizeof(uint32_t)) + tcps_map_bytes(&t->tuple_stream) +
            aside_bytes(&t->holes, sizeof(struct tcps_holes)) + aside_bytes(&t->pseudo_isns, 2 * sizeof(uint32_t));
 }
@@ -182,6 +181,7 @@ void tcps_table_free(struct tcps_conn_table *t)
     tcps_chunks_free(&t->fsms);
     tcps_chunks_free(&t->watches);
     tcps_chunks_free(&t->links);
+    tcps_chunks_free(&t->zeek);
     tcps_chunks_free(&t->stream_conns);
     tcps_map_free(&t->tuple_stream);
     aside_free(&t->holes);

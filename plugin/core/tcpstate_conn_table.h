@@ -23,14 +23,18 @@
 extern "C" {
 #endif
 
-/* What else a connection's segments tie it to.  Read only by Zeek's view
- * (its Zeek connections), the statistics tap (its first stream) and later
- * passes (its last frame), so a one-pass run without Zeek keeps none. */
+/* What else a connection's segments tie it to, kept unless the run shows
+ * each result as its frame is read (a one-pass run): the statistics tap
+ * reads its first stream, later passes its last frame. */
 struct tcps_conn_links {
     uint32_t stream;               /* its first tcp.stream */
-    uint32_t zk_first;             /* its first Zeek connection (0: none yet) */
-    uint32_t zk_last;              /* the Zeek connection of its latest segment (0: none yet) */
     uint32_t last_frame;           /* the frame of its latest segment */
+};
+
+/* Its Zeek connections, kept when Zeek's model runs. */
+struct tcps_conn_zeek {
+    uint32_t first;                /* its first Zeek connection (0: none yet) */
+    uint32_t last;                 /* the Zeek connection of its latest segment (0: none yet) */
 };
 
 /* Records kept for a few connections only, by connection number. */
@@ -43,11 +47,14 @@ struct tcps_aside {
 /* Every connection has a state machine, in an array by connection number;
  * what fewer runs or fewer connections need is kept apart, so that the
  * common record stays small (the benchmark's captures have a connection
- * every 40 packets). */
+ * every 40 packets).  The watch timestamps and Zeek connections are made
+ * when the watches or Zeek's model first take a segment of the
+ * connection, which may be on a later pass (tcps_capture_catch_up). */
 struct tcps_conn_table {
     struct tcps_chunks fsms;       /* struct tcps_conn by connection number */
-    struct tcps_chunks watches;    /* struct tcps_conn_watch by connection number, when kept */
+    struct tcps_chunks watches;    /* struct tcps_conn_watch by connection number, when made */
     struct tcps_chunks links;      /* struct tcps_conn_links by connection number, when kept */
+    struct tcps_chunks zeek;       /* struct tcps_conn_zeek by connection number, when made */
     uint32_t used;
     struct tcps_chunks stream_conns; /* per tcp.stream: connection number + 1, 0 = none yet */
     struct tcps_map tuple_stream;  /* 4-tuple digest -> latest tcp.stream + 1, while it may be reused */
@@ -55,14 +62,11 @@ struct tcps_conn_table {
     struct tcps_aside pseudo_isns; /* uint32_t[2]: sequence bases used before the ISN was seen */
 };
 
-/* What a new connection keeps besides its state machine (bits). */
-#define TCPS_KEEP_WATCH 0x1u /* struct tcps_conn_watch */
-#define TCPS_KEEP_LINKS 0x2u /* struct tcps_conn_links */
-
 /* The connection that segment `seg` of tcp.stream `stream` belongs to
- * (created, with what `keep` says, when it is the stream's first segment). */
+ * (created, with its links when `keep_links`, when it is the stream's first
+ * segment). */
 uint32_t tcps_table_conn_of_segment(struct tcps_conn_table *t, uint32_t stream, const struct tcps_segment *seg,
-                                    unsigned keep);
+                                    bool keep_links);
 
 /* The newest tcp.stream of the 4-tuple `key` (tcps_tuple_key), + 1, while
  * its connection may still be in use; else 0.  Wireshark's TCP starts a
@@ -75,11 +79,17 @@ static inline uint32_t tcps_table_newest_stream(const struct tcps_conn_table *t,
 /* The connection tcp.stream `stream` belongs to, if any segment of it was seen. */
 bool tcps_table_conn_of_stream(const struct tcps_conn_table *t, uint32_t stream, uint32_t *conn);
 
-/* Connection `conn`'s state machine, watch timestamps and links; NULL when
- * there is no such connection (or its links are not kept). */
+/* Connection `conn`'s state machine, links, watch timestamps and Zeek connections; NULL when
+ * there is no such connection (or nothing of the kind was kept for it). */
 static inline struct tcps_conn *tcps_table_fsm(const struct tcps_conn_table *t, uint32_t conn)
 {
     return conn < t->used ? (struct tcps_conn *)tcps_chunk_get(&t->fsms, conn, sizeof(struct tcps_conn)) : NULL;
+}
+static inline struct tcps_conn_links *tcps_table_links(const struct tcps_conn_table *t, uint32_t conn)
+{
+    return conn < t->used ? (struct tcps_conn_links *)tcps_chunk_get(&t->links, conn,
+                                                                      sizeof(struct tcps_conn_links))
+                          : NULL;
 }
 static inline struct tcps_conn_watch *tcps_table_watch(const struct tcps_conn_table *t, uint32_t conn)
 {
@@ -87,11 +97,21 @@ static inline struct tcps_conn_watch *tcps_table_watch(const struct tcps_conn_ta
                                                                       sizeof(struct tcps_conn_watch))
                           : NULL;
 }
-static inline struct tcps_conn_links *tcps_table_links(const struct tcps_conn_table *t, uint32_t conn)
+static inline struct tcps_conn_zeek *tcps_table_zeek(const struct tcps_conn_table *t, uint32_t conn)
 {
-    return conn < t->used ? (struct tcps_conn_links *)tcps_chunk_get(&t->links, conn,
-                                                                      sizeof(struct tcps_conn_links))
+    return conn < t->used ? (struct tcps_conn_zeek *)tcps_chunk_get(&t->zeek, conn, sizeof(struct tcps_conn_zeek))
                           : NULL;
+}
+
+/* Connection `conn`'s watch timestamps and Zeek connections, made (zero)
+ * at the first call.  `conn` must exist. */
+static inline struct tcps_conn_watch *tcps_table_watch_make(struct tcps_conn_table *t, uint32_t conn)
+{
+    return (struct tcps_conn_watch *)tcps_chunk_make(&t->watches, conn, sizeof(struct tcps_conn_watch));
+}
+static inline struct tcps_conn_zeek *tcps_table_zeek_make(struct tcps_conn_table *t, uint32_t conn)
+{
+    return (struct tcps_conn_zeek *)tcps_chunk_make(&t->zeek, conn, sizeof(struct tcps_conn_zeek));
 }
 
 /* Run connection `conn`'s state machine on its segment `seg` (of `stream`). */

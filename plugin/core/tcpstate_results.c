@@ -106,6 +106,11 @@ const struct tcps_kept *tcps_results_further(const struct tcps_results *t, uint3
                                    : NULL;
 }
 
+struct tcps_kept *tcps_results_to_complete(struct tcps_results *t, uint32_t frame, unsigned layer)
+{
+    return (struct tcps_kept *)tcps_results_get(t, frame, layer);
+}
+
 void tcps_results_keep_zeek(struct tcps_results *t, uint32_t frame, unsigned layer, struct tcps_kept *k,
                             uint32_t first, uint32_t zk)
 {

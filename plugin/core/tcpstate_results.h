@@ -133,6 +133,10 @@ static inline const struct tcps_kept *tcps_results_get(const struct tcps_results
     return layer == 0 ? tcps_results_first(t, frame) : tcps_results_further(t, frame, layer);
 }
 
+/* The kept result of a frame's TCP layer `layer`, to be completed on a
+ * later pass (tcps_capture_catch_up), or NULL. */
+struct tcps_kept *tcps_results_to_complete(struct tcps_results *t, uint32_t frame, unsigned layer);
+
 /* The Zeek connection `zk` of a result whose tcpstate connection began with
  * Zeek connection `first`. */
 void tcps_results_keep_zeek(struct tcps_results *t, uint32_t frame, unsigned layer, struct tcps_kept *k,
