@@ -328,8 +328,27 @@ static gboolean same_needs_as_decided(proto_tree *tree)
     return tree && decided_in_kept_pass && tcpstate_wanted_kept && tcpstate_wanted_pass_key == decided_pass_key;
 }
 
-/* Is this file analysed?  How much of it is decided at its first frame. */
-static gboolean file_is_analysed(const packet_info *pinfo, proto_tree *tree)
+/* The file's first frame decides what the file computes. */
+static void decide_file_mode(const packet_info *pinfo, proto_tree *tree, enum file_mode needs)
+{
+    decided_in_kept_pass = tree && tcpstate_wanted_kept;
+    decided_pass_key = tcpstate_wanted_pass_key;
+    file_mode = needs;
+    capture_cfg.without_zeek = file_mode == FILE_WITHOUT_ZEEK;
+    capture_cfg.one_pass = file_mode == FILE_WITHOUT_ZEEK || file_mode == FILE_ONE_PASS;
+    capture_cfg.without_watches = capture_cfg.one_pass && !watches_seen(pinfo, tree);
+    if (file_mode == FILE_ANALYSED && may_leave_to_later_pass(pinfo))
+        leave_to_later_pass(pinfo, tree);
+    if (file_mode == FILE_LEFT_ALONE)
+        tcpstate_hook_install(FALSE);
+    if (capture_cfg.one_pass)
+        tcps_results_keep_latest_only(&cap.results);
+}
+
+/* Is this file analysed?  How much of it is decided at its first frame.
+ * Inline for its first test, which answers nearly every frame of a
+ * one-pass run. */
+static inline gboolean file_is_analysed(const packet_info *pinfo, proto_tree *tree)
 {
     enum file_mode needs;
 
@@ -337,18 +356,7 @@ static gboolean file_is_analysed(const packet_info *pinfo, proto_tree *tree)
         return file_mode != FILE_LEFT_ALONE;
     needs = frame_needs(pinfo, tree);
     if (file_mode == FILE_UNDECIDED) {
-        decided_in_kept_pass = tree && tcpstate_wanted_kept;
-        decided_pass_key = tcpstate_wanted_pass_key;
-        file_mode = needs;
-        capture_cfg.without_zeek = file_mode == FILE_WITHOUT_ZEEK;
-        capture_cfg.one_pass = file_mode == FILE_WITHOUT_ZEEK || file_mode == FILE_ONE_PASS;
-        capture_cfg.without_watches = capture_cfg.one_pass && !watches_seen(pinfo, tree);
-        if (file_mode == FILE_ANALYSED && may_leave_to_later_pass(pinfo))
-            leave_to_later_pass(pinfo, tree);
-        if (file_mode == FILE_LEFT_ALONE)
-            tcpstate_hook_install(FALSE);
-        if (capture_cfg.one_pass)
-            tcps_results_keep_latest_only(&cap.results);
+        decide_file_mode(pinfo, tree, needs);
     } else if (needs > file_mode && !warned_file_mode) {
         ws_warning("TCP State: frame %u asks for %s, but at its first frame this tshark run looked like one "
                    "that never does, so it is not there", pinfo->num, not_computed(needs));

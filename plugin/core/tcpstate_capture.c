@@ -83,7 +83,8 @@ static void analyse_segment(struct tcps_capture *cap, const struct tcps_capture_
     tcps_table_segment_seen(&cap->conns, conn, in->stream, &cfg->fsm, &in->seg, r);
     if ((links = tcps_table_links(&cap->conns, conn)))
         links->last_frame = frame;
-    watch_and_zeek(cap, cfg, frame, layer, in, conn, r, k);
+    if (!cfg->without_watches || !cfg->without_zeek) /* most one-pass runs: neither */
+        watch_and_zeek(cap, cfg, frame, layer, in, conn, r, k);
 }
 
 /* A header that is not a segment is shown with the states of its
