@@ -258,14 +258,14 @@ static gboolean may_leave_to_later_pass(const packet_info *pinfo)
            tshark_options->read && !tshark_options->read_filter;
 }
 
-/* May a custom column show Zeek's final summary?  One that names a final
- * field or a display filter macro.  (The preferences hold tshark's -o
- * columns, its profile's and the user's.) */
+/* May a custom column show Zeek's final summary (tcpstate_may_name_final)?
+ * (The preferences hold tshark's -o columns, its profile's and the
+ * user's.) */
 static gboolean columns_may_show_final(void)
 {
     for (gint i = 0; i < prefs.num_cols; i++) {
         const char *fields = get_column_custom_fields(i);
-        if (fields && (strstr(fields, "final") || strchr(fields, '$')))
+        if (fields && tcpstate_may_name_final(fields))
             return TRUE;
     }
     return FALSE;

@@ -30,10 +30,14 @@
 #define NAMING_ONLY_LONG_OPTIONS { "--disable-protocol", "--enable-protocol", "--disable-heuristic", \
                                    "--enable-heuristic", "--disable-all-protocols", "--only-protocols" }
 
+gboolean tcpstate_may_name_final(const char *text)
+{
+    return strstr(text, "final") || strchr(text, '$');
+}
+
 /* May a run with option `opt` (and its value, or NULL) show Zeek's final
  * summary (tcpstate.final, tcpstate.zeek.final.*)?  Yes where it may show
- * every field, or names one of them (all their names, old ones too, say
- * "final"), or may use a display filter macro ("$"), which can name one. */
+ * every field, or its value may name one (tcpstate_may_name_final). */
 static gboolean may_show_final(char opt, const char *value)
 {
     static const char *const formats[] = { "fields", "text", "tabs", "psml" };
@@ -41,7 +45,7 @@ static gboolean may_show_final(char opt, const char *value)
 
     if (!strchr(NAMING_ONLY_OPTIONS, opt))
         return TRUE;
-    if (value && (strstr(value, "final") || strchr(value, '$')))
+    if (value && tcpstate_may_name_final(value))
         return TRUE;
     if (opt != 'T')
         return FALSE;
@@ -50,13 +54,17 @@ static gboolean may_show_final(char opt, const char *value)
     return !format_ok;
 }
 
+/* Is long option `a` (with its "=value", if any) one that shows only what
+ * it names, and names no final field? */
 static gboolean long_option_names_only(const char *a)
 {
     static const char *const names[] = NAMING_ONLY_LONG_OPTIONS;
 
-    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-        if (strncmp(a, names[i], strlen(names[i])) == 0 && (a[strlen(names[i])] == '\0' || a[strlen(names[i])] == '='))
-            return !strstr(a, "final");
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(a, names[i], n) == 0 && (a[n] == '\0' || a[n] == '='))
+            return !tcpstate_may_name_final(a);
+    }
     return FALSE;
 }
 
@@ -72,7 +80,7 @@ static void parse_options(char **argv, int argc, tshark_options_t *out, tshark_e
             out->read_filter |= a[2] == 'r' || a[2] == 'R';
             out->may_show_final |= !long_option_names_only(a);
             if (!strchr(a, '=') && i + 1 < argc && argv[i + 1][0] != '-') {
-                out->may_show_final |= strstr(argv[i + 1], "final") || strchr(argv[i + 1], '$');
+                out->may_show_final |= tcpstate_may_name_final(argv[i + 1]);
                 i++;
             }
             continue;

@@ -19,6 +19,11 @@ typedef struct {
                                 not known to show only what it names (never missed) */
 } tshark_options_t;
 
+/* May this text (an option's value, a custom column's fields) name Zeek's
+ * final summary?  It names a final field (every name of one, old ones too,
+ * has "final" in it) or a display filter macro ("$"), which can name one. */
+gboolean tcpstate_may_name_final(const char *text);
+
 /* Called with each -e field name, in order. */
 typedef void (*tshark_e_field_fn)(const char *name);
 
