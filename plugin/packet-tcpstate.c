@@ -166,8 +166,7 @@ static guint8 decided_pass_key;       /* in this pass (tcpstate_wanted_pass_of) 
 static struct {
     gboolean left;              /* the first pass left Zeek's view or the watches out */
     gboolean decided;           /* a later pass has decided what it runs */
-    gboolean running;           /* ... and runs some of it */
-    struct tcps_capture_config cfg; /* what it runs */
+    struct tcps_capture_config cfg; /* what it runs (until it decides: nothing) */
     guint32 next_frame;         /* the frame each pass expects next */
     gboolean out_of_order;      /* a pass skipped a frame or repeated one (a read filter) */
     gboolean warned_final;      /* a later pass asked for Zeek's final summary, not computed */
@@ -281,7 +280,15 @@ static void leave_to_later_pass(const packet_info *pinfo, proto_tree *tree)
                                !tshark_options->may_show_final && !columns_may_show_final();
     capture_cfg.without_watches = !watches_seen(pinfo, tree);
     later.left = capture_cfg.without_zeek || capture_cfg.without_watches;
+    later.cfg = capture_cfg;
+    later.cfg.without_zeek = later.cfg.without_watches = true;
     later.next_frame = pinfo->num;
+}
+
+/* Does a later pass run some of what the first left out? */
+static gboolean later_pass_runs(void)
+{
+    return !later.cfg.without_zeek || !later.cfg.without_watches;
 }
 
 /* Does this frame come next, each pass reading every frame once in
@@ -307,7 +314,6 @@ static void decide_later_pass(const packet_info *pinfo, proto_tree *tree)
     later.cfg = capture_cfg;
     later.cfg.without_zeek = !(capture_cfg.without_zeek && tree && tcpstate_wanted_group(tree, WANTED_ZEEK));
     later.cfg.without_watches = !(capture_cfg.without_watches && watches_seen(pinfo, tree));
-    later.running = !later.cfg.without_zeek || !later.cfg.without_watches;
     later.next_frame = 1;
 }
 
@@ -394,8 +400,8 @@ static void report_memory(void)
         fprintf(stderr, "tcpstate: watches not run (a one-pass tshark run that shows none of their expert infos)\n");
     if (later.left)
         fprintf(stderr, "tcpstate: left to a later pass that shows them: Zeek's view %s, the watches %s\n",
-                where_run(!capture_cfg.without_zeek, later.running && !later.cfg.without_zeek),
-                where_run(!capture_cfg.without_watches, later.running && !later.cfg.without_watches));
+                where_run(!capture_cfg.without_zeek, !later.cfg.without_zeek),
+                where_run(!capture_cfg.without_watches, !later.cfg.without_watches));
 }
 
 /* At capture close (and before the next file): forget everything. */
@@ -474,7 +480,7 @@ static void later_pass_catch_up(packet_info *pinfo, proto_tree *tree, const tcp_
 {
     if (!later.decided)
         decide_later_pass(pinfo, tree);
-    if (!later.running || later.out_of_order || !frame_in_order(pinfo))
+    if (!later_pass_runs() || later.out_of_order || !frame_in_order(pinfo))
         return;
     for (guint i = 0; i < count; i++) {
         struct tcps_layer in;
