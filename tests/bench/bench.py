@@ -27,7 +27,10 @@ the freshly built one, so both load the same other plugins.  tshark runs as
 `nobody` when this runs as root (root's tshark ignores WIRESHARK_PLUGIN_DIR).
 The plugin's own memory (bytes per frame and per connection, by its own
 accounting: TCPSTATE_MEMSTATS) is read from the state-fields runs.  Ratios
-are the targets; absolute times on shared machines are noise.
+are the targets; absolute times on shared machines are noise.  The least CPU
+time of the repetitions is the one least disturbed: another tenant of the
+machine, or a page cache miss, can only add time to a run, never take it
+away, and a process's CPU time leaves out the time it waited.
 
 --instructions N adds, for every comparison, tshark's instructions per
 packet with and without the plugin, counted by valgrind's cachegrind (exact
@@ -114,7 +117,7 @@ def drop_privileges():
 
 
 def run_tshark(plugins, pcap, args, home):
-    """One tshark run: (wall seconds, peak RSS in KiB, stderr)."""
+    """One tshark run: (wall seconds, peak RSS in KiB, stderr, CPU seconds)."""
     env = {"PATH": "/usr/bin:/bin", "HOME": home, "LC_ALL": "C.UTF-8", "WIRESHARK_PLUGIN_DIR": plugins,
            "TCPSTATE_MEMSTATS": "1"}
     start = time.perf_counter()
@@ -126,12 +129,12 @@ def run_tshark(plugins, pcap, args, home):
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.exit(f"tshark {' '.join(args)} failed ({proc.returncode}): {err[:500]}")
-    return wall, usage.ru_maxrss, err
+    return wall, usage.ru_maxrss, err, usage.ru_utime + usage.ru_stime
 
 
 def check_plugin(dirs, pcap, home):
     """The 'with' tree must load tcpstate and the 'without' tree must not."""
-    _, _, err = run_tshark(dirs["with"], pcap, ["-c", "1", *RUNS["state-fields"]], home)
+    _, _, err, _ = run_tshark(dirs["with"], pcap, ["-c", "1", *RUNS["state-fields"]], home)
     env = {"PATH": "/usr/bin:/bin", "HOME": home, "WIRESHARK_PLUGIN_DIR": dirs["without"]}
     proc = subprocess.run(["tshark", "-G", "plugins"], env=env, capture_output=True, text=True,
                           preexec_fn=drop_privileges)
@@ -168,24 +171,26 @@ def bench_size(packets, reps, work, dirs, home, gencap):
             for side in sides:
                 if (side, run) not in NEEDED:
                     continue
-                wall, rss, err = run_tshark(dirs[side], pcap, RUNS[run], home)
-                samples[(side, run)].append((wall, rss))
+                wall, rss, err, cpu = run_tshark(dirs[side], pcap, RUNS[run], home)
+                samples[(side, run)].append((wall, rss, cpu))
                 m = MEM.search(err)
                 if side == "with" and run == "state-fields" and m:
                     mem = {"frames": int(m[1]), "connections": int(m[2]), "zeek_connections": int(m[3]),
                            "zeek_slots": int(m[4]), "frame_bytes": int(m[5]), "per_frame": float(m[6]),
                            "conn_bytes": int(m[7]), "per_connection": float(m[8])}
-                print(f"  {packets:>9} rep {rep + 1} {run:13} {side:8} {wall:7.2f} s {rss / 1024:8.1f} MiB",
+                print(f"  {packets:>9} rep {rep + 1} {run:13} {side:8} {wall:7.2f} s {cpu:7.2f} s CPU "
+                      f"{rss / 1024:8.1f} MiB",
                       file=sys.stderr, flush=True)
     if mem is None:
         sys.exit("no tcpstate memory report from the state-fields runs (TCPSTATE_MEMSTATS)")
-    med = {k: (statistics.median(w for w, _ in v), statistics.median(r for _, r in v))
+    med = {k: (statistics.median(w for w, _, _ in v), statistics.median(r for _, r, _ in v), min(c for _, _, c in v))
            for k, v in samples.items() if v}
     rows = []
     for label, with_run, without_run in COMPARISONS:
-        tw, rw = med[("with", with_run)]
-        to, ro = med[("without", without_run)]
+        tw, rw, cw = med[("with", with_run)]
+        to, ro, co = med[("without", without_run)]
         rows.append({"what": label, "time_with": tw, "time_without": to, "time_ratio": tw / to,
+                     "cpu_with": cw, "cpu_without": co, "cpu_ratio": cw / co,
                      "rss_with": rw, "rss_without": ro, "rss_ratio": rw / ro})
     return {"packets": frames, "connections": conns, "rows": rows, "memory": mem}
 
@@ -306,12 +311,14 @@ def svg_plot(results, path):
 def markdown(results, meta):
     lines = [f"Measured {meta['date']} on {meta['machine']}, Wireshark {meta['wireshark']}, "
              f"median of {meta['reps']} interleaved runs.", "",
-             "| packets | connections | run | time with / without | ratio | peak RSS with / without (MiB) | ratio |",
-             "|---:|---:|---|---:|---:|---:|---:|"]
+             "| packets | connections | run | time with / without | ratio | least CPU time with / without | ratio "
+             "| peak RSS with / without (MiB) | ratio |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         for row in r["rows"]:
             lines.append(f"| {r['packets']:,} | {r['connections']:,} | {row['what']} | "
                          f"{row['time_with']:.2f} s / {row['time_without']:.2f} s | **{row['time_ratio']:.3f}** | "
+                         f"{row['cpu_with']:.2f} s / {row['cpu_without']:.2f} s | **{row['cpu_ratio']:.3f}** | "
                          f"{row['rss_with'] / 1024:.0f} / {row['rss_without'] / 1024:.0f} | "
                          f"**{row['rss_ratio']:.3f}** |")
     lines += ["", "| packets | connections | tcpstate's per-frame state | per frame | per-connection state | "
@@ -358,7 +365,7 @@ def main():
     if args.memory_only:
         for packets in sizes:
             pcap, _ = bench_capture(gencap, args.work, packets)
-            _, _, err = run_tshark(dirs["with"], pcap, RUNS["state-fields"], home)
+            _, _, err, _ = run_tshark(dirs["with"], pcap, RUNS["state-fields"], home)
             m = MEM.search(err)
             print(f"{packets}: {m[0] if m else err.strip()[:200]}")
         return
