@@ -525,9 +525,7 @@ static void unpack_segment(packet_info *pinfo, const tcp_layer_t *hooked, guint 
         return;
     if (numbers)
         v->tcp_flags = header_flags(hooked);
-    if (v->kept->zk != TCPS_ZK_NONE)
-        v->zk = tcps_results_zeek(&cap.results, pinfo->num, layer, v->kept,
-                                  tcps_table_zeek(&cap.conns, v->conn)->first);
+    v->zk = tcps_capture_zeek_conn(&cap, pinfo->num, layer, v->kept, v->conn);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -5,6 +5,9 @@
   generated             the benchmark's generated capture: the states and conn_states
                         match the mix gencap wrote; memory stays within bounds and
                         finished Zeek connections give their slots back
+  generated-slow        the same, slow enough that Zeek's timers split connections:
+                        every frame still keeps 16 bytes, and each shows its own
+                        Zeek connection
 """
 import os
 import re
@@ -164,7 +167,58 @@ def test_generated():
           f"{per_conn} B/connection, {live} Zeek slots for {conns} connections")
 
 
+MEMORY = re.compile(r"tcpstate memory: (\d+) TCP frames, (\d+) connections, (\d+) Zeek connections "
+                    r"\((\d+) live at most\); per-frame state \d+ bytes \(([\d.]+) per frame\)")
+
+
+def test_generated_slow():
+    gencap = os.environ.get("TCPSTATE_GENCAP") or os.path.join(os.path.dirname(t.plugin_dir()), "tests", "gencap")
+    conns = 3000
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)
+        pcap = os.path.join(tmp, "slow.pcap")
+        # 300 concurrent connections, 10 ms apart: a connection's segments
+        # come about 3 s apart, often more than Zeek's 5 s timers allow (the
+        # attempt and close delays), and Zeek starts a new connection.  Its
+        # number comes long after the first one's.
+        subprocess.run([gencap, pcap, "-c", str(conns), "-k", "300", "-g", "10000", "-s", "7"], check=True,
+                       capture_output=True)
+        os.chmod(pcap, 0o644)
+        # The tap keeps Zeek's model on the first pass; the second shows
+        # what the first kept.
+        proc = t.tshark(["-r", pcap, "-n", "-2", "-z", "tcpstate,sum", "-T", "fields", "-e", "tcp.stream",
+                         "-e", "tcpstate.zeek.conn"], env_extra=["TCPSTATE_MEMSTATS=1"])
+    m = MEMORY.search(proc.stderr)
+    if not m:
+        fail(f"no memory report on stderr: {proc.stderr[:300]}")
+        return
+    frames, nconn, zconn, per_frame = int(m[1]), int(m[2]), int(m[3]), float(m[5])
+    if nconn != conns or zconn < conns * 1.2:
+        fail(f"slow capture: {nconn} connections, {zconn} Zeek connections; expected {conns} and at least "
+             f"{conns * 1.2:.0f} (Zeek splits connections here)")
+    if per_frame > 16.2:
+        fail(f"slow capture: {per_frame} bytes per frame (the Zeek connection of a frame is kept aside)")
+    # Each frame shows the Zeek connection it went to: a stream's are
+    # non-decreasing (Zeek numbers them as they start), and together the
+    # frames name every Zeek connection.
+    latest, shown = {}, set()
+    for line in proc.stdout.splitlines():
+        f = line.split("\t")
+        if len(f) != 2 or not f[0].isdigit():
+            continue
+        stream, zk = int(f[0]), int(f[1]) if f[1] else 0
+        if zk == 0 or zk < latest.get(stream, 0):
+            fail(f"slow capture: stream {stream} shows Zeek connection {zk} after {latest.get(stream)}")
+            return
+        latest[stream] = zk
+        shown.add(zk)
+    if len(latest) != conns or len(shown) != zconn or max(shown) != zconn:
+        fail(f"slow capture: {len(latest)} streams show {len(shown)} Zeek connections (highest {max(shown)}); "
+             f"expected {conns} streams and all {zconn}")
+    print(f"{frames} frames, {per_frame} B/frame, {zconn} Zeek connections for {nconn} connections")
+
+
 if __name__ == "__main__":
     run(__doc__, {
-        "stats": test_stats, "generated": test_generated,
+        "stats": test_stats, "generated": test_generated, "generated-slow": test_generated_slow,
     })

@@ -102,6 +102,44 @@ static void test_conn_table_reuse(void)
     tcps_table_free(&t);
 }
 
+/* A connection's Zeek connections are numbered by connection: 0 for the
+ * first, 1 for the next one Zeek started for it, ..., whatever Zeek's own
+ * numbers (far apart when other connections started between), and only
+ * connections Zeek split take room apart. */
+static void test_conn_table_zeek_parts(void)
+{
+    struct tcps_conn_table t = { 0 };
+    struct tcps_result r;
+
+    feed(&t, 0, seg(0, 1, TCPS_SYN, 100, 0, 40000), &r);
+    feed(&t, 1, seg(3, 1, TCPS_SYN, 900, 0, 40001), &r);
+    CHECK_EQ(tcps_table_zeek_part(&t, 0, 0), 0);           /* no Zeek connection yet */
+    CHECK_EQ(tcps_table_zeek_seen(&t, 0, 7), 0);
+    CHECK_EQ(tcps_table_zeek_seen(&t, 0, 7), 0);
+    CHECK_EQ(tcps_table_zeek_seen(&t, 1, 8), 0);
+    CHECK_EQ(t.zeek_parts.used, 0);                        /* none split yet */
+    CHECK_EQ(tcps_table_zeek_seen(&t, 0, 5000), 1);        /* Zeek split connection 0 */
+    CHECK_EQ(tcps_table_zeek_seen(&t, 0, 5000), 1);
+    CHECK_EQ(tcps_table_zeek_seen(&t, 1, 8), 0);           /* connection 1 is not concerned */
+    CHECK_EQ(tcps_table_zeek_seen(&t, 0, 9000), 2);
+    CHECK_EQ(tcps_table_zeek_seen(&t, 0, 9000), 2);
+    CHECK_EQ(tcps_table_zeek_part(&t, 0, 0), 7);
+    CHECK_EQ(tcps_table_zeek_part(&t, 0, 1), 5000);
+    CHECK_EQ(tcps_table_zeek_part(&t, 0, 2), 9000);
+    CHECK_EQ(tcps_table_zeek_part(&t, 0, 3), 0);
+    CHECK_EQ(tcps_table_zeek_part(&t, 1, 0), 8);
+    CHECK_EQ(tcps_table_zeek_part(&t, 1, 1), 0);
+    CHECK_EQ(tcps_table_zeek_part(&t, 2, 0), 0);           /* no such connection */
+    /* Should a connection come back to its first Zeek connection, that is
+     * a part of its own, and the parts before it stay. */
+    CHECK_EQ(tcps_table_zeek_seen(&t, 0, 7), 3);
+    CHECK_EQ(tcps_table_zeek_seen(&t, 0, 12000), 4);
+    CHECK_EQ(tcps_table_zeek_part(&t, 0, 1), 5000);
+    CHECK_EQ(tcps_table_zeek_part(&t, 0, 3), 7);
+    CHECK_EQ(tcps_table_zeek_part(&t, 0, 4), 12000);
+    tcps_table_free(&t);
+}
+
 /* A connection's first segment sets the sequence bases; when the real ISN
  * turns up later, the earlier results keep the base they were computed
  * against.  Here the first segment carries no flags at all (a null scan:
@@ -389,27 +427,21 @@ static void test_results(void)
     CHECK(tcps_results_get(&t, 8, 0) != NULL);
     CHECK_EQ(tcps_results_frames(&t), 2);
 
-    /* Zeek connections near the first one are a delta; far ones go aside. */
+    /* A Zeek connection is kept as its part of the tcpstate connection
+     * (0: the first); a part beyond the record's 5 bits goes aside. */
     memset(&k2, 0, sizeof k2);
     CHECK_EQ(k2.zk, TCPS_ZK_NONE);                      /* a zeroed result has none */
-    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k2, 10), 0);
-    tcps_results_keep_zeek(&t, 7, 0, &k2, 200, 200);
-    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k2, 200), 200); /* the first one itself */
-    tcps_results_keep_zeek(&t, 7, 0, &k2, 200, 200 + 15);
-    CHECK_EQ(k2.zk, 31);
-    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k2, 200), 215);
-    tcps_results_keep_zeek(&t, 7, 0, &k2, 200, 200 - 14);
-    CHECK_EQ(k2.zk, 2);
-    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k2, 200), 186);
-    tcps_results_keep_zeek(&t, 7, 1, &k2, 200, 200 + 16);
+    tcps_results_keep_zeek(&t, 7, 0, &k2, 0, 200);
+    CHECK_EQ(k2.zk, TCPS_ZK_PART_0);
+    tcps_results_keep_zeek(&t, 7, 0, &k2, TCPS_ZK_PART_MAX, 5000);
+    CHECK_EQ(k2.zk, 31);                                /* the largest code */
+    CHECK_EQ(tcps_results_zeek_aside(&t, 7, 0), 0);     /* nothing aside */
+    tcps_results_keep_zeek(&t, 7, 1, &k2, TCPS_ZK_PART_MAX + 1, 216);
     CHECK_EQ(k2.zk, TCPS_ZK_ASIDE);
-    CHECK_EQ(tcps_results_zeek(&t, 7, 1, &k2, 200), 216);
-    tcps_results_keep_zeek(&t, 9, 0, &k2, 200, 200 - 15);   /* would be code 1, which means "aside" */
-    CHECK_EQ(k2.zk, TCPS_ZK_ASIDE);
-    CHECK_EQ(tcps_results_zeek(&t, 9, 0, &k2, 200), 185);
-    tcps_results_keep_zeek(&t, 9, 1, &k2, 200, 200 + 1000);
-    CHECK_EQ(tcps_results_zeek(&t, 9, 1, &k2, 200), 1200);
-    CHECK_EQ(tcps_results_zeek(&t, 7, 1, &k2, 200), 216); /* per (frame, layer) */
+    CHECK_EQ(tcps_results_zeek_aside(&t, 7, 1), 216);
+    tcps_results_keep_zeek(&t, 9, 1, &k2, 1000, 1200);
+    CHECK_EQ(tcps_results_zeek_aside(&t, 9, 1), 1200);
+    CHECK_EQ(tcps_results_zeek_aside(&t, 7, 1), 216);   /* per (frame, layer) */
     tcps_results_free(&t);
     CHECK(tcps_results_get(&t, 7, 0) == NULL);
 }
@@ -428,13 +460,14 @@ static void test_results_latest_only(void)
     k.states = TCPS_ESTABLISHED << 4 | TCPS_ESTABLISHED;
     k2 = k;
     k2.states = TCPS_ESTABLISHED << 4 | TCPS_CLOSE_WAIT;
-    tcps_results_keep_zeek(&t, 7, 0, &k, 200, 200 + 1000); /* far: aside */
+    tcps_results_keep_zeek(&t, 7, 0, &k, 1000, 1200);   /* a part too far: aside */
     tcps_results_keep(&t, 7, 0, &k);
     tcps_results_keep(&t, 7, 2, &k2);
     CHECK(tcps_results_get(&t, 7, 0) != NULL && tcps_results_get(&t, 7, 0)->states == k.states);
     CHECK(tcps_results_get(&t, 7, 2) != NULL && tcps_results_get(&t, 7, 2)->states == k2.states);
     CHECK(tcps_results_get(&t, 7, 1) == NULL);
-    CHECK_EQ(tcps_results_zeek(&t, 7, 0, tcps_results_get(&t, 7, 0), 200), 1200);
+    CHECK_EQ(tcps_results_get(&t, 7, 0)->zk, TCPS_ZK_ASIDE);
+    CHECK_EQ(tcps_results_zeek_aside(&t, 7, 0), 1200);
     CHECK(tcps_results_get(&t, 6, 0) == NULL);           /* never kept */
     CHECK(tcps_results_get(&t, 8, 0) == NULL);           /* not yet */
 
@@ -442,7 +475,7 @@ static void test_results_latest_only(void)
     CHECK(tcps_results_get(&t, 8, 0) != NULL && tcps_results_get(&t, 8, 0)->states == k2.states);
     CHECK(tcps_results_get(&t, 8, 2) == NULL);
     CHECK(tcps_results_get(&t, 7, 0) == NULL && tcps_results_get(&t, 7, 2) == NULL);
-    CHECK_EQ(tcps_results_zeek(&t, 7, 0, &k, 200), 0);
+    CHECK_EQ(tcps_results_zeek_aside(&t, 7, 0), 0);
     CHECK(tcps_results_get(&t, 9, 0) == NULL);           /* a frame without TCP after the latest */
     CHECK_EQ(tcps_results_frames(&t), 2);
 
@@ -525,7 +558,7 @@ static void test_capture(void)
     CHECK(tcps_capture_segment(&cap, &data.seg, data.stream, false, unpacked(k, &r), &conn));
     CHECK_EQ(r.seq, 0);                                /* numbers not asked for */
     CHECK_EQ(r.seglen, 100);
-    CHECK_EQ(tcps_results_zeek(&cap.results, 3, 0, k, tcps_table_zeek(&cap.conns, 0)->first), 1);
+    CHECK_EQ(tcps_capture_zeek_conn(&cap, 3, 0, k, 0), 1);
     CHECK_EQ(tcps_table_links(&cap.conns, 0)->last_frame, 3);
     /* Frame 4: an ICMP error quoting the SYN (layer 1), after the IP layer's own TCP... here alone. */
     in = layer_of(seg(0, 1, TCPS_SYN, 100, 0, 40000), 0, 0, TCPS_LAYER_QUOTED);
@@ -601,7 +634,7 @@ static void test_capture_without_zeek(void)
         CHECK_EQ(without->notes, with->notes);
         CHECK(with->zk != TCPS_ZK_NONE && without->zk == TCPS_ZK_NONE);
         CHECK_EQ(without->hist, 0);
-        CHECK_EQ(tcps_results_zeek(&caps[1].results, frame, 0, without, 0), 0);
+        CHECK_EQ(tcps_capture_zeek_conn(&caps[1], frame, 0, without, 0), 0);
     }
     CHECK_EQ(tcps_results_get(&caps[1].results, 3, 0)->states, TCPS_FIN_WAIT_1 << 4 | TCPS_CLOSE_WAIT); /* the FIN, taken as delivered */
     CHECK_EQ(caps[0].zeek.used, 1);
@@ -739,6 +772,7 @@ int main(void)
     test_chunks();
     test_conn_table_reuse();
     test_conn_table_pseudo_isn();
+    test_conn_table_zeek_parts();
     test_conn_table_holes();
     test_zeek_table();
     test_zeek_table_last();

@@ -58,19 +58,15 @@ static void watch_and_zeek(struct tcps_capture *cap, const struct tcps_capture_c
                            unsigned layer, const struct tcps_layer *in, uint32_t conn, const struct tcps_result *r,
                            struct tcps_kept *k)
 {
-    struct tcps_conn_zeek *zeek;
     uint32_t zk;
 
     if (!cfg->without_watches)
         k->watch = tcps_watch_segment(&cap->watch, tcps_table_watch_make(&cap->conns, conn), &cfg->watch, &in->seg, r);
     if (cfg->without_zeek)
         return;
-    zeek = tcps_table_zeek_make(&cap->conns, conn);
-    zk = zeek_segment(cap, &cfg->zeek, in, tcps_table_fsm(&cap->conns, conn), zeek->last, k);
-    if (!zeek->first)
-        zeek->first = zk;
-    zeek->last = zk;
-    tcps_results_keep_zeek(&cap->results, frame, layer, k, zeek->first, zk);
+    zk = zeek_segment(cap, &cfg->zeek, in, tcps_table_fsm(&cap->conns, conn),
+                      tcps_table_zeek_make(&cap->conns, conn)->last, k);
+    tcps_results_keep_zeek(&cap->results, frame, layer, k, tcps_table_zeek_seen(&cap->conns, conn, zk), zk);
 }
 
 /* A segment: the state machine takes it, then the watches and Zeek's model. */
@@ -153,6 +149,16 @@ void tcps_capture_catch_up(struct tcps_capture *cap, const struct tcps_capture_c
     tcps_kept_unpack(k, &r);
     r.sender = tcps_sender(tcps_table_fsm(&cap->conns, conn), &in->seg);
     watch_and_zeek(cap, cfg, frame, layer, in, conn, &r, k);
+}
+
+uint32_t tcps_capture_zeek_conn(const struct tcps_capture *cap, uint32_t frame, unsigned layer,
+                                const struct tcps_kept *k, uint32_t conn)
+{
+    if (k->zk == TCPS_ZK_NONE)
+        return 0;
+    if (k->zk == TCPS_ZK_ASIDE)
+        return tcps_results_zeek_aside(&cap->results, frame, layer);
+    return tcps_table_zeek_part(&cap->conns, conn, k->zk - TCPS_ZK_PART_0);
 }
 
 size_t tcps_capture_bytes_per_conn(const struct tcps_capture *cap)

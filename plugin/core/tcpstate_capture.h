@@ -84,6 +84,11 @@ void tcps_capture_catch_up(struct tcps_capture *cap, const struct tcps_capture_c
 bool tcps_capture_segment(const struct tcps_capture *cap, const struct tcps_segment *seg, uint32_t stream,
                           bool numbers, struct tcps_result *r, uint32_t *conn);
 
+/* The Zeek connection of the kept result `k` of TCP layer `layer` of
+ * `frame`, a segment of connection `conn`; 0 when it has none. */
+uint32_t tcps_capture_zeek_conn(const struct tcps_capture *cap, uint32_t frame, unsigned layer,
+                                const struct tcps_kept *k, uint32_t conn);
+
 /* Is the end that sent a Zeek connection's first packet the connection's client? */
 bool tcps_capture_side0_is_client(const struct zk_record *zk, const struct tcps_conn *conn);
 

@@ -166,12 +166,48 @@ uint32_t tcps_table_sequence_base(const struct tcps_conn_table *t, uint32_t conn
     return pseudo ? pseudo[side] : tcps_table_fsm(t, conn)->isn[side];
 }
 
+static uint64_t zeek_part_key(uint32_t conn, uint32_t n)
+{
+    return (uint64_t)conn << 32 | n;
+}
+
+/* n of the connection's latest Zeek connection. */
+static uint32_t latest_zeek_part(const struct tcps_conn_table *t, uint32_t conn)
+{
+    return tcps_map_get(&t->zeek_parts, zeek_part_key(conn, 0));
+}
+
+uint32_t tcps_table_zeek_seen(struct tcps_conn_table *t, uint32_t conn, uint32_t zk)
+{
+    struct tcps_conn_zeek *z = tcps_table_zeek_make(t, conn);
+    uint32_t n;
+
+    if (!z->first)
+        z->first = z->last = zk;
+    if (zk == z->last) /* nearly always, and then mostly never split: no lookup */
+        return zk == z->first ? 0 : latest_zeek_part(t, conn);
+    n = latest_zeek_part(t, conn) + 1;
+    tcps_map_put(&t->zeek_parts, zeek_part_key(conn, n), zk);
+    tcps_map_put(&t->zeek_parts, zeek_part_key(conn, 0), n);
+    z->last = zk;
+    return n;
+}
+
+uint32_t tcps_table_zeek_part(const struct tcps_conn_table *t, uint32_t conn, uint32_t n)
+{
+    const struct tcps_conn_zeek *z = tcps_table_zeek(t, conn);
+
+    if (!z)
+        return 0;
+    return n == 0 ? z->first : tcps_map_get(&t->zeek_parts, zeek_part_key(conn, n));
+}
+
 size_t tcps_table_bytes(const struct tcps_conn_table *t)
 {
     return tcps_chunks_bytes(&t->fsms, sizeof(struct tcps_conn)) +
            tcps_chunks_bytes(&t->watches, sizeof(struct tcps_conn_watch)) +
            tcps_chunks_bytes(&t->links, sizeof(struct tcps_conn_links)) +
-           tcps_chunks_bytes(&t->zeek, sizeof(struct tcps_conn_zeek)) +
+           tcps_chunks_bytes(&t->zeek, sizeof(struct tcps_conn_zeek)) + tcps_map_bytes(&t->zeek_parts) +
            tcps_chunks_bytes(&t->stream_conns, sizeof(uint32_t)) + tcps_map_bytes(&t->tuple_stream) +
            aside_bytes(&t->holes, sizeof(struct tcps_holes)) + aside_bytes(&t->pseudo_isns, 2 * sizeof(uint32_t));
 }
@@ -182,6 +218,7 @@ void tcps_table_free(struct tcps_conn_table *t)
     tcps_chunks_free(&t->watches);
     tcps_chunks_free(&t->links);
     tcps_chunks_free(&t->zeek);
+    tcps_map_free(&t->zeek_parts);
     tcps_chunks_free(&t->stream_conns);
     tcps_map_free(&t->tuple_stream);
     aside_free(&t->holes);

@@ -31,7 +31,10 @@ struct tcps_conn_links {
     uint32_t last_frame;           /* the frame of its latest segment */
 };
 
-/* Its Zeek connections, kept when Zeek's model runs. */
+/* Its Zeek connections, kept when Zeek's model runs.  Zeek may split a
+ * connection in several (its timers removed the last one before the next
+ * segment came); the ones after the first are kept apart, in
+ * tcps_conn_table.zeek_parts, numbered by connection. */
 struct tcps_conn_zeek {
     uint32_t first;                /* its first Zeek connection (0: none yet) */
     uint32_t last;                 /* the Zeek connection of its latest segment (0: none yet) */
@@ -55,6 +58,8 @@ struct tcps_conn_table {
     struct tcps_chunks watches;    /* struct tcps_conn_watch by connection number, when made */
     struct tcps_chunks links;      /* struct tcps_conn_links by connection number, when kept */
     struct tcps_chunks zeek;       /* struct tcps_conn_zeek by connection number, when made */
+    struct tcps_map zeek_parts;    /* (connection, n >= 1) -> its Zeek connection n (0 is the first);
+                                      (connection, 0) -> n of its latest; only where Zeek split it */
     uint32_t used;
     struct tcps_chunks stream_conns; /* per tcp.stream: connection number + 1, 0 = none yet */
     struct tcps_map tuple_stream;  /* 4-tuple digest -> latest tcp.stream + 1, while it may be reused */
@@ -113,6 +118,17 @@ static inline struct tcps_conn_zeek *tcps_table_zeek_make(struct tcps_conn_table
 {
     return (struct tcps_conn_zeek *)tcps_chunk_make(&t->zeek, conn, sizeof(struct tcps_conn_zeek));
 }
+
+/* Zeek connection `zk` took a segment of connection `conn`: which of the
+ * connection's Zeek connections it is, 0 for the first, 1 for the one
+ * Zeek started next for it, and so on.  A frame's result keeps that small
+ * number (tcps_results_keep_zeek), not the Zeek connection's own: Zeek
+ * numbers connections as they start, so when it splits one, the later
+ * part's number is far from the first part's. */
+uint32_t tcps_table_zeek_seen(struct tcps_conn_table *t, uint32_t conn, uint32_t zk);
+
+/* Zeek connection `n` of connection `conn` (tcps_table_zeek_seen), or 0. */
+uint32_t tcps_table_zeek_part(const struct tcps_conn_table *t, uint32_t conn, uint32_t n);
 
 /* Run connection `conn`'s state machine on its segment `seg` (of `stream`). */
 void tcps_table_segment_seen(struct tcps_conn_table *t, uint32_t conn, uint32_t stream,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 _Static_assert(sizeof(struct tcps_kept) == 16, "one kept result per TCP frame: 16 bytes");
+_Static_assert(TCPS_ZK_PART_0 + TCPS_ZK_PART_MAX < 32, "tcps_kept.zk has 5 bits");
 
 /* What is kept aside, per (frame, layer). */
 enum aside { ASIDE_LAYER = 1, ASIDE_ZEEK };
@@ -112,26 +113,19 @@ struct tcps_kept *tcps_results_to_complete(struct tcps_results *t, uint32_t fram
 }
 
 void tcps_results_keep_zeek(struct tcps_results *t, uint32_t frame, unsigned layer, struct tcps_kept *k,
-                            uint32_t first, uint32_t zk)
+                            uint32_t part, uint32_t zk)
 {
-    int64_t delta = (int64_t)zk - first;
-
-    if (delta >= TCPS_ZK_DELTA_MIN && delta <= TCPS_ZK_DELTA_MAX) {
-        k->zk = (uint32_t)(TCPS_ZK_ZERO + delta);
+    if (part <= TCPS_ZK_PART_MAX) {
+        k->zk = TCPS_ZK_PART_0 + part;
     } else {
         k->zk = TCPS_ZK_ASIDE;
         tcps_map_put(&t->aside_of, aside_key(keeping_slot(t, frame), layer, ASIDE_ZEEK), zk);
     }
 }
 
-uint32_t tcps_results_zeek(const struct tcps_results *t, uint32_t frame, unsigned layer,
-                           const struct tcps_kept *k, uint32_t first)
+uint32_t tcps_results_zeek_aside(const struct tcps_results *t, uint32_t frame, unsigned layer)
 {
-    if (k->zk == TCPS_ZK_NONE)
-        return 0;
-    if (k->zk == TCPS_ZK_ASIDE)
-        return aside_value(t, frame, layer, ASIDE_ZEEK);
-    return first + (uint32_t)((int32_t)k->zk - TCPS_ZK_ZERO);
+    return aside_value(t, frame, layer, ASIDE_ZEEK);
 }
 
 uint32_t tcps_results_frames(const struct tcps_results *t)

@@ -6,9 +6,9 @@
  * The hook reads every TCP header on every pass (tcpstate-hook.h), so its
  * relative numbers (the packet's own minus the ISNs), flags, payload length,
  * sender and connection (by tcp.stream) are recomputed when a result is
- * shown (tcps_capture_segment).  The Zeek connection is kept as a difference
- * from its tcpstate connection's first one, or aside when that does not
- * fit.  Results of a frame's first TCP layer live in chunks indexed by frame
+ * shown (tcps_capture_segment).  The Zeek connection is kept as which of
+ * its tcpstate connection's Zeek connections it is (tcps_table_zeek_seen),
+ * or aside when that does not fit.  Results of a frame's first TCP layer live in chunks indexed by frame
  * number; further layers, rare, in a table by (frame, layer).
  *
  * A run that shows each frame's result only while it dissects that frame
@@ -38,13 +38,13 @@ enum tcps_layer_kind {
     TCPS_LAYER_NOT_SEEN   /* reached TCP other than through IP: not analysed */
 };
 
-/* tcps_kept.zk: no Zeek connection, one kept aside, or one this far from
- * its tcpstate connection's first one (TCPS_ZK_DELTA_MIN ... _MAX). */
+/* tcps_kept.zk: no Zeek connection, one kept aside, or TCPS_ZK_PART_0 + n:
+ * Zeek connection n of its tcpstate connection (tcps_table_zeek_seen), n up
+ * to TCPS_ZK_PART_MAX. */
 #define TCPS_ZK_NONE 0
 #define TCPS_ZK_ASIDE 1
-#define TCPS_ZK_ZERO 16
-#define TCPS_ZK_DELTA_MIN (-14)
-#define TCPS_ZK_DELTA_MAX 15
+#define TCPS_ZK_PART_0 2
+#define TCPS_ZK_PART_MAX 29
 
 /* tcps_kept.hist: the history so far was "H", later rewritten "^h" by a
  * role flip (any other value: this many letters of the final history). */
@@ -137,12 +137,13 @@ static inline const struct tcps_kept *tcps_results_get(const struct tcps_results
  * later pass (tcps_capture_catch_up), or NULL. */
 struct tcps_kept *tcps_results_to_complete(struct tcps_results *t, uint32_t frame, unsigned layer);
 
-/* The Zeek connection `zk` of a result whose tcpstate connection began with
- * Zeek connection `first`. */
+/* The Zeek connection of a result: `zk`, which is Zeek connection `part`
+ * of its tcpstate connection.  Kept as `part` when it fits, else aside. */
 void tcps_results_keep_zeek(struct tcps_results *t, uint32_t frame, unsigned layer, struct tcps_kept *k,
-                            uint32_t first, uint32_t zk);
-uint32_t tcps_results_zeek(const struct tcps_results *t, uint32_t frame, unsigned layer,
-                           const struct tcps_kept *k, uint32_t first);
+                            uint32_t part, uint32_t zk);
+
+/* The Zeek connection kept aside for a result (tcps_kept.zk == TCPS_ZK_ASIDE). */
+uint32_t tcps_results_zeek_aside(const struct tcps_results *t, uint32_t frame, unsigned layer);
 
 /* How many frames had a result kept (for the memory report), also those
  * forgotten in latest-only mode. */
