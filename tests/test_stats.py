@@ -123,17 +123,30 @@ GENCAP_MIX = {
     "RSTO+RSTR": (0.05, 0.075),
 }
 
-def test_generated():
+# tcpstate's memory report (TCPSTATE_MEMSTATS) on stderr.
+MEMORY = re.compile(r"tcpstate memory: (\d+) TCP frames, (\d+) connections, (\d+) Zeek connections "
+                    r"\((\d+) live at most\); per-frame state \d+ bytes \(([\d.]+) per frame\), "
+                    r"per-connection state \d+ bytes \(([\d.]+) per connection\)")
+
+
+def generated_capture(tmp, conns, gap_us):
+    """The benchmark generator's capture of `conns` connections, 300 at a
+    time, packets `gap_us` apart, in directory `tmp`."""
     gencap = os.environ.get("TCPSTATE_GENCAP") or os.path.join(os.path.dirname(t.plugin_dir()), "tests", "gencap")
+    os.chmod(tmp, 0o777)
+    pcap = os.path.join(tmp, f"gen-{gap_us}.pcap")
+    subprocess.run([gencap, pcap, "-c", str(conns), "-k", "300", "-g", str(gap_us), "-s", "7"], check=True,
+                   capture_output=True)
+    os.chmod(pcap, 0o644)
+    return pcap
+
+
+def test_generated():
     conns = 3000
     with tempfile.TemporaryDirectory() as tmp:
-        os.chmod(tmp, 0o777)
-        pcap = os.path.join(tmp, "gen.pcap")
-        # 300 concurrent connections, 200 us apart: 24 s of traffic, long
-        # enough for Zeek's 5 s close timer to retire finished connections.
-        subprocess.run([gencap, pcap, "-c", str(conns), "-k", "300", "-g", "200", "-s", "7"], check=True,
-                       capture_output=True)
-        os.chmod(pcap, 0o644)
+        # 200 us apart: 24 s of traffic, long enough for Zeek's 5 s close
+        # timer to retire finished connections.
+        pcap = generated_capture(tmp, conns, 200)
         proc = t.tshark(["-r", pcap, "-n", "-q", "-z", "tcpstate,sum"], env_extra=["TCPSTATE_MEMSTATS=1"])
     tables = parse_table(proc.stdout)
     states = {row[0]: [int(x) for x in row[1:]] for row in tables["Endpoint states"]}
@@ -145,9 +158,7 @@ def test_generated():
             fail(f"generated capture: {what} is {got[what]:.3f} of connections, expected {lo}-{hi}")
     if sum(states["CLOSED"][1:]) + sum(states["TIME_WAIT"][1:]) != 2 * conns:
         fail(f"generated capture: endpoints not all CLOSED or TIME_WAIT at the end: {states}")
-    m = re.search(r"tcpstate memory: (\d+) TCP frames, (\d+) connections, (\d+) Zeek connections "
-                  r"\((\d+) live at most\); per-frame state \d+ bytes \(([\d.]+) per frame\), "
-                  r"per-connection state \d+ bytes \(([\d.]+) per connection\)", proc.stderr)
+    m = MEMORY.search(proc.stderr)
     if not m:
         fail(f"no memory report on stderr: {proc.stderr[:300]}")
         return
@@ -167,23 +178,14 @@ def test_generated():
           f"{per_conn} B/connection, {live} Zeek slots for {conns} connections")
 
 
-MEMORY = re.compile(r"tcpstate memory: (\d+) TCP frames, (\d+) connections, (\d+) Zeek connections "
-                    r"\((\d+) live at most\); per-frame state \d+ bytes \(([\d.]+) per frame\)")
-
-
 def test_generated_slow():
-    gencap = os.environ.get("TCPSTATE_GENCAP") or os.path.join(os.path.dirname(t.plugin_dir()), "tests", "gencap")
     conns = 3000
     with tempfile.TemporaryDirectory() as tmp:
-        os.chmod(tmp, 0o777)
-        pcap = os.path.join(tmp, "slow.pcap")
-        # 300 concurrent connections, 10 ms apart: a connection's segments
-        # come about 3 s apart, often more than Zeek's 5 s timers allow (the
-        # attempt and close delays), and Zeek starts a new connection.  Its
-        # number comes long after the first one's.
-        subprocess.run([gencap, pcap, "-c", str(conns), "-k", "300", "-g", "10000", "-s", "7"], check=True,
-                       capture_output=True)
-        os.chmod(pcap, 0o644)
+        # 10 ms apart: a connection's segments come about 3 s apart, often
+        # more than Zeek's 5 s timers allow (the attempt and close delays),
+        # and Zeek starts a new connection.  Its number comes long after
+        # the first one's.
+        pcap = generated_capture(tmp, conns, 10000)
         # The tap keeps Zeek's model on the first pass; the second shows
         # what the first kept.
         proc = t.tshark(["-r", pcap, "-n", "-2", "-z", "tcpstate,sum", "-T", "fields", "-e", "tcp.stream",
