@@ -8,8 +8,9 @@
  * sender and connection (by tcp.stream) are recomputed when a result is
  * shown (tcps_capture_segment).  The Zeek connection is kept as which of
  * its tcpstate connection's Zeek connections it is (tcps_table_zeek_seen),
- * or aside when that does not fit.  Results of a frame's first TCP layer live in chunks indexed by frame
- * number; further layers, rare, in a table by (frame, layer).
+ * or aside when that does not fit.  Results of a frame's first TCP layer
+ * live in chunks indexed by frame number; further layers, rare, in a table
+ * by (frame, layer).
  *
  * A run that shows each frame's result only while it dissects that frame
  * (tshark's single pass) keeps the latest frame's results only
