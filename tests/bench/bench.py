@@ -183,12 +183,14 @@ def bench_size(packets, reps, work, dirs, home, gencap):
                       file=sys.stderr, flush=True)
     if mem is None:
         sys.exit("no tcpstate memory report from the state-fields runs (TCPSTATE_MEMSTATS)")
-    med = {k: (statistics.median(w for w, _, _ in v), statistics.median(r for _, r, _ in v), min(c for _, _, c in v))
-           for k, v in samples.items() if v}
+    # Per run: median wall time, median peak RSS, least CPU time.
+    typical = {k: (statistics.median(w for w, _, _ in v), statistics.median(r for _, r, _ in v),
+                   min(c for _, _, c in v))
+               for k, v in samples.items() if v}
     rows = []
     for label, with_run, without_run in COMPARISONS:
-        tw, rw, cw = med[("with", with_run)]
-        to, ro, co = med[("without", without_run)]
+        tw, rw, cw = typical[("with", with_run)]
+        to, ro, co = typical[("without", without_run)]
         rows.append({"what": label, "time_with": tw, "time_without": to, "time_ratio": tw / to,
                      "cpu_with": cw, "cpu_without": co, "cpu_ratio": cw / co,
                      "rss_with": rw, "rss_without": ro, "rss_ratio": rw / ro})
