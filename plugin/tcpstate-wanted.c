@@ -192,6 +192,13 @@ gboolean tcpstate_wanted_own_item(void)
     return tcpstate_wanted_kept ? own_item : TRUE;
 }
 
+/* Every field outside the groups is an end state (register_wanted_groups
+ * in the glue puts every other field in one). */
+gboolean tcpstate_wanted_end_states_only(void)
+{
+    return tcpstate_wanted_kept && !tcpstate_wanted_groups && !own_item;
+}
+
 static void ask_wireshark(proto_tree *tree, guint8 *out)
 {
     gboolean any = FALSE;

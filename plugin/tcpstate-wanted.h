@@ -59,6 +59,13 @@ gboolean tcpstate_wanted_group(proto_tree *tree, enum tcpstate_wanted_group g);
  * is always wanted.  For a frame with a tree. */
 gboolean tcpstate_wanted_own_item(void);
 
+/* Does the tree want tcpstate's end states alone: tcpstate.client or
+ * tcpstate.server (or the protocol, for them), no other field, old name or
+ * expert info, and not its item?  A filter, column or -e field on them,
+ * the commonest use of tcpstate.  Known only where answers are kept (else
+ * FALSE).  For a frame with a tree. */
+gboolean tcpstate_wanted_end_states_only(void);
+
 /* Is Wireshark's own expert protocol (_ws.expert, its message, group or
  * severity) wanted?  Asked as tcpstate's fields are, not kept. */
 gboolean tcpstate_wanted_expert_fields(proto_tree *tree);

@@ -89,6 +89,13 @@ void tcps_kept_pack(struct tcps_kept *k, const struct tcps_result *r);
 /* ... and back (what the header says again excluded: see the file comment). */
 void tcps_kept_unpack(const struct tcps_kept *k, struct tcps_result *r);
 
+/* One end's state after the header, without unpacking the rest
+ * (tcps_result_state of the unpacked result). */
+static inline enum tcps_state tcps_kept_state(const struct tcps_kept *k, enum tcps_side side)
+{
+    return (enum tcps_state)(side == TCPS_CLIENT ? k->states >> 4 : k->states & 0x0f);
+}
+
 /* Does this record hold a result (a segment's, or a header that was not one)? */
 static inline bool tcps_kept_is_kept(const struct tcps_kept *k)
 {
