@@ -935,6 +935,7 @@ static void register_wanted_groups(void)
     const int zeek[] = { hf_conn_state, hf_history, hf_duration, hf_bytes_client, hf_bytes_server, hf_zeek_conn };
     const int final[] = { hf_final, hf_final_client, hf_final_server, hf_final_conn_state, hf_final_history,
                           hf_final_orig };
+    const int end_states[] = { hf_client, hf_server };
 
     tcpstate_wanted_register(proto_tcpstate, item_seen_beside_tree);
     tcpstate_wanted_group_add(WANTED_STATES, states, G_N_ELEMENTS(states));
@@ -942,6 +943,7 @@ static void register_wanted_groups(void)
     tcpstate_wanted_group_add(WANTED_ZEEK, zeek, G_N_ELEMENTS(zeek));
     tcpstate_wanted_group_add(WANTED_ZEEK, final, G_N_ELEMENTS(final));
     tcpstate_wanted_group_add(WANTED_ZEEK_FINAL, final, G_N_ELEMENTS(final));
+    tcpstate_wanted_end_states(end_states, G_N_ELEMENTS(end_states));
 }
 
 void proto_register_tcpstate(void)

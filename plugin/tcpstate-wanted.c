@@ -29,6 +29,8 @@ guint tcpstate_wanted_groups;
 
 static guint8 bits[MAX_SPAN / 8];
 static gboolean own_item; /* the pass's answer of tcpstate_wanted_own_item */
+static guint8 end_state_bits[MAX_SPAN / 8]; /* tcpstate_wanted_end_states */
+static gboolean end_states_only; /* the pass's answer of tcpstate_wanted_end_states_only */
 static gboolean (*item_seen_beside)(const packet_info *pinfo);
 
 static void set_bit(guint8 *set, unsigned i)
@@ -66,6 +68,15 @@ void tcpstate_wanted_group_add(enum tcpstate_wanted_group g, const int *hfs, siz
 {
     for (size_t i = 0; i < n; i++)
         add_member(g, hfs[i]);
+}
+
+void tcpstate_wanted_end_states(const int *hfs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        DISSECTOR_ASSERT(hfs[i] > tcpstate_wanted_first && hfs[i] - tcpstate_wanted_first < MAX_SPAN);
+        set_bit(end_state_bits, (unsigned)(hfs[i] - tcpstate_wanted_first));
+        tcpstate_wanted_span = MAX(tcpstate_wanted_span, (unsigned)(hfs[i] - tcpstate_wanted_first + 1));
+    }
 }
 
 void tcpstate_wanted_old_name(int hf_new, int hf_old)
@@ -192,11 +203,21 @@ gboolean tcpstate_wanted_own_item(void)
     return tcpstate_wanted_kept ? own_item : TRUE;
 }
 
-/* Every field outside the groups is an end state (register_wanted_groups
- * in the glue puts every other field in one). */
 gboolean tcpstate_wanted_end_states_only(void)
 {
-    return tcpstate_wanted_kept && !tcpstate_wanted_groups && !own_item;
+    return tcpstate_wanted_kept && end_states_only;
+}
+
+/* Are the end states, and the protocol for them, all this set wants?  A
+ * field in no group that is not an end state is not. */
+static gboolean only_end_states(const guint8 *set, guint groups, gboolean item)
+{
+    if (groups || item)
+        return FALSE;
+    for (unsigned i = 1; i < tcpstate_wanted_span; i++)
+        if (tcpstate_wanted_bit(set, i) && !tcpstate_wanted_bit(end_state_bits, i))
+            return FALSE;
+    return TRUE;
 }
 
 static void ask_wireshark(proto_tree *tree, guint8 *out)
@@ -261,6 +282,7 @@ void tcpstate_wanted_pass(const packet_info *pinfo, proto_tree *tree)
     ask_wireshark(tree, bits);
     tcpstate_wanted_groups = group_answers(bits);
     own_item = ask_own_item(pinfo, tree, tcpstate_wanted_groups);
+    end_states_only = only_end_states(bits, tcpstate_wanted_groups, own_item);
     have_pass = TRUE;
     tcpstate_wanted_pass_key = tcpstate_wanted_pass_of(pinfo, tree);
     tcpstate_wanted_kept = !checking;

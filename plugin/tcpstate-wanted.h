@@ -36,9 +36,12 @@ enum tcpstate_wanted_group {
 /* Registration, in this order: the protocol's id (every tcpstate field id
  * follows it) and how the glue knows that its item is seen beside the tree
  * (asked once a pass, see tcpstate_wanted_own_item); the members of each
- * group; each old name with its new one (it joins the new name's groups). */
+ * group, and the end states (the fields a run may want alone, see
+ * tcpstate_wanted_end_states_only); each old name with its new one (it
+ * joins the new name's groups). */
 void tcpstate_wanted_register(int proto, gboolean (*item_seen_beside_tree)(const packet_info *pinfo));
 void tcpstate_wanted_group_add(enum tcpstate_wanted_group g, const int *hfs, size_t n);
+void tcpstate_wanted_end_states(const int *hfs, size_t n);
 void tcpstate_wanted_old_name(int hf_new, int hf_old);
 
 /* At file open: keep answers per pass (tshark) or ask every time. */
@@ -59,11 +62,12 @@ gboolean tcpstate_wanted_group(proto_tree *tree, enum tcpstate_wanted_group g);
  * is always wanted.  For a frame with a tree. */
 gboolean tcpstate_wanted_own_item(void);
 
-/* Does the tree want tcpstate's end states alone: tcpstate.client or
- * tcpstate.server (or the protocol, for them), no other field, old name or
- * expert info, and not its item?  A filter, column or -e field on them,
- * the commonest use of tcpstate.  Known only where answers are kept (else
- * FALSE).  For a frame with a tree. */
+/* Does the tree want tcpstate's end states alone: those registered with
+ * tcpstate_wanted_end_states (or the protocol, for them), no other field,
+ * old name or expert info, and not its item?  A filter, column or -e field
+ * on tcpstate.client or tcpstate.server, the commonest use of tcpstate.
+ * Known only where answers are kept (else FALSE).  For a frame with a
+ * tree. */
 gboolean tcpstate_wanted_end_states_only(void);
 
 /* Is Wireshark's own expert protocol (_ws.expert, its message, group or

@@ -735,6 +735,8 @@ WANTED_GROUPS = {
              "tcpstate.zeek.final.history", "tcpstate.zeek.final.orig"],
 }
 
+END_STATES = ["tcpstate.client", "tcpstate.server"]
+
 LATER_NEVER = "left to a later pass that shows them: Zeek's view never run"
 LATER_RUN = "Zeek's view run on a later pass"
 
@@ -962,7 +964,9 @@ def test_wanted_per_pass():
     the same values; so must -T fields with the same fields as -e (tshark
     4.0 builds the whole tree there, and tcpstate reads the -e fields from
     its command line), and the columns of three rounds with -2, whose first
-    pass wants no tcpstate field; the checking runs must find no
+    pass wants no tcpstate field; so must each end state alone, the
+    one run whose results skip the checks for the other fields; the
+    checking runs must find no
     frame that wants other fields than its pass's first; and every field
     must be on some frame of the capture (-2 -T fields, which wants them
     all)."""
@@ -992,7 +996,9 @@ def test_wanted_per_pass():
         for f in names:
             if not any(r[f] for r in everything):
                 fail(f"{f} is on no frame of the merged capture: not compared")
-        for n, fields in enumerate(rounds):
+        # Each end state alone too: a run that wants only them takes a path
+        # of its own (tcpstate_wanted_end_states_only).
+        for n, fields in enumerate(rounds + [[f] for f in END_STATES]):
             fmt = ",".join(['"No.","%m"'] + [f'"{f}","%Cus:{f}:0:R"' for f in fields])
             # -2: the first pass wants no tcpstate field (its tree is for -R
             # and -Y, which name only TCP), the second wants the columns.
@@ -1011,8 +1017,9 @@ def test_wanted_per_pass():
                 if kept.stdout != asked.stdout or not kept.stdout:
                     fail(f"{what}: kept answers select or show differently from asking on every frame:\n"
                          f"{kept.stdout[:600]}\nasked:\n{asked.stdout[:600]}")
-    print(f"{len(names)} fields in {len(rounds)} rounds, at most one of each group a round: kept answers agree "
-          f"with asking on every frame, as filter and column, as -e fields, and with -2")
+    print(f"{len(names)} fields in {len(rounds)} rounds, at most one of each group a round, and "
+          f"{len(END_STATES)} end states alone: kept answers agree with asking on every frame, as filter and "
+          f"column, as -e fields, and with -2")
 
 if __name__ == "__main__":
     run(__doc__, {
