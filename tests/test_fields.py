@@ -388,7 +388,8 @@ def test_sharkd():
     """sharkd, like the GUI, dissects frames again in any order once the
     file is loaded, and a frame more than once in a row; each result is made
     whole again from its header (docs/performance-log.md, "Memory per frame,
-    2026-12-07, tenth round"), with tcp.stream asked of TCP's conversations for that frame.
+    2026-12-07, tenth round"), with tcp.stream asked of TCP's conversations
+    for that frame.
     Frames asked in a shuffled order, every one twice in a row and one ten
     times, show the reviewed states and numbers of captures/*.expected.tsv,
     and Zeek's view as tshark -2 shows it.  The captures reuse a 4-tuple
